@@ -1,0 +1,81 @@
+"""Discover stage: list input files, read their bytes, hash them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from prefect import task
+
+from tasks.models import RawDocument
+
+SUFFIX_MEDIA_TYPES = {
+    ".txt": "text/plain",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".html.gz": "application/gzip+html",
+    ".htm.gz": "application/gzip+html",
+}
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def media_type_for(path: Path) -> str | None:
+    """Media type from the file name, or None when factwire does not read that kind of file."""
+    name = path.name.lower()
+    for suffix in sorted(SUFFIX_MEDIA_TYPES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return SUFFIX_MEDIA_TYPES[suffix]
+    return None
+
+
+def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files under the given paths that factwire reads, sorted for a stable order."""
+    found: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.update(p for p in path.rglob("*") if p.is_file() and media_type_for(p))
+        elif path.is_file():
+            # A file named explicitly is read even with an unknown suffix (as plain text).
+            found.add(path)
+        else:
+            raise FileNotFoundError(f"input path does not exist: {path}")
+    return sorted(found)
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex sha256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
+    """Read one file; oversize or unreadable files come back with `error` set, bytes kept."""
+    uri = path.resolve().as_uri()
+    media_type = media_type_for(path) or "text/plain"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return RawDocument(uri, "", b"", media_type, 0, error=f"unreadable file: {exc}")
+    doc = RawDocument(uri, sha256_hex(data), data, media_type, len(data))
+    if len(data) > max_bytes:
+        doc.error = f"file too large: {len(data):,} bytes > limit {max_bytes:,}"
+    return doc
+
+
+def iter_documents(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawDocument]:
+    """Read every input file lazily, so memory is bounded by the batch, not the corpus."""
+    for path in list_input_files(paths):
+        yield read_document(path, max_bytes)
+
+
+@task(name="discover", retries=2, retry_delay_seconds=1)
+def discover(paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Path]:
+    """List the input files (the read happens per batch)."""
+    return list_input_files(paths)
+
+
+@task(name="read-batch", retries=2, retry_delay_seconds=1)
+def read_batch(files: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[RawDocument]:
+    """Read and hash one batch of files."""
+    return [read_document(f, max_bytes) for f in files]

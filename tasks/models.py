@@ -1,0 +1,114 @@
+"""Plain records passed between stages: one dataclass per warehouse row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class RawDocument:
+    """A document as discovered: bytes exactly as read, before any decoding."""
+
+    source_uri: str
+    content_sha256: str
+    raw_bytes: bytes
+    media_type: str  # text/plain, text/html, application/gzip+html
+    size_bytes: int
+    fetched_at: datetime | None = None  # when fetched from the web, else None
+    error: str | None = None  # a discover-stage failure (unreadable, too large)
+
+
+@dataclass(slots=True)
+class BoilerplateSpan:
+    """A span removed from raw_text by the clean stage, kept so nothing is lost."""
+
+    article_id: str
+    kind: str  # caption, credit, share, metadata_bar, title, whitespace, ...
+    text: str
+    start_char: int  # offsets into raw_text
+    end_char: int
+    rule: str  # name of the rule that removed it
+
+
+@dataclass(slots=True)
+class Article:
+    """One article: filled by extract (raw_text, metadata) and clean (body, boilerplate)."""
+
+    article_id: str
+    source_uri: str
+    content_sha256: str
+    media_type: str
+    raw_text: str
+    title: str | None = None
+    author: str | None = None
+    outlet: str | None = None
+    published_at: datetime | None = None  # timezone-aware, UTC
+    published_at_text: str | None = None
+    published_at_source: str | None = None  # where the date came from and how it was resolved
+    language: str | None = None
+    url: str | None = None
+    fetched_at: datetime | None = None
+    body: str = ""
+    word_count: int = 0
+    boilerplate: list[BoilerplateSpan] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Mention:
+    """One occurrence of a known entity in an article's clean body."""
+
+    article_id: str
+    entity_id: str
+    surface: str
+    start_char: int  # offsets into body
+    end_char: int
+    sentence_index: int
+    match_method: str  # exact, alias, fuzzy
+    match_score: float  # 1.0 for exact and alias matches
+
+
+@dataclass(slots=True)
+class Fact:
+    """One numeric claim in an article's clean body, with what is counted and who says it."""
+
+    fact_id: str
+    article_id: str
+    value: float
+    value_low: float
+    value_high: float
+    value_text: str
+    qualifier: str | None
+    unit: str | None
+    category: str | None
+    action: str | None
+    subject_entity_id: str | None
+    speaker_entity_id: str | None
+    speaker_text: str | None
+    polarity: str  # asserted, denied, hypothetical
+    sentence: str
+    sentence_index: int
+    start_char: int  # offsets into body
+    end_char: int
+
+
+@dataclass(slots=True)
+class Quarantined:
+    """A document a stage could not process, kept whole with the reason."""
+
+    source_uri: str
+    content_sha256: str | None
+    stage: str
+    reason: str
+    raw_bytes: bytes | None = None
+    raw_text: str | None = None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """Everything one batch produced, ready for checks and load."""
+
+    articles: list[Article] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)

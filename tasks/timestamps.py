@@ -1,0 +1,145 @@
+"""Publication dates: parse timestamp strings in any language and resolve day/month order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY_RE = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+_NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})\b(?:,?\s*(\d{1,2}):(\d{2}))?")
+_RELATIVE_RE = re.compile(r"\b(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago\b", re.IGNORECASE)
+_MONTH_DATE_RE = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
+    r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedDate:
+    """A parsed publication time in UTC, with how it was resolved."""
+
+    published_at: datetime | None
+    resolution: str
+
+
+def parse_iso_date(text: str, tz: str = "UTC") -> datetime | None:
+    """An ISO date or datetime (as trafilatura gives) as an aware UTC datetime."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(UTC)
+
+
+def weekday_distance(candidate: date, text: str) -> int | None:
+    """Sum over weekday names in the text of days back from the candidate to that weekday.
+
+    News refers to the most recent such day ("on Saturday"), so the right reading of an
+    ambiguous date makes the mentioned weekdays close to it. None when no weekday is mentioned.
+    """
+    names = {m.group(1).lower() for m in _WEEKDAY_RE.finditer(text)}
+    if not names:
+        return None
+    return sum((candidate.weekday() - WEEKDAYS.index(n)) % 7 for n in names)
+
+
+def latest_mentioned_date(text: str) -> date | None:
+    """The latest full date written out in the text ("August 28, 2017")."""
+    found: list[date] = []
+    for m in _MONTH_DATE_RE.finditer(text):
+        parsed = dateparser.parse(m.group(0), languages=["en"])
+        if parsed:
+            found.append(parsed.date())
+    return max(found) if found else None
+
+
+def resolve_numeric_date(
+    stamp: str, body: str, date_order: str | None, tz: str | None
+) -> ResolvedDate:
+    """Resolve a numeric timestamp like 09.02.17, 18:39 whose day/month order is ambiguous.
+
+    Candidates are checked against the text: a date mentioned in the article cannot be later
+    than publication, and weekday names should point just before publication. The outlet's
+    convention decides when the text does not.
+    """
+    m = _NUMERIC_DATE_RE.search(stamp)
+    if not m:
+        return ResolvedDate(None, "unparsed")
+    a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    year = y + 2000 if y < 100 else y
+    hour, minute = (int(m.group(4)), int(m.group(5))) if m.group(4) else (0, 0)
+    candidates: dict[str, date] = {}
+    for order, (month, day) in (("MDY", (a, b)), ("DMY", (b, a))):
+        try:
+            candidates[order] = date(year, month, day)
+        except ValueError:
+            continue
+    if not candidates:
+        return ResolvedDate(None, "invalid date")
+    notes: list[str] = []
+    latest = latest_mentioned_date(body)
+    if latest:
+        kept = {o: d for o, d in candidates.items() if d >= latest}
+        if kept and len(kept) < len(candidates):
+            notes.append(f"mentioned date {latest.isoformat()} rules out {set(candidates) - set(kept)}")
+            candidates = kept
+    if len(candidates) == 2:
+        distances = {o: weekday_distance(d, body) for o, d in candidates.items()}
+        if None not in distances.values() and distances["MDY"] != distances["DMY"]:
+            best = min(distances, key=lambda o: distances[o] or 0)
+            if date_order and best != date_order:
+                notes.append(f"weekdays favour {best} over outlet convention {date_order}")
+            else:
+                notes.append(f"weekdays agree with {best}")
+            candidates = {best: candidates[best]}
+        elif date_order in candidates:
+            notes.append(f"outlet convention {date_order}")
+            candidates = {date_order: candidates[date_order]}
+        elif a == b:
+            notes.append("day equals month")
+            candidates = {"DMY": candidates["DMY"]}
+        else:
+            return ResolvedDate(None, "ambiguous day/month order, left unresolved")
+    elif date_order in candidates:
+        notes.append(f"outlet convention {date_order}")
+    order, day_value = next(iter(candidates.items()))
+    if date_order and date_order == order and not any("convention" in n for n in notes):
+        notes.append(f"outlet convention {date_order}")
+    zone = ZoneInfo(tz) if tz else UTC
+    local = datetime(day_value.year, day_value.month, day_value.day, hour, minute, tzinfo=zone)
+    return ResolvedDate(local.astimezone(UTC), f"{order}; " + "; ".join(notes) + f"; tz {zone}")
+
+
+def resolve_relative(stamp: str, fetched_at: datetime | None) -> ResolvedDate:
+    """A relative stamp ("5 years ago") against the fetch time; NULL when that is unknown."""
+    m = _RELATIVE_RE.search(stamp)
+    if not m:
+        return ResolvedDate(None, "unparsed")
+    if fetched_at is None:
+        return ResolvedDate(None, "relative time, fetch time unknown")
+    amount = 1 if m.group(1).lower() in ("a", "an", "one") else int(m.group(1))
+    unit = m.group(2).lower()
+    days = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30.44, "year": 365.25}[unit]
+    return ResolvedDate(fetched_at.astimezone(UTC) - timedelta(days=amount * days), f"relative to fetch time ({m.group(0)})")
+
+
+def resolve_timestamp(
+    stamp: str, body: str, date_order: str | None = None, tz: str | None = None, fetched_at: datetime | None = None
+) -> ResolvedDate:
+    """Any timestamp string: relative, ambiguous numeric, or something dateparser reads."""
+    if _RELATIVE_RE.search(stamp):
+        return resolve_relative(stamp, fetched_at)
+    if _NUMERIC_DATE_RE.search(stamp):
+        return resolve_numeric_date(stamp, body, date_order, tz)
+    settings: dict[str, object] = {"RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": tz or "UTC", "PREFER_DATES_FROM": "past"}
+    parsed = dateparser.parse(stamp, settings=settings)  # type: ignore[arg-type]
+    if parsed is None:
+        return ResolvedDate(None, "unparsed")
+    return ResolvedDate(parsed.astimezone(UTC), "dateparser")
