@@ -12,6 +12,7 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.language import detect_language
 from tasks.models import Article, BoilerplateSpan
 from tasks.timestamps import resolve_timestamp
 
@@ -382,6 +383,7 @@ def clean_article(article: Article) -> Article:
 
     article.body = body
     article.word_count = len(body.split())
+    article.language = detect_language(body)
     article.boilerplate = boilerplate
     article.title = title
     article.author = author

@@ -18,6 +18,7 @@ from tasks.timestamps import parse_iso_date
 # bytes are treated as binary rather than text in a broken encoding.
 BINARY_CONTROL_SHARE = 0.05
 MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
+PREFERRED_SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")
 
 
 class ExtractError(ValueError):
@@ -75,9 +76,14 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
+    results = list(charset_normalizer.from_bytes(data))
+    if not results:
         raise ExtractError("undecodable text: no character encoding fits")
+    best = min(results, key=lambda r: r.chaos)
+    # Single-byte code pages often tie; the Western ones are by far the most common in news.
+    for match in results:
+        if match.encoding in PREFERRED_SINGLE_BYTE and match.chaos <= best.chaos:
+            return str(match), match.encoding
     return str(best), best.encoding
 
 
@@ -95,7 +101,7 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         include_tables=options.include_tables,
         with_metadata=options.with_metadata,
     )
-    if result is None or not (result.text or "").strip():
+    if result is None or isinstance(result, dict) or not (result.text or "").strip():
         raise ExtractError("no main text found in HTML")
     published_text = result.date or None
     return Article(
@@ -103,7 +109,7 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         source_uri=doc.source_uri,
         content_sha256=doc.content_sha256,
         media_type=doc.media_type,
-        raw_text=result.text,
+        raw_text=result.text or "",
         title=result.title or None,
         author=result.author or None,
         outlet=result.sitename or result.hostname or None,

@@ -81,8 +81,10 @@ def unit_categories(directory: Path = GAZETTEER_DIR) -> dict[str, str]:
 def singular(word: str) -> str:
     """Singular lower-case form of a noun ("buses" -> "bus"; "people" stays)."""
     lower = word.lower()
-    if lower in ("people", "police", "personnel", "media"):
+    if lower in ("people", "police", "personnel", "media", "news", "series") or lower in unit_categories():
         return lower
+    if not lower.endswith("s") or lower.endswith(("ss", "us", "is")):
+        return lower  # inflect would turn "bus" into "bu"
     result = _inflect.singular_noun(lower)  # type: ignore[arg-type]
     return result if isinstance(result, str) else lower
 
@@ -124,10 +126,11 @@ def find_numbers(doc: Doc) -> list[NumberSpan]:
             out.append(NumberSpan(i, i + n, value, low, high, None))
             i += n
             continue
-        value = _token_value(tok)
-        if value is None:
+        token_value = _token_value(tok)
+        if token_value is None:
             i += 1
             continue
+        value = token_value
         start, end = i, i + 1
         if start > 0 and lower[start - 1] in ("a", "an") and tok.lower_ in ("hundred", "thousand", "dozen"):
             start -= 1

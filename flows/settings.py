@@ -1,0 +1,20 @@
+"""Typed settings for the ingest flow, passed as one parameter."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from tasks.discover import DEFAULT_MAX_BYTES
+
+DEFAULT_DB = "data/factwire.duckdb"
+
+
+class IngestSettings(BaseModel):
+    """Everything a run needs to know."""
+
+    paths: list[str] = Field(default_factory=list, description="files and folders to ingest")
+    db: str = Field(DEFAULT_DB, description="DuckDB warehouse file")
+    batch_size: int = Field(200, ge=1, description="documents per task run")
+    max_document_bytes: int = Field(DEFAULT_MAX_BYTES, ge=1, description="larger files are quarantined")
+    reprocess: bool = Field(False, description="re-run known documents through every stage (replaces their rows)")
+    lock_wait_seconds: float = Field(120.0, ge=0, description="how long to wait for another writer's lock")

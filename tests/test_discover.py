@@ -1,0 +1,51 @@
+"""Discover: which files are read, how they are hashed, and what is refused."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tasks.discover import list_input_files, media_type_for, read_document
+
+
+def test_lists_supported_files_recursively(tmp_path):
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.html").write_text("<p>x</p>")
+    (tmp_path / "sub" / "c.html.gz").write_bytes(b"")
+    (tmp_path / "sub" / "d.HTM").write_text("x")
+    (tmp_path / "notes.md").write_text("ignored")
+    names = [p.name for p in list_input_files([tmp_path])]
+    assert names == ["a.txt", "b.html", "c.html.gz", "d.HTM"]
+
+
+def test_media_types():
+    from pathlib import Path
+
+    assert media_type_for(Path("x.html.gz")) == "application/gzip+html"
+    assert media_type_for(Path("x.htm")) == "text/html"
+    assert media_type_for(Path("x.txt")) == "text/plain"
+    assert media_type_for(Path("x.pdf")) is None
+
+
+def test_hash_is_sha256_of_bytes(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"hello")
+    doc = read_document(path)
+    assert doc.content_sha256 == hashlib.sha256(b"hello").hexdigest()
+    assert doc.source_uri == path.resolve().as_uri()
+    assert doc.size_bytes == 5 and doc.error is None
+
+
+def test_oversize_file_is_flagged_with_bytes_kept(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"a" * 1000)
+    doc = read_document(path, max_bytes=100)
+    assert doc.error and "too large" in doc.error
+    assert doc.raw_bytes == b"a" * 1000
+
+
+def test_missing_path_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        list_input_files([tmp_path / "nope"])

@@ -1,0 +1,86 @@
+"""Extract: HTML through trafilatura, text decoded, bad input quarantined with a clear reason."""
+
+from __future__ import annotations
+
+import gzip
+
+from tasks.discover import read_document
+from tasks.extract import extract_documents
+
+ARTICLE_HTML = """<html><head><title>Convoy stranded in desert</title>
+<meta property="og:site_name" content="Example News">
+<meta property="article:published_time" content="2017-09-02T10:00:00+00:00">
+<meta name="author" content="Jane Doe"></head><body>
+<nav>Home | World | Politics</nav>
+<article><h1>Convoy stranded in desert</h1>
+<p>The convoy of 17 buses has been stuck in the Syrian desert since Tuesday, officials said on Saturday.</p>
+<p>Hezbollah said six buses were still in areas controlled by the Syrian government and called for aid.</p>
+<p>The US-led coalition said it would keep monitoring the convoy and would not strike civilians.</p>
+</article><footer>Copyright Example News</footer></body></html>"""
+
+
+def _extract(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return extract_documents([read_document(path)])
+
+
+def test_html_main_text_and_metadata(tmp_path):
+    articles, quarantined = _extract(tmp_path, "a.html", ARTICLE_HTML.encode())
+    assert not quarantined
+    a = articles[0]
+    assert "17 buses" in a.raw_text and "Copyright" not in a.raw_text and "Politics" not in a.raw_text
+    assert a.title == "Convoy stranded in desert"
+    assert a.published_at is not None and a.published_at.year == 2017
+    assert a.outlet == "Example News"
+
+
+def test_gzipped_html(tmp_path):
+    articles, quarantined = _extract(tmp_path, "a.html.gz", gzip.compress(ARTICLE_HTML.encode()))
+    assert not quarantined and "17 buses" in articles[0].raw_text
+
+
+def test_plain_text_kept_exactly(tmp_path):
+    text = "Headline Here\n\nBody line one.\r\nBody line two.\n"
+    articles, _ = _extract(tmp_path, "a.txt", text.encode())
+    assert articles[0].raw_text == text
+
+
+def test_latin1_text_is_decoded(tmp_path):
+    text = "Le café de la gare à Genève a été fermé après les manifestations de la semaine dernière, disent les élus."
+    articles, quarantined = _extract(tmp_path, "a.txt", text.encode("latin-1"))
+    assert not quarantined
+    assert articles[0].raw_text == text
+
+
+def test_bad_inputs_are_quarantined_with_reasons(tmp_path):
+    cases = {
+        "empty.txt": b"",
+        "blank.txt": b"   \n\n ",
+        "binary.txt": bytes(range(256)) * 10,
+        "corrupt.html.gz": b"\x1f\x8b\x08\x00garbage-not-gzip",
+        "truncated.html.gz": gzip.compress(ARTICLE_HTML.encode())[:60],
+        "empty.html": b"",
+        "nothing.html": b"<html><body><div></div></body></html>",
+    }
+    docs = []
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        docs.append(read_document(tmp_path / name))
+    articles, quarantined = extract_documents(docs)
+    assert not articles
+    reasons = {q.source_uri.rsplit("/", 1)[-1]: q.reason for q in quarantined}
+    assert reasons["empty.txt"] == "empty document"
+    assert reasons["blank.txt"] == "empty document"
+    assert reasons["binary.txt"].startswith("binary content")
+    assert reasons["corrupt.html.gz"].startswith("corrupt gzip")
+    assert reasons["truncated.html.gz"].startswith("corrupt gzip")
+    assert reasons["nothing.html"] == "no main text found in HTML"
+    assert all(q.raw_bytes == cases[n] for n, q in zip(reasons, quarantined, strict=True))
+
+
+def test_broken_html_still_extracts(tmp_path):
+    broken = b"<html><body><p>The convoy of 17 buses was stranded in the desert for days, officials said.<p>Unclosed <b>tags <div> everywhere and the coalition said it would keep watching the convoy closely."
+    articles, quarantined = _extract(tmp_path, "broken.html", broken)
+    assert not quarantined
+    assert "17 buses" in articles[0].raw_text

@@ -1,0 +1,104 @@
+"""End to end: the ingest flow over seeds/ and over broken input, into a temporary DuckDB."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import duckdb
+import pytest
+
+from flows.cli import main as cli_main
+from flows.ingest import ingest
+from flows.settings import IngestSettings
+
+from .conftest import SEEDS
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def _count(db, table: str) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _query(db, sql: str):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_seeds_load_and_rerun_adds_nothing(db_path):
+    summary = ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path)))
+    assert summary["status"] == "completed"
+    assert summary["n_articles_loaded"] == 5
+    counts = {t: _count(db_path, t) for t in ("articles", "boilerplate", "mentions", "facts", "entities")}
+    assert counts["articles"] == 5 and all(v > 0 for v in counts.values())
+    stages = {r[0] for r in _query(db_path, "SELECT DISTINCT stage FROM dq_results")}
+    assert stages == {"discover", "clean", "entities", "facts"}
+    titles = dict(_query(db_path, "SELECT regexp_extract(source_uri, '[^/]+$'), title FROM articles"))
+    assert titles["001_3da009fc58483ec1.txt"].startswith("Evacuating Islamic State Convoy")
+    assert titles["000_4640bc17174c948b.txt"] is None
+
+    again = ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path)))
+    assert again["n_skipped_known"] == 5 and again["n_articles_loaded"] == 0
+    assert {t: _count(db_path, t) for t in counts} == counts
+    assert _count(db_path, "runs") == 2
+    assert _query(db_path, "SELECT DISTINCT status FROM runs") == [("completed",)]
+
+
+def test_reprocess_replaces_rows_without_duplicates(db_path):
+    ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path)))
+    before = {t: _count(db_path, t) for t in ("articles", "mentions", "facts", "boilerplate")}
+    ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path), reprocess=True))
+    assert {t: _count(db_path, t) for t in before} == before
+
+
+def test_bad_inputs_are_quarantined_and_the_run_completes(tmp_path, db_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (inbox / "latin1.txt").write_bytes(
+        ("Réfugiés à la frontière\n\nLes réfugiés syriens sont arrivés à la frontière libanaise après "
+         "une longue marche à travers le désert, selon les autorités locales.").encode("latin-1"))
+    (inbox / "corrupt.html.gz").write_bytes(b"\x1f\x8b\x08\x00not really gzip at all")
+    (inbox / "broken.html").write_bytes(
+        b"<html><body><div><p>The convoy of 17 buses was stranded in the desert, officials said on Saturday."
+        b"<p>Six buses were still in government territory, Hezbollah said in a statement.<div></body>")
+    big = inbox / "huge.txt"
+    big.write_bytes(b"word " * (10 * 1024 * 1024))  # 50 MB
+    shutil.copy(SEEDS / "000_4640bc17174c948b.txt", inbox / "good.txt")
+
+    summary = ingest(IngestSettings(paths=[str(inbox)], db=str(db_path)))
+    assert summary["status"] == "completed"
+    reasons = dict(_query(db_path, "SELECT regexp_extract(source_uri, '[^/]+$'), reason FROM quarantine"))
+    assert reasons["empty.txt"] == "empty document"
+    assert reasons["binary.txt"].startswith("binary content")
+    assert reasons["corrupt.html.gz"].startswith("corrupt gzip")
+    assert reasons["huge.txt"].startswith("file too large")
+    loaded = {r[0] for r in _query(db_path, "SELECT regexp_extract(source_uri, '[^/]+$') FROM articles")}
+    assert loaded == {"latin1.txt", "broken.html", "good.txt"}
+    body = _query(db_path, "SELECT body FROM articles WHERE source_uri LIKE '%latin1.txt'")[0][0]
+    assert "réfugiés syriens" in body
+    kept = _query(db_path, "SELECT octet_length(raw_bytes) FROM quarantine WHERE source_uri LIKE '%huge.txt'")[0][0]
+    assert kept == big.stat().st_size  # the raw document is kept, never silently lost
+    unkept = _query(db_path, "SELECT source_uri FROM quarantine q WHERE raw_bytes IS NULL AND raw_text IS NULL "
+                             "AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.content_sha256 = q.content_sha256)")
+    assert unkept == []
+
+
+def test_cli_exit_codes(tmp_path, db_path, capsys):
+    assert cli_main(["ingest", str(SEEDS / "000_4640bc17174c948b.txt"), "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert "articles loaded    1" in out and str(db_path) in out
+    assert cli_main(["ingest", str(tmp_path / "missing"), "--db", str(db_path)]) == 1
+    gz = tmp_path / "a.html.gz"
+    gz.write_bytes(gzip.compress(b"<html><body><p>Too short.</p></body></html>"))
+    assert cli_main(["ingest", str(gz), "--db", str(db_path)]) == 0  # quarantined is not a failed run
+    assert cli_main(["sql", "SELECT count(*) FROM runs", "--db", str(db_path)]) == 0

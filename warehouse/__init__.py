@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: ordered migrations, select-only views, and connections."""

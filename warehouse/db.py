@@ -1,0 +1,116 @@
+"""Open the DuckDB warehouse, apply migrations in order, and (re)create the public views."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+VIEWS_DIR = Path(__file__).resolve().parent / "views"
+# Views depend on each other; this order creates each after what it reads.
+VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims"]
+
+log = logging.getLogger("factwire.warehouse")
+
+
+class WarehouseLockedError(RuntimeError):
+    """The DuckDB file stayed locked by another process past the wait limit."""
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
+
+
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
+    """Open the file, retrying with backoff while another process holds its lock."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"{path} is locked by another process (a running ingest or an open SQL session) "
+                    f"and stayed locked for {wait_seconds:.0f}s; close it or retry later"
+                ) from exc
+            log.warning("warehouse %s is locked by another process; retrying in %.2fs", path, delay)
+            time.sleep(delay + random.uniform(0, delay / 2))
+            delay = min(delay * 2, 2.0)
+
+
+@contextmanager
+def write_connection(path: str | Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived writer: holds the file lock only for the work inside the block."""
+    con = connect(path, wait_seconds=wait_seconds)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def migration_files() -> list[Path]:
+    """Migrations in the order they apply (NNNN_<verb>_<object>.sql)."""
+    return sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.sql"))
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations, each in its own transaction; returns the names applied."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, checksum VARCHAR NOT NULL,"
+        " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+    )
+    applied = {row[0]: row[1] for row in con.execute("SELECT version, checksum FROM schema_migrations").fetchall()}
+    done: list[str] = []
+    for path in migration_files():
+        version = int(path.name[:4])
+        sql = path.read_text(encoding="utf-8")
+        checksum = hashlib.sha256(sql.encode()).hexdigest()
+        if version in applied:
+            if applied[version] != checksum:
+                raise RuntimeError(f"migration {path.name} changed after it was applied; add a new migration instead")
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)", [version, path.stem, checksum])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        done.append(path.stem)
+    return done
+
+
+def view_sql(name: str) -> str:
+    """The select-only SQL of one view."""
+    return (VIEWS_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the public views from warehouse/views/*.sql."""
+    names = VIEW_ORDER + sorted(p.stem for p in VIEWS_DIR.glob("*.sql") if p.stem not in VIEW_ORDER)
+    for name in names:
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {view_sql(name)}")
+
+
+def initialise(path: str | Path, wait_seconds: float = 60.0) -> list[str]:
+    """Create or upgrade the warehouse file: migrations then views."""
+    with write_connection(path, wait_seconds) as con:
+        applied = migrate(con)
+        create_views(con)
+        return applied
