@@ -1,0 +1,1 @@
+"""Benchmark scripts: extraction quality and pipeline throughput, printed as figures."""
