@@ -39,15 +39,17 @@ def _print_summary(summary: dict, db: str) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from flows.ingest import ingest
+    from flows.ingest import run_ingest
     from flows.settings import IngestSettings
 
     settings = IngestSettings(
         paths=[str(p) for p in args.paths], db=args.db, batch_size=args.batch_size,
         max_document_bytes=args.max_bytes, reprocess=args.reprocess,
+        task_runner=args.task_runner, dask_address=args.dask_address,
+        **({"workers": args.workers} if args.workers else {}),
     )
     try:
-        summary = ingest(settings)
+        summary = run_ingest(settings)
     except Exception as exc:
         print(f"factwire ingest failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
@@ -81,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=200)
     p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="quarantine larger files")
     p.add_argument("--reprocess", action="store_true", help="run known documents through every stage again")
+    p.add_argument("--task-runner", choices=["process", "thread", "dask"], default="process",
+                   help="run the per-batch stages in a process pool (default, all cores), threads, or on Dask")
+    p.add_argument("--workers", type=int, default=None, help="parallel batches (default: number of cores)")
+    p.add_argument("--dask-address", default=None, help="scheduler of an existing Dask cluster (with --task-runner dask)")
     p.set_defaults(func=cmd_ingest)
 
     q = sub.add_parser("sql", help="run one SQL query read-only and close the file at once")

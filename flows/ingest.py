@@ -1,11 +1,10 @@
-"""The ingest flow: files to a checked DuckDB warehouse, batch by batch."""
+"""The ingest flow: files to a checked DuckDB warehouse, batch by batch, batches in parallel."""
 
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -14,18 +13,19 @@ import pandas as pd
 from prefect import flow, get_run_logger, runtime, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 
 from flows.settings import IngestSettings
 from tasks import load as load_mod
-from tasks.checks import check_entities, check_frames, check_raw_documents
+from tasks.checks import CheckedBatch, check_gazetteer, checks
 from tasks.clean import clean
 from tasks.discover import discover, read_batch
-from tasks.entities import entities, entity_rows
+from tasks.entities import entities
 from tasks.extract import extract
 from tasks.facts import facts
 from tasks.load import load
-from tasks.models import Article, BatchResult, Quarantined, RawDocument
-from tasks.tables import batch_frames
+from tasks.models import Quarantined, RawDocument
 from warehouse.db import connect, initialise
 
 T = TypeVar("T")
@@ -38,6 +38,30 @@ def batched(items: list[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
+def warm_worker() -> None:
+    """Build the per-process resources once, when a worker process starts."""
+    from tasks.checks import _context
+    from tasks.entities import load_gazetteer
+    from tasks.facts import unit_categories
+
+    load_gazetteer()
+    unit_categories()
+    _context()
+
+
+def task_runner_for(settings: IngestSettings) -> TaskRunner[Any]:
+    """The task runner the settings ask for: both cores by default, or a Dask cluster."""
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.workers, "threads_per_worker": 1, "processes": True})
+    if settings.task_runner == "thread":
+        return ThreadPoolTaskRunner(max_workers=settings.workers)
+    return ProcessPoolTaskRunner(max_workers=settings.workers, initializer=warm_worker)
+
+
 @task(name="start-run", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def start_run(settings: IngestSettings) -> str:
     """Create or upgrade the warehouse and record the run."""
@@ -48,14 +72,11 @@ def start_run(settings: IngestSettings) -> str:
     return run_id
 
 
-@task(name="refresh-entities", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def refresh_entities(db: str, run_id: str) -> int:
-    """Check the gazetteer with its suite and load it into the entities table."""
-    frame = pd.DataFrame([asdict(e) for e in entity_rows()])
-    ok, dq_rows = check_entities(frame, run_id)
+@task(name="load-entities", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def load_entities(db: str, checked: tuple[pd.DataFrame, list[dict[str, Any]]]) -> int:
+    """Load the checked gazetteer into the entities table, with its check results."""
+    frame, dq_rows = checked
     load_mod.insert_dq_rows(db, dq_rows)
-    if not ok:
-        raise ValueError("the gazetteer failed a critical expectation; see dq_results (suite 'entities')")
     load_mod.replace_entities(db, frame)
     return len(frame)
 
@@ -70,36 +91,22 @@ def known_documents(db: str) -> set[str]:
 def land_raw(db: str, run_id: str, batch_index: int, docs: list[RawDocument], known: set[str]) -> tuple[list[RawDocument], list[Quarantined], int]:
     """Store raw bytes first; return (documents to process, discover-stage quarantine, skipped)."""
     raw = load_mod.raw_frame(docs, run_id, datetime.now(UTC))
-    cleared, dq_rows, rejected = check_raw_documents(raw, run_id, batch_index)
-    load_mod.land_raw_documents(db, run_id, cleared, [(d.content_sha256, d.source_uri) for d in docs])
-    load_mod.insert_dq_rows(db, dq_rows)
+    load_mod.land_raw_documents(db, run_id, raw, [(d.content_sha256, d.source_uri) for d in docs])
+    bad = [d for d in docs if d.error]
     quarantined = [
-        Quarantined(d.source_uri, d.content_sha256 or None, "discover", d.error or rejected[d.content_sha256], d.raw_bytes)
-        for d in docs
-        if (d.error or d.content_sha256 in rejected) and d.content_sha256 not in known
+        Quarantined(d.source_uri, d.content_sha256 or None, "discover", d.error or "", d.raw_bytes)
+        for d in bad
+        if d.content_sha256 not in known
     ]
-    bad = {id(d) for d in docs if d.error or d.content_sha256 in rejected}
-    todo, seen = [], set(known)
+    bad_ids = {id(d) for d in bad}
+    todo: list[RawDocument] = []
+    seen = set(known)
     for d in docs:
-        if id(d) in bad or d.content_sha256 in seen:
+        if id(d) in bad_ids or d.content_sha256 in seen:
             continue
         seen.add(d.content_sha256)
         todo.append(d)
-    skipped = sum(1 for d in docs if id(d) not in bad) - len(todo)
-    return todo, quarantined, skipped
-
-
-@task(name="checks", cache_policy=NO_CACHE)
-def checks(run_id: str, batch_index: int, result: BatchResult) -> tuple[dict[str, pd.DataFrame], list[dict[str, Any]], list[Quarantined]]:
-    """Run every stage's suite on the batch; critically failing articles go to quarantine."""
-    frames = batch_frames(result, run_id, datetime.now(UTC))
-    checked = check_frames(frames, run_id, batch_index, {e.entity_id for e in entity_rows()})
-    by_id = {a.article_id: a for a in result.articles}
-    rejected = [
-        Quarantined(by_id[aid].source_uri, by_id[aid].content_sha256, "checks", reason, None, by_id[aid].raw_text)
-        for aid, reason in checked.rejected.items()
-    ]
-    return checked.frames, checked.dq_rows, rejected
+    return todo, quarantined, len(docs) - len(bad) - len(todo)
 
 
 @task(name="finish-run", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -137,45 +144,64 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     return summary
 
 
-@flow(name="factwire-ingest")
+@flow(name="factwire-ingest", task_runner=ProcessPoolTaskRunner(initializer=warm_worker))
 def ingest(settings: IngestSettings) -> dict[str, Any]:
-    """discover -> extract -> clean -> entities -> facts -> checks -> load, per batch."""
+    """discover -> extract -> clean -> entities -> facts -> checks -> load, per batch.
+
+    The per-batch stages run on the task runner (both cores by default) while this flow, the
+    only writer, loads finished batches in order: one short transaction each.
+    """
     logger = get_run_logger()
     run_id = start_run(settings)
     counts: Counter[str] = Counter()
+    in_flight: deque[tuple[int, PrefectFuture[CheckedBatch], list[Quarantined], int, int]] = deque()
+
+    def load_oldest() -> None:
+        index, future, bad_input, skipped, n_read = in_flight.popleft()
+        checked = future.result()
+        quarantined = bad_input + checked.quarantined
+        load(settings.db, checked.frames, load_mod.quarantine_frame(quarantined, run_id, datetime.now(UTC)), checked.dq_rows)
+        _count_batch(counts, skipped, checked, quarantined)
+        logger.info("batch %d: %d read, %d loaded, %d quarantined, %d skipped",
+                    index, n_read, len(checked.frames["stg_articles"]), len(quarantined), skipped)
+
     try:
         files = discover(settings.paths, settings.max_document_bytes)
         counts["n_discovered"] = len(files)
-        refresh_entities(settings.db, run_id)
+        load_entities(settings.db, check_gazetteer.submit(run_id).result())
         known = set() if settings.reprocess else known_documents(settings.db)
         for index, batch_files in enumerate(batched(files, settings.batch_size)):
             docs = read_batch(batch_files, settings.max_document_bytes)
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
-            articles, unextractable = extract(todo)
-            articles = clean(articles)
-            mentions = entities(articles)
-            found = facts(articles, mentions)
-            frames, dq_rows, rejected = checks(run_id, index, BatchResult(articles, mentions, found))
-            quarantined = bad_input + unextractable + rejected
-            load(settings.db, frames, load_mod.quarantine_frame(quarantined, run_id, datetime.now(UTC)), dq_rows)
             known.update(d.content_sha256 for d in todo)
-            _count_batch(counts, skipped, articles, frames, quarantined, dq_rows)
-            logger.info("batch %d: %d read, %d loaded, %d quarantined, %d skipped", index, len(docs), len(frames["stg_articles"]), len(quarantined), skipped)
-    except Exception as exc:
+            batch = extract.submit(todo)
+            batch = clean.submit(batch)
+            batch = entities.submit(batch)
+            batch = facts.submit(batch)
+            in_flight.append((index, checks.submit(run_id, index, batch), bad_input, skipped, len(docs)))
+            while len(in_flight) > settings.workers:  # bound memory: a few batches in flight
+                load_oldest()
+        while in_flight:
+            load_oldest()
+    except BaseException as exc:
         finish_run(settings.db, run_id, "failed", dict(counts), f"{type(exc).__name__}: {exc}")
         raise
     return finish_run(settings.db, run_id, "completed", dict(counts))
 
 
-def _count_batch(counts: Counter[str], skipped: int, articles: list[Article], frames: dict[str, pd.DataFrame],
-                 quarantined: list[Quarantined], dq_rows: list[dict[str, Any]]) -> None:
+def run_ingest(settings: IngestSettings) -> dict[str, Any]:
+    """Run the ingest flow on the task runner the settings choose."""
+    return ingest.with_options(task_runner=task_runner_for(settings))(settings)
+
+
+def _count_batch(counts: Counter[str], skipped: int, checked: CheckedBatch, quarantined: list[Quarantined]) -> None:
+    frames = checked.frames
     counts["n_skipped_known"] += skipped
-    counts["n_extracted"] += len(articles)
+    counts["n_extracted"] += len(frames["stg_articles"]) + len(checked.rejected)
     counts["n_quarantined"] += len(quarantined)
     counts["n_articles_loaded"] += len(frames["stg_articles"])
     counts["n_boilerplate"] += len(frames["stg_boilerplate"])
     counts["n_mentions"] += len(frames["stg_mentions"])
     counts["n_facts"] += len(frames["stg_facts"])
-    counts["n_checks_passed"] += sum(1 for r in dq_rows if r["success"])
-    counts["n_checks_failed"] += sum(1 for r in dq_rows if not r["success"])
-
+    counts["n_checks_passed"] += sum(1 for r in checked.dq_rows if r["success"])
+    counts["n_checks_failed"] += sum(1 for r in checked.dq_rows if not r["success"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from tasks.discover import DEFAULT_MAX_BYTES
@@ -18,3 +21,8 @@ class IngestSettings(BaseModel):
     max_document_bytes: int = Field(DEFAULT_MAX_BYTES, ge=1, description="larger files are quarantined")
     reprocess: bool = Field(False, description="re-run known documents through every stage (replaces their rows)")
     lock_wait_seconds: float = Field(120.0, ge=0, description="how long to wait for another writer's lock")
+    task_runner: Literal["process", "thread", "dask"] = Field(
+        "process", description="where the per-batch stages run: a process pool on this machine, threads, or Dask"
+    )
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, description="parallel batches (processes or Dask workers)")
+    dask_address: str | None = Field(None, description="scheduler address of an existing Dask cluster; None starts a LocalCluster")

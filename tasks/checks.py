@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.models import BatchResult, Quarantined
+from tasks.tables import batch_frames
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("TQDM_DISABLE", "1")  # GX draws a progress bar per validation
@@ -62,7 +66,8 @@ def _context() -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     return context
@@ -209,13 +214,6 @@ def add_fact_checks(facts: pd.DataFrame, articles: pd.DataFrame, entity_ids: set
     return out
 
 
-def add_raw_document_checks(raw: pd.DataFrame) -> pd.DataFrame:
-    """check_hash_matches_bytes."""
-    out = raw.copy()
-    out["check_hash_matches_bytes"] = [hashlib.sha256(b).hexdigest() == h for b, h in zip(out["raw_bytes"], out["content_sha256"], strict=True)]
-    return out
-
-
 CheckColumns = Callable[..., pd.DataFrame]
 
 
@@ -226,6 +224,7 @@ class CheckedBatch:
     frames: dict[str, pd.DataFrame]
     dq_rows: list[dict[str, Any]]
     rejected: dict[str, str]  # article_id -> reason
+    quarantined: list[Quarantined] = field(default_factory=list)  # every stage's quarantine for the batch
 
 
 def _strip_checks(frame: pd.DataFrame) -> pd.DataFrame:
@@ -263,19 +262,57 @@ def check_frames(frames: dict[str, pd.DataFrame], run_id: str, batch_index: int,
     return CheckedBatch(kept, dq_rows, rejected)
 
 
-def check_raw_documents(raw: pd.DataFrame, run_id: str, batch_index: int) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, str]]:
-    """The raw_documents suite: returns rows cleared for landing, dq rows, rejected hashes."""
-    frame = add_raw_document_checks(raw).reset_index(drop=True)
+def check_raw_documents(raw: pd.DataFrame, run_id: str, batch_index: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The raw_documents suite on a batch's raw rows: dq rows and rejected hashes with reasons."""
+    frame = raw.reset_index(drop=True)
     outcome = validate_frame("raw_documents", frame, run_id, batch_index)
-    hashes = frame["content_sha256"].tolist()
+    hashes = frame["content_sha256"].tolist() if not frame.empty else []
     rejected = {hashes[i]: outcome.reasons[i] for i in outcome.rejected_index}
     if outcome.rejected_all:
         rejected = dict.fromkeys(hashes, outcome.reasons[-1])
-    kept = _strip_checks(frame[~frame["content_sha256"].isin(list(rejected))]).reset_index(drop=True)
-    return kept, outcome.rows, rejected
+    return outcome.rows, rejected
 
 
 def check_entities(entities: pd.DataFrame, run_id: str) -> tuple[bool, list[dict[str, Any]]]:
     """The entities suite on the gazetteer as loaded; False means do not load it."""
     outcome = validate_frame("entities", entities, run_id, -1)
     return not (outcome.rejected_all or outcome.rejected_index), outcome.rows
+
+
+@task(name="checks", cache_policy=NO_CACHE)
+def checks(run_id: str, batch_index: int, batch: BatchResult) -> CheckedBatch:
+    """Run every stage's suite on the batch; critically failing articles join the quarantine."""
+    from tasks.entities import entity_rows
+
+    raw_columns = ["content_sha256", "media_type", "size_bytes", "check_hash_matches_bytes"]
+    raw_dq, raw_rejected = check_raw_documents(pd.DataFrame(batch.raw, columns=raw_columns), run_id, batch_index)
+    frames = batch_frames(batch, run_id, datetime.now(UTC))
+    checked = check_frames(frames, run_id, batch_index, {e.entity_id for e in entity_rows()})
+    by_id = {a.article_id: a for a in batch.articles}
+    for aid, a in by_id.items():
+        if a.content_sha256 in raw_rejected:
+            checked.rejected.setdefault(aid, raw_rejected[a.content_sha256])
+    if raw_rejected:  # drop what the raw suite rejected from every table
+        checked.frames = {t: f[~f["article_id"].isin(list(checked.rejected))].reset_index(drop=True) for t, f in checked.frames.items()}
+    rejected = [
+        Quarantined(by_id[aid].source_uri, by_id[aid].content_sha256, "checks", reason, None, by_id[aid].raw_text)
+        for aid, reason in checked.rejected.items()
+    ]
+    checked.dq_rows = raw_dq + checked.dq_rows
+    checked.quarantined = batch.quarantined + rejected
+    return checked
+
+
+@task(name="check-gazetteer", cache_policy=NO_CACHE)
+def check_gazetteer(run_id: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The entities suite on the gazetteer; raises when a critical expectation fails."""
+    from dataclasses import asdict
+
+    from tasks.entities import entity_rows
+
+    frame = pd.DataFrame([asdict(e) for e in entity_rows()])
+    ok, dq_rows = check_entities(frame, run_id)
+    if not ok:
+        failed = [r["expectation"] + "(" + str(r["column_name"]) + ")" for r in dq_rows if not r["success"] and r["severity"] == "critical"]
+        raise ValueError(f"the gazetteer failed critical expectations {failed}; fix gazetteer/ (see dq_results, suite 'entities')")
+    return frame, dq_rows

@@ -12,8 +12,9 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from tasks.batch import per_article
 from tasks.language import detect_language
-from tasks.models import Article, BoilerplateSpan
+from tasks.models import Article, BatchResult, BoilerplateSpan
 from tasks.timestamps import resolve_timestamp
 
 OUTLETS_FILE = Path(__file__).resolve().parent.parent / "gazetteer" / "outlets.json"
@@ -429,6 +430,7 @@ def clean_articles(articles: list[Article]) -> list[Article]:
 
 
 @task(name="clean", cache_policy=NO_CACHE)
-def clean(articles: list[Article]) -> list[Article]:
-    """Prefect wrapper around clean_articles."""
-    return clean_articles(articles)
+def clean(batch: BatchResult) -> BatchResult:
+    """Prefect wrapper around clean_article, isolating per-article failures."""
+    _done, batch = per_article(batch, "clean", clean_article)
+    return batch

@@ -13,7 +13,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from tasks.models import Article, Mention
+from tasks.batch import per_article
+from tasks.models import Article, BatchResult, Mention
 from tasks.nlp import blank_pipeline, parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
@@ -117,6 +118,8 @@ def entity_rows() -> list[Entity]:
 
 
 @task(name="entities", cache_policy=NO_CACHE)
-def entities(articles: list[Article]) -> list[Mention]:
-    """Prefect wrapper around find_mentions."""
-    return find_mentions(articles)
+def entities(batch: BatchResult) -> BatchResult:
+    """Prefect wrapper around find_mentions, isolating per-article failures."""
+    done, batch = per_article(batch, "entities", lambda a: find_mentions([a]))
+    batch.mentions = [m for _a, found in done for m in found]
+    return batch

@@ -11,7 +11,8 @@ import trafilatura
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.models import Article, Quarantined, RawDocument
+from tasks.discover import sha256_hex
+from tasks.models import Article, BatchResult, Quarantined, RawDocument
 from tasks.timestamps import parse_iso_date
 
 # Share of control characters (other than tab/newline/carriage return) above which
@@ -165,6 +166,16 @@ def extract_documents(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(docs: list[RawDocument], options: ExtractOptions = DEFAULT_OPTIONS) -> tuple[list[Article], list[Quarantined]]:
-    """Prefect wrapper around extract_documents."""
-    return extract_documents(docs, options)
+def extract(docs: list[RawDocument], options: ExtractOptions = DEFAULT_OPTIONS) -> BatchResult:
+    """Prefect wrapper around extract_documents: starts the batch that later stages fill."""
+    articles, quarantined = extract_documents(docs, options)
+    return BatchResult(articles=articles, quarantined=quarantined, raw=raw_rows(docs))
+
+
+def raw_rows(docs: list[RawDocument]) -> list[dict[str, object]]:
+    """What the raw_documents suite checks, computed where the bytes already are."""
+    return [
+        {"content_sha256": d.content_sha256, "media_type": d.media_type, "size_bytes": d.size_bytes,
+         "check_hash_matches_bytes": sha256_hex(d.raw_bytes) == d.content_sha256}
+        for d in docs
+    ]

@@ -14,7 +14,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from spacy.tokens import Doc, Token
 
-from tasks.models import Article, Fact, Mention
+from tasks.batch import per_article
+from tasks.models import Article, BatchResult, Fact, Mention
 from tasks.nlp import parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
@@ -323,6 +324,11 @@ def extract_facts(articles: list[Article], mentions: list[Mention]) -> list[Fact
 
 
 @task(name="facts", cache_policy=NO_CACHE)
-def facts(articles: list[Article], mentions: list[Mention]) -> list[Fact]:
-    """Prefect wrapper around extract_facts."""
-    return extract_facts(articles, mentions)
+def facts(batch: BatchResult) -> BatchResult:
+    """Prefect wrapper around extract_facts, isolating per-article failures."""
+    by_article: dict[str, list[Mention]] = {}
+    for m in batch.mentions:
+        by_article.setdefault(m.article_id, []).append(m)
+    done, batch = per_article(batch, "facts", lambda a: extract_facts([a], by_article.get(a.article_id, [])))
+    batch.facts = [f for _a, found in done for f in found]
+    return batch

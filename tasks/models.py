@@ -112,3 +112,6 @@ class BatchResult:
     mentions: list[Mention] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    # one row per document read (content_sha256, media_type, size_bytes, hash check), for the
+    # raw_documents suite: checked in the worker so the writer process never loads GX
+    raw: list[dict[str, object]] = field(default_factory=list)

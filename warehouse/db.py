@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
 # Views depend on each other; this order creates each after what it reads.
 VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims"]
+
+# DuckDB defaults to 80% of RAM; the writer shares the machine with the worker processes.
+MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "1GB")
 
 log = logging.getLogger("factwire.warehouse")
 
@@ -38,7 +42,7 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):
                 raise

@@ -1,0 +1,226 @@
+"""Throughput benchmark: factwire ingest end to end against bare trafilatura, same pages, same run.
+
+    python -m benchmarks.throughput --pages 1000 --pages 10000
+
+For each N it builds a corpus of N pages from the extraction benchmark (the 181 pages repeated,
+each copy changed by an HTML comment so hashing does not skip it), times plain single-process
+`trafilatura.extract` over the same pages, then runs `factwire ingest` on them into a fresh
+DuckDB file in a subprocess against a local Prefect server (so per-stage task-run times can be
+read back from the Prefect API), sampling the memory of the ingest process tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "eval" / "scrapinghub-article-extraction-benchmark" / "html"
+RESULTS = REPO / "benchmarks" / "results"
+BASE_ENV = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "TQDM_DISABLE": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+def base_pages() -> list[bytes]:
+    """The benchmark's pages, decompressed."""
+    if not CORPUS.is_dir():
+        sys.exit(f"benchmark corpus not found at {CORPUS} (expected ../shared/eval/ beside the repo)")
+    return [gzip.decompress(p.read_bytes()) for p in sorted(CORPUS.glob("*.html.gz"))]
+
+
+def page_copy(pages: list[bytes], i: int) -> bytes:
+    """Page i of the corpus: a base page with a marker that makes its bytes unique."""
+    return pages[i % len(pages)] + f"\n<!-- factwire benchmark copy {i} -->\n".encode()
+
+
+def build_corpus(pages: list[bytes], n: int, folder: Path) -> int:
+    """Write n gzipped pages; returns the total HTML bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for i in range(n):
+        data = page_copy(pages, i)
+        total += len(data)
+        (folder / f"page-{i:06d}.html.gz").write_bytes(gzip.compress(data, compresslevel=1))
+    return total
+
+
+def bare_trafilatura(pages: list[bytes], n: int) -> float:
+    """Seconds for plain single-process trafilatura.extract (default settings) over the n pages."""
+    import trafilatura
+
+    start = time.perf_counter()
+    for i in range(n):
+        trafilatura.extract(page_copy(pages, i))
+    return time.perf_counter() - start
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A local Prefect server for the run, so task-run times can be read back afterwards."""
+    port = free_port()
+    env = {**os.environ, **BASE_ENV, "PREFECT_HOME": str(home)}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    import httpx
+
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("Prefect server did not start within 180 s")
+
+
+def run_ingest(corpus: Path, db: Path, api_url: str, home: Path, extra: list[str]) -> tuple[float, int, str]:
+    """Run `factwire ingest` in a subprocess; returns (seconds, peak RSS of its process tree, output)."""
+    env = {**os.environ, **BASE_ENV, "PREFECT_API_URL": api_url, "PREFECT_HOME": str(home)}
+    cmd = [str(Path(sys.executable).parent / "factwire"), "ingest", str(corpus), "--db", str(db), *extra]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    seconds = time.perf_counter() - start
+    output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+    if proc.returncode != 0:
+        raise RuntimeError(f"factwire ingest failed ({proc.returncode}):\n{output[-3000:]}")
+    return seconds, peak, output
+
+
+def stage_times(api_url: str) -> tuple[dict[str, float], float]:
+    """Sum of task-run seconds per stage, and the flow run's own duration, from the Prefect API."""
+    os.environ["PREFECT_API_URL"] = api_url
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    async def read() -> tuple[dict[str, float], float]:
+        async with get_client() as client:
+            flow_runs = await client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
+            flow_run = flow_runs[0]
+            totals: dict[str, float] = defaultdict(float)
+            offset = 0
+            while True:
+                from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+                runs = await client.read_task_runs(
+                    flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])), limit=200, offset=offset
+                )
+                for run in runs:
+                    totals[run.task_key.rsplit("-", 1)[0] if run.task_key else run.name] += run.total_run_time.total_seconds()
+                if len(runs) < 200:
+                    break
+                offset += 200
+            return dict(totals), flow_run.total_run_time.total_seconds()
+
+    import asyncio
+
+    return asyncio.run(read())
+
+
+def measure(n: int, pages: list[bytes], workdir: Path, api_url: str, home: Path, extra: list[str]) -> dict[str, object]:
+    corpus = workdir / f"corpus-{n}"
+    html_bytes = build_corpus(pages, n, corpus)
+    base_s = bare_trafilatura(pages, n)
+    db = workdir / f"bench-{n}.duckdb"
+    pipe_s, peak, output = run_ingest(corpus, db, api_url, home, extra)
+    stages, flow_s = stage_times(api_url)
+    loaded = next((line for line in output.splitlines() if "articles loaded" in line), "").strip()
+    result = {
+        "pages": n,
+        "html_mb": round(html_bytes / 1e6, 1),
+        "trafilatura_s": round(base_s, 2),
+        "trafilatura_pages_per_s": round(n / base_s, 1),
+        "pipeline_s": round(pipe_s, 2),
+        "pipeline_pages_per_s": round(n / pipe_s, 1),
+        "ratio": round((n / pipe_s) / (n / base_s), 3),
+        "flow_run_s": round(flow_s, 2),
+        "flow_pages_per_s": round(n / flow_s, 1) if flow_s else None,
+        "peak_rss_mb": round(peak / 1e6, 1),
+        "stage_task_seconds": {k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
+        "loaded": loaded,
+    }
+    shutil.rmtree(corpus, ignore_errors=True)
+    db.unlink(missing_ok=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, action="append", help="corpus size; repeat for several (default 1000 and 10000)")
+    parser.add_argument("--workdir", type=Path, default=None, help="where to build corpora (default: a temp dir)")
+    parser.add_argument("--ingest-arg", action="append", default=[], help="extra argument for factwire ingest (repeatable)")
+    args = parser.parse_args(argv)
+    sizes = args.pages or [1000, 10000]
+    pages = base_pages()
+    workdir = Path(tempfile.mkdtemp(prefix="factwire-bench-", dir=args.workdir))
+    home = workdir / "prefect-home"
+    server, api_url = start_prefect_server(home)
+    results = []
+    try:
+        for n in sizes:
+            r = measure(n, pages, workdir, api_url, home, args.ingest_arg)
+            results.append(r)
+            print(json.dumps(r, indent=2), flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+    machine = f"{platform.node()} {platform.machine()}, {psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB, Python {platform.python_version()}"
+    print(f"\nfactwire throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}")
+    print(f"{'pages':>7} {'trafilatura p/s':>16} {'pipeline p/s':>13} {'ratio':>6} {'flow p/s':>9} {'peak RSS MB':>12}")
+    for r in results:
+        print(f"{r['pages']:>7} {r['trafilatura_pages_per_s']:>16} {r['pipeline_pages_per_s']:>13} {r['ratio']:>6} {r['flow_pages_per_s']!s:>9} {r['peak_rss_mb']:>12}")
+    if len(results) >= 2:
+        small, big = results[0], results[-1]
+        scale = big["pages"] / small["pages"]  # type: ignore[operator]
+        linear = big["pipeline_s"] / (scale * small["pipeline_s"])  # type: ignore[operator]
+        print(f"linearity: {big['pages']}-page time / ({scale:g} x {small['pages']}-page time) = {linear:.3f} (goal <= 1.15)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / "throughput-latest.json"
+    out.write_text(json.dumps({"measured_at": datetime.now(UTC).isoformat(), "machine": machine, "results": results}, indent=2))
+    print(f"written {out.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
