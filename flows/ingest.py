@@ -144,7 +144,7 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     return summary
 
 
-@flow(name="factwire-ingest", task_runner=ProcessPoolTaskRunner(initializer=warm_worker))
+@flow(name="factwire-ingest", task_runner=ProcessPoolTaskRunner(initializer=warm_worker))  # type: ignore[arg-type]  # prefect types runners by future class
 def ingest(settings: IngestSettings) -> dict[str, Any]:
     """discover -> extract -> clean -> entities -> facts -> checks -> load, per batch.
 
@@ -174,7 +174,8 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             docs = read_batch(batch_files, settings.max_document_bytes)
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
             known.update(d.content_sha256 for d in todo)
-            batch = extract.submit(todo)
+            # Each stage gets the previous stage's future; the task runner resolves it.
+            batch: Any = extract.submit(todo)
             batch = clean.submit(batch)
             batch = entities.submit(batch)
             batch = facts.submit(batch)
