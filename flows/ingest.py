@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -144,26 +146,56 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     return summary
 
 
+@dataclass(slots=True)
+class BatchInFlight:
+    """One batch moving through the per-batch stages on the task runner."""
+
+    index: int
+    n_read: int
+    skipped: int
+    bad_input: list[Quarantined]
+    stage: int
+    future: PrefectFuture[Any]
+
+
+def _is_done(future: PrefectFuture[Any]) -> bool:
+    wrapped = getattr(future, "wrapped_future", None)
+    return bool(wrapped.done()) if wrapped is not None else future.state.is_final()
+
+
 @flow(name="factwire-ingest", task_runner=ProcessPoolTaskRunner(initializer=warm_worker))  # type: ignore[arg-type]  # prefect types runners by future class
 def ingest(settings: IngestSettings) -> dict[str, Any]:
     """discover -> extract -> clean -> entities -> facts -> checks -> load, per batch.
 
-    The per-batch stages run on the task runner (both cores by default) while this flow, the
-    only writer, loads finished batches in order: one short transaction each.
+    The per-batch stages run on the task runner (both cores by default), several batches at
+    once; this flow, the only writer, loads each checked batch in one short transaction.
     """
     logger = get_run_logger()
+    stages = (extract, clean, entities, facts, checks)  # each takes and returns the batch
     run_id = start_run(settings)
     counts: Counter[str] = Counter()
-    in_flight: deque[tuple[int, PrefectFuture[CheckedBatch], list[Quarantined], int, int]] = deque()
+    in_flight: list[BatchInFlight] = []
 
-    def load_oldest() -> None:
-        index, future, bad_input, skipped, n_read = in_flight.popleft()
-        checked = future.result()
-        quarantined = bad_input + checked.quarantined
-        load(settings.db, checked.frames, load_mod.quarantine_frame(quarantined, run_id, datetime.now(UTC)), checked.dq_rows)
-        _count_batch(counts, skipped, checked, quarantined)
-        logger.info("batch %d: %d read, %d loaded, %d quarantined, %d skipped",
-                    index, n_read, len(checked.frames["stg_articles"]), len(quarantined), skipped)
+    def advance(block: bool) -> None:
+        """Move finished stages on to the next one; load batches that passed checks."""
+        while True:
+            moved = False
+            for item in [b for b in in_flight if _is_done(b.future)]:
+                moved = True
+                result = item.future.result()
+                if item.stage + 1 < len(stages):
+                    item.stage += 1
+                    item.future = stages[item.stage].submit(result)
+                    continue
+                in_flight.remove(item)
+                quarantined = item.bad_input + result.quarantined
+                load(settings.db, result.frames, load_mod.quarantine_frame(quarantined, run_id, datetime.now(UTC)), result.dq_rows)
+                _count_batch(counts, item.skipped, result, quarantined)
+                logger.info("batch %d: %d read, %d loaded, %d quarantined, %d skipped",
+                            item.index, item.n_read, len(result.frames["stg_articles"]), len(quarantined), item.skipped)
+            if moved or not block or not in_flight:
+                return
+            time.sleep(0.02)
 
     try:
         files = discover(settings.paths, settings.max_document_bytes)
@@ -174,16 +206,12 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             docs = read_batch(batch_files, settings.max_document_bytes)
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
             known.update(d.content_sha256 for d in todo)
-            # Each stage gets the previous stage's future; the task runner resolves it.
-            batch: Any = extract.submit(todo)
-            batch = clean.submit(batch)
-            batch = entities.submit(batch)
-            batch = facts.submit(batch)
-            in_flight.append((index, checks.submit(run_id, index, batch), bad_input, skipped, len(docs)))
+            in_flight.append(BatchInFlight(index, len(docs), skipped, bad_input, 0, extract.submit(todo, run_id, index)))
+            advance(block=False)
             while len(in_flight) > settings.workers:  # bound memory: a few batches in flight
-                load_oldest()
+                advance(block=True)
         while in_flight:
-            load_oldest()
+            advance(block=True)
     except BaseException as exc:
         finish_run(settings.db, run_id, "failed", dict(counts), f"{type(exc).__name__}: {exc}")
         raise

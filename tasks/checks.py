@@ -280,10 +280,11 @@ def check_entities(entities: pd.DataFrame, run_id: str) -> tuple[bool, list[dict
 
 
 @task(name="checks", cache_policy=NO_CACHE)
-def checks(run_id: str, batch_index: int, batch: BatchResult) -> CheckedBatch:
+def checks(batch: BatchResult) -> CheckedBatch:
     """Run every stage's suite on the batch; critically failing articles join the quarantine."""
     from tasks.entities import entity_rows
 
+    run_id, batch_index = batch.run_id, batch.index
     raw_columns = ["content_sha256", "media_type", "size_bytes", "check_hash_matches_bytes"]
     raw_dq, raw_rejected = check_raw_documents(pd.DataFrame(batch.raw, columns=raw_columns), run_id, batch_index)
     frames = batch_frames(batch, run_id, datetime.now(UTC))

@@ -166,10 +166,10 @@ def extract_documents(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(docs: list[RawDocument], options: ExtractOptions = DEFAULT_OPTIONS) -> BatchResult:
+def extract(docs: list[RawDocument], run_id: str = "", index: int = 0, options: ExtractOptions = DEFAULT_OPTIONS) -> BatchResult:
     """Prefect wrapper around extract_documents: starts the batch that later stages fill."""
     articles, quarantined = extract_documents(docs, options)
-    return BatchResult(articles=articles, quarantined=quarantined, raw=raw_rows(docs))
+    return BatchResult(articles=articles, quarantined=quarantined, raw=raw_rows(docs), run_id=run_id, index=index)
 
 
 def raw_rows(docs: list[RawDocument]) -> list[dict[str, object]]:

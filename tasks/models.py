@@ -115,3 +115,5 @@ class BatchResult:
     # one row per document read (content_sha256, media_type, size_bytes, hash check), for the
     # raw_documents suite: checked in the worker so the writer process never loads GX
     raw: list[dict[str, object]] = field(default_factory=list)
+    run_id: str = ""
+    index: int = 0  # position of the batch in the run
