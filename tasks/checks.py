@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ logging.getLogger("great_expectations").setLevel(logging.WARNING)
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
 SHARE_PROMPT_IN_BODY = r"(?im)^\s*(?:share this article|share on facebook|follow us on)\s*$"
 log = logging.getLogger("factwire.checks")
+_GX_LOCK = threading.RLock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +118,9 @@ def validate_frame(name: str, frame: pd.DataFrame, run_id: str, batch_index: int
         # GX cannot infer column types of an empty frame; an empty batch passes vacuously.
         results: list[tuple[dict[str, Any], bool, dict[str, Any]]] = [(spec, True, {"element_count": 0}) for spec in suite.expectations]
     else:
-        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-        validation = batch.validate(_gx_suite(name), result_format={"result_format": "COMPLETE"})
+        with _GX_LOCK:  # GX's context is not thread-safe (thread task runner)
+            batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+            validation = batch.validate(_gx_suite(name), result_format={"result_format": "COMPLETE"})
         by_key = {}
         for r in validation.results:
             cfg = r.expectation_config
