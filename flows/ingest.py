@@ -153,9 +153,9 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
             articles, unextractable = extract(todo)
             articles = clean(articles)
-            mentions = entities(articles)
+            mentions, candidates = entities(articles)
             found = facts(articles, mentions)
-            frames, dq_rows, rejected = checks(run_id, index, BatchResult(articles, mentions, found))
+            frames, dq_rows, rejected = checks(run_id, index, BatchResult(articles, mentions, found, candidates=candidates))
             quarantined = bad_input + unextractable + rejected
             load(settings.db, frames, load_mod.quarantine_frame(quarantined, run_id, datetime.now(UTC)), dq_rows)
             known.update(d.content_sha256 for d in todo)

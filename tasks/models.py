@@ -69,6 +69,18 @@ class Mention:
 
 
 @dataclass(slots=True)
+class CandidateEntity:
+    """A capitalised name in a clean body that matched no entity: material to grow the gazetteer."""
+
+    article_id: str
+    surface: str
+    start_char: int  # offsets into body
+    end_char: int
+    sentence_index: int
+    sentence: str  # the sentence it was found in (first 400 characters)
+
+
+@dataclass(slots=True)
 class Fact:
     """One numeric claim in an article's clean body, with what is counted and who says it."""
 
@@ -112,3 +124,4 @@ class BatchResult:
     mentions: list[Mention] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
+    candidates: list[CandidateEntity] = field(default_factory=list)
