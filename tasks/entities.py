@@ -14,9 +14,10 @@ from pathlib import Path
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from rapidfuzz import fuzz, process
+from spacy.attrs import IS_ALPHA, IS_SPACE, IS_TITLE, IS_UPPER, LOWER, ORTH, SPACY
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from tasks.models import Article, CandidateEntity, Mention
@@ -26,7 +27,11 @@ GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
 # Edit similarity (0-100, on normalised forms) a capitalised span needs to count as a misspelt alias.
 FUZZY_CUTOFF = 88.0
-FUZZY_MIN_KEY_CHARS = 6  # shorter names are too close to too many words to guess at
+# Shorter names are too close to too many words to guess at ("Mike" and Makkah's "Mekke").
+VARIANT_MIN_KEY_CHARS = 5
+FUZZY_MIN_KEY_CHARS = 7
+# A one-word span this common in English (Zipf) is a word, not a misspelt name ("Save", "Bush").
+VARIANT_MAX_WORD_ZIPF = 3.0
 # A sentence-initial word this common in English (Zipf) is capitalised because it starts the
 # sentence, not because it is a name ("Meanwhile", "Displaced", "Observatory").
 SENTENCE_START_COMMON_ZIPF = 3.5
@@ -130,9 +135,7 @@ def name_key(text: str) -> str:
         words = [w for w in words if w not in ARTICLES] or words
     out = []
     for w in words:
-        if w.startswith(("al", "el")) and len(w) >= 7:
-            w = w[2:]
-        elif _ASSIMILATED_ARTICLE.match(w) and len(w) >= 5:
+        if w.startswith(("al", "el")) and len(w) >= 7 or _ASSIMILATED_ARTICLE.match(w) and len(w) >= 5:
             w = w[2:]
         for a, b in (("ou", "u"), ("oo", "u"), ("ei", "ay"), ("ai", "ay"), ("ey", "ay"), ("o", "u"), ("e", "i"), ("q", "k")):
             w = w.replace(a, b)
@@ -163,12 +166,14 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         if entity_id not in entities:
             raise ValueError(f"alias {alias!r} names unknown entity {entity_id!r}")
         by_matcher[(case_sensitive, entity_id)].append(alias)
-        owners[name_key(alias)].add(entity_id)
         if case_sensitive and _is_acronym(alias):
-            acronyms.add(alias)
+            acronyms.add(alias)  # acronyms match as written, never as a variant
+        else:
+            owners[name_key(alias)].add(entity_id)
     for (case_sensitive, entity_id), names in by_matcher.items():
-        (exact if case_sensitive else folded).add(entity_id, list(nlp.tokenizer.pipe(sorted(set(names)))))
-    keys = {k: next(iter(ids)) for k, ids in owners.items() if len(ids) == 1 and k}
+        (exact if case_sensitive else folded).add(entity_id, [nlp.make_doc(a) for a in sorted(set(names))])
+    keys = {k: next(iter(ids)) for k, ids in owners.items()
+            if len(ids) == 1 and len(k.replace(" ", "")) >= VARIANT_MIN_KEY_CHARS}
     fuzzy_keys: dict[str, list[str]] = defaultdict(list)
     for k in keys:
         if len(k) >= FUZZY_MIN_KEY_CHARS:
@@ -186,6 +191,8 @@ def resolve_variant(surface: str, gazetteer: Gazetteer | None = None) -> tuple[s
     only extends an alias ("Syrian" for "Syria", "Iraqi" for "Iraq") is a different word.
     """
     g = gazetteer or load_gazetteer()
+    if _is_acronym(surface) or (" " not in surface and _zipf(surface.lower()) >= VARIANT_MAX_WORD_ZIPF):
+        return None
     key = name_key(surface)
     if not key:
         return None
@@ -202,103 +209,158 @@ def resolve_variant(surface: str, gazetteer: Gazetteer | None = None) -> tuple[s
     return g.keys[choice], round(score / 100.0, 3)
 
 
-def _is_caps_word(tok: Token) -> bool:
-    return tok.is_alpha and tok.is_upper and len(tok) > 1
-
-
-def _shouting(doc: Doc, span: Span, taken: set[int]) -> bool:
-    """An acronym next to other all-capitals words is a word in a capitalised heading ("WHAT IS")."""
-    for i in (span.start - 1, span.end):
-        if 0 <= i < len(doc) and i not in taken and _is_caps_word(doc[i]):
-            return True
-    return False
-
-
-def _headline_like(sent: Span) -> bool:
-    words = [t for t in sent if t.is_alpha and t.lower_ not in STOP_WORDS]
-    return len(words) >= 3 and sum(1 for t in words if t.is_title or t.is_upper) >= 0.8 * len(words)
-
-
-def _inside_longer_name(doc: Doc, span: Span, taken: set[int]) -> bool:
-    """A place name followed by a capitalised word of another name ("Damascus University")."""
-    nxt = span.end
-    if nxt >= len(doc) or nxt in taken:
-        return False
-    tok = doc[nxt]
-    if not tok.is_title or _starts_sentence(doc, nxt) or tok.text in SAME_PLACE_SUFFIXES | TITLE_WORDS | NOT_NAMES:
-        return False
-    if tok.lower_ in STOP_WORDS or doc[span.start : nxt].text_with_ws != doc[span.start : nxt].text + " ":
-        return False
-    return not _headline_like(span.sent)
-
-
-def _common_word(tok: Token) -> bool:
+@lru_cache(maxsize=200_000)
+def _zipf(word: str) -> float:
     from wordfreq import zipf_frequency
 
-    return tok.lower_ in STOP_WORDS or zipf_frequency(tok.lower_, "en") >= SENTENCE_START_COMMON_ZIPF
+    return float(zipf_frequency(word, "en"))
 
 
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "-", "•", "*"}
 _SENTENCE_ENDS = {".", "!", "?", ":", ";", "|", "—", "–"}  # a dash ends a dateline ("BEIRUT — Dozens")
+_LATIN_INITIAL = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F]")
 
 
-def _starts_sentence(doc: Doc, i: int) -> bool:
-    """First word of a sentence, a line, or a quotation after either (blank pipelines split on punctuation)."""
-    if doc[i].is_sent_start:
-        return True
-    j = i - 1
-    while j >= 0 and (doc[j].is_space or doc[j].text in _OPENERS):
-        if "\n" in doc[j].text:
+class _Tokens:
+    """Token attributes read once per document: the rules below look at each token many times."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.n = len(doc)
+        # to_array reads attributes in C; creating a Token object per word costs more than matching.
+        cols = doc.to_array([ORTH, LOWER, IS_ALPHA, IS_TITLE, IS_UPPER, IS_SPACE, SPACY]).tolist()
+        strings = doc.vocab.strings
+        self.text = [strings[c[0]] for c in cols]
+        self.lower = [strings[c[1]] for c in cols]
+        self.alpha = [bool(c[2]) for c in cols]
+        self.title = [bool(c[3]) for c in cols]
+        self.upper = [bool(c[4]) for c in cols]
+        self.space = [bool(c[5]) for c in cols]
+        self.ws = [" " if c[6] else "" for c in cols]
+        self.sents = list(doc.sents)
+        self.sent_starts = [s.start for s in self.sents]
+        self.sent_chars = [(s.start_char, s.end_char) for s in self.sents]
+        starts = set(self.sent_starts)
+        self.sent_start = [i in starts for i in range(self.n)]
+        # words this document also writes in lower case are words, whatever their frequency
+        self.seen_lower = {t for t, lo in zip(self.text, self.lower, strict=True) if t == lo}
+        self.headline: set[int] = set()
+        for sent in self.sents:
+            if self._headline_like(sent.start, sent.end):
+                self.headline.update(k for k in range(sent.start, sent.end) if self.common(k))
+
+    def caps_word(self, i: int) -> bool:
+        return self.alpha[i] and self.upper[i] and len(self.text[i]) > 1
+
+    def common(self, i: int) -> bool:
+        """A word English uses as a word: a stop word, written in lower case elsewhere in this
+        document, or with a Zipf frequency at or above the bar."""
+        w = self.lower[i]
+        return w in STOP_WORDS or w in self.seen_lower or _zipf(w) >= SENTENCE_START_COMMON_ZIPF
+
+    def _headline_like(self, start: int, end: int) -> bool:
+        words = [k for k in range(start, end) if self.alpha[k] and self.lower[k] not in STOP_WORDS]
+        return len(words) >= 3 and sum(1 for k in words if self.title[k] or self.upper[k]) >= 0.8 * len(words)
+
+    def in_headline(self, i: int) -> bool:
+        k = bisect_right(self.sent_starts, i) - 1
+        sent = self.sents[max(k, 0)]
+        return self._headline_like(sent.start, sent.end)
+
+    def starts_sentence(self, i: int) -> bool:
+        """First word of a sentence, a line, or a quotation after either (blank pipelines split on punctuation)."""
+        if self.sent_start[i]:
             return True
-        j -= 1
-    return j < 0 or doc[j].text in _SENTENCE_ENDS or "\n" in doc[j].whitespace_
+        j = i - 1
+        while j >= 0 and (self.space[j] or self.text[j] in _OPENERS):
+            if "\n" in self.text[j]:
+                return True
+            j -= 1
+        return j < 0 or self.text[j] in _SENTENCE_ENDS
+
+    def name_token(self, i: int) -> bool:
+        """A capitalised Latin-script word: the case and word-frequency heuristics are English ones."""
+        t = self.text[i]
+        return (self.alpha[i] and (self.title[i] or self.caps_word(i)) and t not in NOT_NAMES
+                and _LATIN_INITIAL.match(t) is not None)
+
+    def sentence_index(self, i: int) -> int:
+        return max(bisect_right(self.sent_starts, i) - 1, 0)
 
 
-def _name_token(tok: Token) -> bool:
-    return tok.is_alpha and (tok.is_title or _is_caps_word(tok)) and tok.text not in NOT_NAMES
+def _shouting(t: _Tokens, span: Span, taken: set[int]) -> bool:
+    """An acronym next to other all-capitals words is a word in a capitalised heading ("WHAT IS")."""
+    return any(0 <= i < t.n and i not in taken and t.caps_word(i) for i in (span.start - 1, span.end))
 
 
-def _capitalised_runs(doc: Doc, taken: set[int]) -> list[Span]:
+def _inside_longer_name(t: _Tokens, span: Span, taken: set[int]) -> bool:
+    """A place name followed by a capitalised word of another name ("Damascus University")."""
+    nxt = span.end
+    if nxt >= t.n or nxt in taken or not t.title[nxt] or t.starts_sentence(nxt):
+        return False
+    word = t.text[nxt]
+    if word in SAME_PLACE_SUFFIXES or word in TITLE_WORDS or word in NOT_NAMES or t.lower[nxt] in STOP_WORDS:
+        return False
+    if t.ws[nxt - 1] != " ":
+        return False  # "Syria," or "Syria's": punctuation between, so not one name
+    return not t.in_headline(span.start)
+
+
+def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
     """Maximal runs of capitalised words (with name particles and hyphens inside) not yet matched."""
-    from wordfreq import zipf_frequency
 
-    runs: list[Span] = []
-    i, n = 0, len(doc)
+    def name_at(k: int) -> bool:
+        if not t.name_token(k) or k in t.headline:
+            return False
+        # In headings and shouted lines every word is capitalised: there only uncommon words are names.
+        return not (t.caps_word(k) and t.common(k))
+
+    runs: list[tuple[int, int]] = []
+    i, n = 0, t.n
     while i < n:
-        if i in taken or not _name_token(doc[i]):
+        if i in taken or not t.text[i][:1].isupper() or not name_at(i):
             i += 1
             continue
         j = i + 1
         while j < n and j not in taken:
-            tok = doc[j]
-            if _name_token(tok) and not _starts_sentence(doc, j):
+            if t.text[j][:1].isupper() and name_at(j) and not t.starts_sentence(j):
                 j += 1
-            elif tok.text == "-" and j + 1 < n and j + 1 not in taken and doc[j + 1].is_alpha and not doc[j - 1].whitespace_ and not tok.whitespace_:
-                nxt = doc[j + 1]
-                if _name_token(nxt) or zipf_frequency(nxt.lower_, "en") < 3.0:
+            elif (t.text[j] == "-" and j + 1 < n and j + 1 not in taken and t.alpha[j + 1]
+                  and not t.ws[j - 1] and not t.ws[j]):
+                if name_at(j + 1) or _zipf(t.lower[j + 1]) < 3.0:
                     j += 2  # "Ez-zor" joins; "-held", "-led" end the name
                 else:
                     break
-            elif tok.lower_ in NAME_CONNECTORS and j + 1 < n and j + 1 not in taken and (_name_token(doc[j + 1]) or doc[j + 1].text == "-"):
+            elif (t.lower[j] in NAME_CONNECTORS and j + 1 < n and j + 1 not in taken
+                  and (name_at(j + 1) or t.text[j + 1] == "-")):
                 j += 1
             else:
                 break
-        while j > i and (doc[j - 1].lower_ in NAME_CONNECTORS or doc[j - 1].text == "-"):
-            j -= 1
-        start = i
-        # a capitalised first word of a sentence is a name only if English does not use it as a word
-        while start < j and _starts_sentence(doc, start) and _common_word(doc[start]):
+        start, end = i, j
+        while end > start and (t.lower[end - 1] in NAME_CONNECTORS or t.text[end - 1] == "-"):
+            end -= 1
+        # A capitalised word that starts a sentence is a name only if English does not use it as a
+        # word ("Meanwhile", "Only the Americans"), unless it leads a longer name ("Damascus University").
+        if (end > start and t.starts_sentence(start) and t.common(start)
+                and (end - start == 1 or t.text[start + 1].islower())):
             start += 1
-        while start < j and doc[start].lower_ in NAME_CONNECTORS:
-            start += 1
-        if start < j:
-            runs.append(doc[start:j])
-        i = max(j, i + 1)
+        while start < end and t.lower[start] in NAME_CONNECTORS:
+            start += 1  # "The", "Al" capitalised at a sentence start
+        i = j  # always past the run's first token: the scan moves on
+        if end > start and t.doc[start:end].end_char - t.doc[start:end].start_char > 1:
+            runs.append((start, end))
     return runs
 
 
-def find_entities_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions (longest non-overlapping alias matches, then variants) and unknown capitalised names."""
+def find_entities_in_doc(
+    article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None
+) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions (longest non-overlapping alias matches, then variants) and unknown capitalised names.
+
+    `text` is the string the doc was parsed from, when the caller has it (Doc.text rebuilds it).
+    """
+    t = _Tokens(doc)
+    body = doc.text if text is None else text
     spans: list[Span] = []
     for matcher in (gazetteer.exact, gazetteer.folded):
         for match_id, start, end in matcher(doc):
@@ -308,42 +370,38 @@ def find_entities_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer) -> tup
     accepted: list[tuple[Span, str, float]] = []
     for span in matched:
         entity = gazetteer.entities[span.label_]
-        if span.text in gazetteer.acronyms and _shouting(doc, span, taken - set(range(span.start, span.end))):
-            taken -= set(range(span.start, span.end))
-            continue
-        if entity.type in PLACE_TYPES and _inside_longer_name(doc, span, taken):
-            taken -= set(range(span.start, span.end))
+        own = set(range(span.start, span.end))
+        if (span.text in gazetteer.acronyms and _shouting(t, span, taken - own)) or (
+                entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken)):
+            taken -= own  # not this entity: its words may belong to a longer unknown name
             continue
         method = "exact" if span.text.lower() == entity.name.lower() else "alias"
         accepted.append((span, method, 1.0))
     candidates: list[Span] = []
-    for run in _capitalised_runs(doc, taken):
-        hit = resolve_variant(run.text, gazetteer)
+    for start, end in _capitalised_runs(t, taken):
+        run = doc[start:end]
+        hit = resolve_variant(body[run.start_char : run.end_char], gazetteer)
         if hit is not None:
-            accepted.append((Span(doc, run.start, run.end, label=hit[0]), "fuzzy", hit[1]))
+            accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1]))
         else:
             candidates.append(run)
-    sentence_starts = [s.start for s in doc.sents]
-    sentences = list(doc.sents)
-
-    def sentence_index(span: Span) -> int:
-        return max(bisect_right(sentence_starts, span.start) - 1, 0)
-
     mentions = [
-        Mention(article_id, span.label_, span.text, span.start_char, span.end_char, sentence_index(span), method, score)
+        Mention(article_id, span.label_, body[span.start_char : span.end_char], span.start_char, span.end_char,
+                t.sentence_index(span.start), method, score)
         for span, method, score in sorted(accepted, key=lambda a: a[0].start)
     ]
-    found = [
-        CandidateEntity(article_id, run.text, run.start_char, run.end_char, sentence_index(run),
-                        sentences[sentence_index(run)].text[:CANDIDATE_SENTENCE_CHARS])
-        for run in candidates
-    ]
+    found = []
+    for run in candidates:
+        index = t.sentence_index(run.start)
+        s_start, s_end = t.sent_chars[index]
+        found.append(CandidateEntity(article_id, body[run.start_char : run.end_char], run.start_char, run.end_char,
+                                     index, body[s_start:s_end][:CANDIDATE_SENTENCE_CHARS]))
     return mentions, found
 
 
-def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer) -> list[Mention]:
+def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[Mention]:
     """Mentions of known entities in a parsed body."""
-    return find_entities_in_doc(article_id, doc, gazetteer)[0]
+    return find_entities_in_doc(article_id, doc, gazetteer, text)[0]
 
 
 def find_entities(articles: list[Article]) -> tuple[list[Mention], list[CandidateEntity]]:
@@ -352,7 +410,7 @@ def find_entities(articles: list[Article]) -> tuple[list[Mention], list[Candidat
     mentions: list[Mention] = []
     candidates: list[CandidateEntity] = []
     for article in articles:
-        m, c = find_entities_in_doc(article.article_id, parse(article.body), gazetteer)
+        m, c = find_entities_in_doc(article.article_id, parse(article.body), gazetteer, article.body)
         mentions.extend(m)
         candidates.extend(c)
     return mentions, candidates

@@ -14,6 +14,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz import fuzz
+
+from tasks.entities import name_key
+
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 # The corpus is about Syria and its neighbours: their towns down to 15,000 people; the wider
 # region only for cities of 100,000 or more, so that foreign small-town names (many of them
@@ -23,8 +27,13 @@ REGION_COUNTRIES = ("TR", "IR", "SA", "EG", "KW", "YE", "CY")
 CORE_MIN_POPULATION = 15_000
 REGION_MIN_POPULATION = 100_000
 # A one-word name whose lower-case form is at least this common in English is a word first
-# ("Hit", "Van", "Batman", "Side"): dropped. Zipf 4.0 is about once per 100,000 words.
+# ("Hit", "Van", "Batman", "Side"): dropped. Zipf 4.0 is about once per 100,000 words. Alternate
+# names get a stricter bar, since many are given names or foreign words ("Salem" for Jerusalem,
+# "Ahmad", "Wan"); a primary name of a city of BIG_CITY people is kept whatever its frequency.
 COMMON_WORD_ZIPF = 4.0
+COMMON_ALTERNATE_ZIPF = 3.5
+BIG_CITY = 500_000
+BIG_CITY_COMMON_WORD_ZIPF = 4.5  # Jerusalem (4.2) stays; Van (4.8) goes
 PLACE_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
                  "country_code", "population", "source"]
 ALIAS_COLUMNS = ["entity_id", "alias", "case_sensitive"]
@@ -38,14 +47,14 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
 
 
-def is_common_word(name: str) -> bool:
+def is_common_word(name: str, zipf: float = COMMON_WORD_ZIPF) -> bool:
     """A single word that English uses mostly as a word, not as this name."""
     from wordfreq import zipf_frequency
 
-    return " " not in name and "-" not in name and zipf_frequency(name.lower(), "en") >= COMMON_WORD_ZIPF
+    return " " not in name and "-" not in name and zipf_frequency(name.lower(), "en") >= zipf
 
 
-def usable_alias(name: str) -> bool:
+def usable_alias(name: str, primary: str = "", population: int = 0) -> bool:
     """Names worth matching: capitalised Latin script (case-sensitive) or Arabic/Hebrew script."""
     name = name.strip()
     letters = [c for c in name if c.isalpha()]
@@ -57,7 +66,11 @@ def usable_alias(name: str) -> bool:
         return False  # machine transliterations are lower-case; other scripts are out of scope
     if name.isupper() and len(letters) <= 4:
         return False  # airport and agency codes (DEZ, BEY, PMS)
-    return not is_common_word(name)
+    if name == primary:
+        return not is_common_word(name, BIG_CITY_COMMON_WORD_ZIPF if population >= BIG_CITY else COMMON_WORD_ZIPF)
+    if " " in primary and " " not in name and any(fuzz.ratio(name_key(name), name_key(w)) >= 80 for w in primary.split()):
+        return False  # one word of a longer name ("Yunus" of Khan Yunis) names something else too
+    return not is_common_word(name, COMMON_ALTERNATE_ZIPF)
 
 
 def _curated() -> tuple[dict[int, str], set[str]]:
@@ -107,11 +120,13 @@ def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     owners: dict[str, set[str]] = defaultdict(set)
     for c in chosen:
         eid = ids[c["geonameid"]]
-        names = {n.strip() for n in [c["name"], *c["alternatenames"]] if usable_alias(n)}
+        names = {n.strip() for n in [c["name"], *c["alternatenames"]]
+                 if usable_alias(n.strip(), c["name"], int(c["population"] or 0))}
         names_by_place[eid] = names
         for n in names:
             owners[n].add(eid)
-    places, aliases = [], []
+    places: list[dict[str, Any]] = []
+    aliases: list[dict[str, Any]] = []
     for c in chosen:
         eid = ids[c["geonameid"]]
         curated = c["geonameid"] in claims
