@@ -4,7 +4,7 @@ SELECT
     c.surface,
     count(*) AS n_occurrences,
     count(DISTINCT c.article_id) AS n_articles,
-    list_sort(list(DISTINCT a.outlet) FILTER (WHERE a.outlet IS NOT NULL)) AS outlets,
+    coalesce(list_sort(list(DISTINCT a.outlet) FILTER (WHERE a.outlet IS NOT NULL)), []) AS outlets,
     list(c.sentence ORDER BY c.article_id, c.start_char)[1:3] AS example_sentences
 FROM stg_candidate_entities c
 JOIN stg_articles a USING (article_id)
