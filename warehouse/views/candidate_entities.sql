@@ -1,5 +1,5 @@
--- Public: names no entity matched, counted across articles, most frequent first, with up to
--- three example sentences; add the useful ones to gazetteer/ (see README, "Entities and the gazetteer").
+-- Public: names no entity matched, counted across articles, with up to three example sentences;
+-- sort by n_occurrences and add the useful ones to gazetteer/ (README, "Entities and the gazetteer").
 SELECT
     c.surface,
     count(*) AS n_occurrences,
