@@ -42,4 +42,8 @@ def per_article(batch: BatchResult, stage: str, step: Callable[[Article], T]) ->
         mentions=[m for m in batch.mentions if m.article_id in kept_ids],
         facts=[f for f in batch.facts if f.article_id in kept_ids],
         quarantined=batch.quarantined + failed,
+        raw=batch.raw,
+        run_id=batch.run_id,
+        index=batch.index,
+        candidates=[c for c in batch.candidates if c.article_id in kept_ids],
     )

@@ -202,6 +202,29 @@ def add_mention_checks(mentions: pd.DataFrame, articles: pd.DataFrame, entity_id
     return out
 
 
+def add_candidate_checks(candidates: pd.DataFrame, articles: pd.DataFrame) -> pd.DataFrame:
+    """check_offsets_in_body, check_surface_matches_body, check_sentence_contains_surface."""
+    body = dict(zip(articles["article_id"], articles["body"], strict=True))
+    out = candidates.copy()
+    out["check_offsets_in_body"] = [
+        0 <= s < e <= len(body.get(a, "")) for a, s, e in zip(out["article_id"], out["start_char"], out["end_char"], strict=True)
+    ]
+    out["check_surface_matches_body"] = [
+        body.get(a, "")[s:e] == t for a, s, e, t in zip(out["article_id"], out["start_char"], out["end_char"], out["surface"], strict=True)
+    ]
+    out["check_sentence_contains_surface"] = [t in sent for t, sent in zip(out["surface"], out["sentence"], strict=True)]
+    return out
+
+
+def add_entity_checks(entities: pd.DataFrame) -> pd.DataFrame:
+    """check_id_form, check_id_is_wikidata_id, check_place_has_coordinates."""
+    out = entities.copy()
+    out["check_id_form"] = out["entity_id"].str.fullmatch(r"Q[0-9]+|fw:[a-z0-9_]+")
+    out["check_id_is_wikidata_id"] = out["wikidata_id"].isna() | (out["wikidata_id"] == out["entity_id"])
+    out["check_place_has_coordinates"] = out["geonames_id"].isna() | (out["latitude"].notna() & out["longitude"].notna())
+    return out
+
+
 def add_fact_checks(facts: pd.DataFrame, articles: pd.DataFrame, entity_ids: set[str]) -> pd.DataFrame:
     """check_value_finite_non_negative, check_offsets_in_body, check_sentence_contains_value, check_speaker_entity_exists."""
     body = dict(zip(articles["article_id"], articles["body"], strict=True))
@@ -247,6 +270,8 @@ def check_frames(frames: dict[str, pd.DataFrame], run_id: str, batch_index: int,
         "mentions": add_mention_checks(frames["stg_mentions"], articles, entity_ids),
         "facts": add_fact_checks(frames["stg_facts"], articles, entity_ids),
     }
+    if "stg_candidate_entities" in frames:
+        checked["candidate_entities"] = add_candidate_checks(frames["stg_candidate_entities"], articles)
     dq_rows: list[dict[str, Any]] = []
     rejected: dict[str, str] = {}
     for name, frame in checked.items():
@@ -278,7 +303,7 @@ def check_raw_documents(raw: pd.DataFrame, run_id: str, batch_index: int) -> tup
 
 def check_entities(entities: pd.DataFrame, run_id: str) -> tuple[bool, list[dict[str, Any]]]:
     """The entities suite on the gazetteer as loaded; False means do not load it."""
-    outcome = validate_frame("entities", entities, run_id, -1)
+    outcome = validate_frame("entities", add_entity_checks(entities), run_id, -1)
     return not (outcome.rejected_all or outcome.rejected_index), outcome.rows
 
 

@@ -17,7 +17,7 @@ from tasks.models import Quarantined, RawDocument
 from warehouse.db import write_connection
 
 log = logging.getLogger("factwire.load")
-ARTICLE_CHILD_TABLES = ("stg_boilerplate", "stg_mentions", "stg_facts")
+ARTICLE_CHILD_TABLES = ("stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities")
 RUN_COUNTERS = (
     "n_discovered", "n_skipped_known", "n_extracted", "n_quarantined", "n_articles_loaded",
     "n_boilerplate", "n_mentions", "n_facts", "n_checks_passed", "n_checks_failed",
@@ -120,12 +120,13 @@ def write_batch(
             if article_ids:
                 ids = pd.DataFrame({"article_id": article_ids})
                 con.register("_ids", ids)
-                for table in ("stg_facts", "stg_mentions", "stg_boilerplate", "stg_articles"):
+                for table in (*ARTICLE_CHILD_TABLES, "stg_articles"):
                     con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _ids)")
                 con.unregister("_ids")
             _insert(con, "stg_articles", frames["stg_articles"])
             for table in ARTICLE_CHILD_TABLES:
-                _insert(con, table, frames[table])
+                if table in frames:  # frames built before a table existed simply lack it
+                    _insert(con, table, frames[table])
             _insert(con, "quarantine", quarantine, "ON CONFLICT DO NOTHING")
             _insert(con, "dq_results", dq)
             con.execute("COMMIT")

@@ -69,6 +69,18 @@ class Mention:
 
 
 @dataclass(slots=True)
+class CandidateEntity:
+    """A capitalised name in a clean body that matched no entity: material to grow the gazetteer."""
+
+    article_id: str
+    surface: str
+    start_char: int  # offsets into body
+    end_char: int
+    sentence_index: int
+    sentence: str  # the sentence it was found in (first 400 characters)
+
+
+@dataclass(slots=True)
 class Fact:
     """One numeric claim in an article's clean body, with what is counted and who says it."""
 
@@ -117,3 +129,4 @@ class BatchResult:
     raw: list[dict[str, object]] = field(default_factory=list)
     run_id: str = ""
     index: int = 0  # position of the batch in the run
+    candidates: list[CandidateEntity] = field(default_factory=list)

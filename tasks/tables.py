@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from tasks.models import Article, BatchResult, BoilerplateSpan, Fact, Mention
+from tasks.models import Article, BatchResult, BoilerplateSpan, CandidateEntity, Fact, Mention
 
 ARTICLE_COLUMNS = [
     "article_id", "content_sha256", "source_uri", "media_type", "url", "outlet", "title", "author",
@@ -17,6 +17,7 @@ ARTICLE_COLUMNS = [
 BOILERPLATE_COLUMNS = [f.name for f in fields(BoilerplateSpan)]
 MENTION_COLUMNS = [f.name for f in fields(Mention)]
 FACT_COLUMNS = [f.name for f in fields(Fact)]
+CANDIDATE_COLUMNS = [f.name for f in fields(CandidateEntity)]
 
 
 def _frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -52,4 +53,7 @@ def batch_frames(batch: BatchResult, run_id: str, ingested_at: datetime) -> dict
         ),
         "stg_mentions": _frame([{c: getattr(m, c) for c in MENTION_COLUMNS} for m in batch.mentions], MENTION_COLUMNS),
         "stg_facts": _frame([{c: getattr(f, c) for c in FACT_COLUMNS} for f in batch.facts], FACT_COLUMNS),
+        "stg_candidate_entities": _frame(
+            [{c: getattr(k, c) for c in CANDIDATE_COLUMNS} for k in batch.candidates], CANDIDATE_COLUMNS
+        ),
     }

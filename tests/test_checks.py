@@ -21,7 +21,7 @@ def _frames(seed_articles):
 
 
 def test_one_suite_per_checked_table():
-    assert set(suite_names()) == {"raw_documents", "articles", "boilerplate", "entities", "mentions", "facts"}
+    assert set(suite_names()) == {"raw_documents", "articles", "boilerplate", "entities", "mentions", "candidate_entities", "facts"}
     for name in suite_names():
         suite = load_suite(name)
         assert suite.name == name and suite.expectations

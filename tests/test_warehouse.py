@@ -8,9 +8,9 @@ from warehouse.db import initialise, migrate, migration_files
 
 EXPECTED_TABLES = {
     "schema_migrations", "runs", "dq_results", "quarantine", "raw_documents", "raw_sources",
-    "stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "entities",
+    "stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "entities", "stg_candidate_entities",
 }
-EXPECTED_VIEWS = {"articles", "boilerplate", "mentions", "facts", "claims"}
+EXPECTED_VIEWS = {"articles", "boilerplate", "mentions", "facts", "claims", "entity_surfaces", "candidate_entities"}
 
 
 def _objects(con: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
