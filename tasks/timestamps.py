@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -16,6 +17,18 @@ _RELATIVE_RE = re.compile(r"\b(\d+|an?|one)\s+(second|minute|hour|day|week|month
 _MONTH_DATE_RE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
     r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"
+)
+
+
+_MONTH_NUMBERS = {
+    name: i + 1
+    for i, name in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    )
+}
+# Labels in front of a timestamp ("UPDATED:", "Published", "기사입력 :[") that dateparser does not expect.
+_STAMP_LABEL_RE = re.compile(
+    r"^\W*(?:last updated|first published|updated|published|posted|modified|date|기사입력|입력|수정)\b\W*", re.IGNORECASE
 )
 
 
@@ -54,10 +67,19 @@ def latest_mentioned_date(text: str) -> date | None:
     """The latest full date written out in the text ("August 28, 2017")."""
     found: list[date] = []
     for m in _MONTH_DATE_RE.finditer(text):
-        parsed = dateparser.parse(m.group(0), languages=["en"])
-        if parsed:
-            found.append(parsed.date())
+        try:
+            found.append(date(int(m.group(3)), _MONTH_NUMBERS[m.group(1).lower()], int(m.group(2))))
+        except ValueError:
+            continue  # "February 30, 2017": not a date
     return max(found) if found else None
+
+
+@lru_cache(maxsize=1)
+def dateparser_languages() -> frozenset[str]:
+    """Language codes dateparser has locale data for."""
+    from dateparser.data.languages_info import language_order
+
+    return frozenset(language_order)
 
 
 def resolve_numeric_date(
@@ -131,15 +153,26 @@ def resolve_relative(stamp: str, fetched_at: datetime | None) -> ResolvedDate:
 
 
 def resolve_timestamp(
-    stamp: str, body: str, date_order: str | None = None, tz: str | None = None, fetched_at: datetime | None = None
+    stamp: str,
+    body: str,
+    date_order: str | None = None,
+    tz: str | None = None,
+    fetched_at: datetime | None = None,
+    language: str | None = None,
 ) -> ResolvedDate:
-    """Any timestamp string: relative, ambiguous numeric, or something dateparser reads."""
+    """Any timestamp string: relative, ambiguous numeric, or something dateparser reads.
+
+    dateparser is given the article's language (and English, the language of most page
+    furniture): trying every locale it knows costs seconds per call.
+    """
     if _RELATIVE_RE.search(stamp):
         return resolve_relative(stamp, fetched_at)
     if _NUMERIC_DATE_RE.search(stamp):
         return resolve_numeric_date(stamp, body, date_order, tz)
     settings: dict[str, object] = {"RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": tz or "UTC", "PREFER_DATES_FROM": "past"}
-    parsed = dateparser.parse(stamp, settings=settings)  # type: ignore[arg-type]
+    languages = sorted({"en", language}) if language and language in dateparser_languages() else ["en"]
+    cleaned = _STAMP_LABEL_RE.sub("", stamp).strip(" -–—|:[]")
+    parsed = dateparser.parse(cleaned, languages=languages, settings=settings)  # type: ignore[arg-type]
     if parsed is None:
         return ResolvedDate(None, "unparsed")
     return ResolvedDate(parsed.astimezone(UTC), "dateparser")

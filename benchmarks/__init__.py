@@ -1,0 +1,1 @@
+"""Benchmarks: extraction quality and pipeline throughput, measured on corpora nobody here wrote."""
