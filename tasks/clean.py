@@ -14,7 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.language import detect_language
 from tasks.models import Article, BoilerplateSpan
-from tasks.timestamps import resolve_timestamp
+from tasks.timestamps import resolve_metadata_date, resolve_timestamp
 
 OUTLETS_FILE = Path(__file__).resolve().parent.parent / "gazetteer" / "outlets.json"
 
@@ -160,7 +160,7 @@ _SHARE_BUTTON = re.compile(
 )
 _NAME = r"[A-Z\u00C0-\u024F][\w.'’-]*"
 _BYLINE = re.compile(
-    r"^[-•]?\s*(?:by|por|publicado por|posted by|von|par)\s*:?\s+"
+    r"^[-•]?\s*(?i:by|por|publicado por|posted by|von|par)\s*:?\s+"
     rf"(?P<name>{_NAME}(?:\s+(?:{_NAME}|and|&|de|da|do|dos|van|von|der|al|bin))*)\s*(?:[-|,].*)?$"
 )
 _URL_LIKE = re.compile(r"^(?:https?://|www\.)\S+$|^\S+\.\w{2,4}/\S*$", re.I)
@@ -763,6 +763,13 @@ def clean_article(article: Article) -> Article:
     merged = _merge([(s, e) for s, e, _k, _r in spans])
     body_preview = "".join(raw[s:e] for s, e in _complement(merged, len(raw)))
     language = detect_language(body_preview)
+    if (
+        published_at_text and published_at_source and published_at_source.startswith("html-metadata:")
+        and outlet and outlet.timezone
+    ):
+        # a local time without a zone: read it in the outlet's zone now that the outlet is known
+        resolved_meta = resolve_metadata_date(published_at_text, outlet.timezone)
+        published_at, published_at_source = resolved_meta.published_at, resolved_meta.resolution
     if stamp_text and published_at is None:
         stamp_value = _TIMESTAMP_LINE.match(stamp_text)
         value = stamp_value.group("stamp") if stamp_value else stamp_text

@@ -10,14 +10,16 @@ import charset_normalizer
 import trafilatura
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from trafilatura.settings import set_date_params
 
 from tasks.models import Article, Quarantined, RawDocument
-from tasks.timestamps import parse_iso_date
+from tasks.timestamps import resolve_metadata_date
 
 # Share of control characters (other than tab/newline/carriage return) above which
 # bytes are treated as binary rather than text in a broken encoding.
 BINARY_CONTROL_SHARE = 0.05
 MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
+METADATA_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 PREFERRED_SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")
 # Every byte except the control characters that do not occur in text (tab, LF, FF, CR do).
 _NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
@@ -31,11 +33,10 @@ class ExtractError(ValueError):
 class ExtractOptions:
     """trafilatura settings, chosen by measurement on the extraction benchmark.
 
-    Measured with `python -m benchmarks.extraction` (corpus F1, trafilatura alone -> with our
-    clean stage): include_comments=False 0.960 -> 0.973; plus fast (no readability/jusText
-    fallback) 0.962 -> 0.977; plus favor_recall 0.963 -> 0.976; plus favor_precision
-    0.944 (it drops real paragraphs our cleaning cannot bring back). So: no comments, fast,
-    neither favour. Fast also halves extraction time.
+    `python -m benchmarks.extraction --compare-options` (corpus F1 of extract + our clean
+    stage): chosen 0.9766; with the readability/jusText fallback (fast=False) 0.9725;
+    favor_recall 0.9758; favor_precision 0.9504 (it drops real paragraphs: recall 0.944);
+    include_comments 0.9751. Plain trafilatura.extract with defaults: 0.9525.
     """
 
     include_comments: bool = False  # the default True pulls readers' comments into the text
@@ -113,10 +114,13 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         favor_recall=options.favor_recall,
         include_tables=options.include_tables,
         with_metadata=options.with_metadata,
+        # htmldate's default output is the day only; ask for the time and zone when the page has them
+        date_extraction_params={**set_date_params(True), "outputformat": METADATA_DATE_FORMAT},
     )
     if result is None or isinstance(result, dict) or not (result.text or "").strip():
         raise ExtractError("no main text found in HTML")
     published_text = result.date or None
+    resolved = resolve_metadata_date(published_text) if published_text else None
     return Article(
         article_id=article_id_for(doc.content_sha256),
         source_uri=doc.source_uri,
@@ -126,9 +130,9 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         title=result.title or None,
         author=result.author or None,
         outlet=result.sitename or result.hostname or None,
-        published_at=parse_iso_date(published_text) if published_text else None,
+        published_at=resolved.published_at if resolved else None,
         published_at_text=published_text,
-        published_at_source="html-metadata" if published_text else None,
+        published_at_source=resolved.resolution if resolved else None,
         url=result.url or None,
         fetched_at=doc.fetched_at,
         description=result.description or None,

@@ -51,6 +51,25 @@ def parse_iso_date(text: str, tz: str = "UTC") -> datetime | None:
     return value.astimezone(UTC)
 
 
+def resolve_metadata_date(text: str, tz: str | None = None) -> ResolvedDate:
+    """A date from HTML metadata (htmldate's "%Y-%m-%dT%H:%M:%S%z"), with how sure it is.
+
+    With an offset the instant is exact. Without one it is local time: the outlet's zone
+    when known, else UTC. Midnight without an offset means the page gave only a date.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return ResolvedDate(None, "html-metadata: unparsed")
+    if value.tzinfo is not None:
+        return ResolvedDate(value.astimezone(UTC), "html-metadata")
+    zone = tz or "UTC"
+    local = value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    if (value.hour, value.minute, value.second) == (0, 0, 0):
+        return ResolvedDate(local, f"html-metadata: date only, midnight {zone}")
+    return ResolvedDate(local, f"html-metadata: no zone given, {zone} assumed")
+
+
 def weekday_distance(candidate: date, text: str) -> int | None:
     """Sum over weekday names in the text of days back from the candidate to that weekday.
 
