@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable
@@ -305,8 +306,8 @@ def _all_caps_teaser(lines: list[Line], i: int) -> bool:
     text = lines[i].stripped
     if lines[i].words < _ALL_CAPS_MIN_WORDS or lines[i].words > 30 or "|" in text or text.endswith("?"):
         return False
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 20 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+    letters = sum(map(str.isalpha, text))
+    return letters >= 20 and sum(map(str.isupper, text)) >= 0.9 * letters
 
 
 def _contact_line(lines: list[Line], i: int) -> bool:
@@ -354,6 +355,7 @@ LINE_RULES: list[LineRule] = [
     LineRule("newsletter_prompt", "newsletter", _newsletter_prompt),
     LineRule("click_here_promo", "advertisement", _click_here_promo),
     LineRule("all_caps_teaser", "related", _all_caps_teaser),
+    _regex_rule("membership_appeal", "advertisement", r"^if you (?:enjoyed|liked|value|appreciate(?:d)?) (?:this|our|reading)\b.*\b(?:join|subscribe|support|donate|become a member)\b", re.I, max_words=60),
     _regex_rule("related_link", "related", _RELATED_PREFIX.pattern, re.I, max_words=30),
     LineRule("teaser_header", "related", lambda ls, i: ls[i].words <= 8 and bool(_TEASER_HEADER.match(ls[i].stripped))),
     LineRule("contact_line", "contact", _contact_line),
@@ -373,7 +375,7 @@ LINE_RULES: list[LineRule] = [
 
 # Partial-line rules: boilerplate glued onto an article sentence ("...continuum.Click To Tweet").
 INLINE_RULES: list[tuple[str, str, re.Pattern[str]]] = [
-    ("click_to_tweet", "share", re.compile(r"(?<=\S)\s*Click To Tweet\s*$", re.I)),
+    ("click_to_tweet", "share", re.compile(r"(?<=\S)[ \t]*Click To Tweet[ \t]*$", re.I | re.M)),
 ]
 
 
@@ -589,6 +591,11 @@ def rebuild_raw_text(body: str, spans: list[BoilerplateSpan]) -> str:
 Span = tuple[int, int, str, str]  # start, end, kind, rule
 
 
+# Rules whose line may open a list of links: a teaser header takes short lines after it,
+# the others only bullet lines ("Join our newsletter" above "- Story one", "- Story two").
+_OPENS_A_LIST = ("teaser_header", "related_link", "newsletter_prompt", "click_here_promo", "membership_appeal")
+
+
 def _line_spans(lines: list[Line]) -> tuple[list[Span], dict[int, str]]:
     """Whole-line rules, then the blocks they open (teaser lists) and navigation runs."""
     spans: list[Span] = []
@@ -603,13 +610,13 @@ def _line_spans(lines: list[Line]) -> tuple[list[Span], dict[int, str]]:
                 break
     # A teaser header opens a list of links; a "Related: ..." link may be followed by bullets.
     for i, rule_name in sorted(removed.items()):
-        if rule_name not in ("teaser_header", "related_link"):
+        if rule_name not in _OPENS_A_LIST:
             continue
         taken = 0
         for j in range(i + 1, len(lines)):
             line = lines[j]
             if not line.stripped or j in removed:
-                if j in removed and removed[j] not in ("teaser_header", "related_link", "teaser_item"):
+                if j in removed and removed[j] not in (*_OPENS_A_LIST, "teaser_item"):
                     break
                 continue
             if taken >= MAX_TEASER_ITEMS or not _is_teaser_item(line, loose=rule_name == "teaser_header"):
@@ -711,14 +718,15 @@ def _bare_url(url: str) -> str:
     return re.sub(r"^https?://(?:www\.)?|[?#].*$|/$", "", url.strip()).lower()
 
 
-def _inline_spans(lines: list[Line], removed: dict[int, str]) -> list[Span]:
+def _inline_spans(raw: str, lines: list[Line], removed: dict[int, str]) -> list[Span]:
+    """Partial-line rules, run over the whole text at once; matches in removed lines are dropped."""
     spans: list[Span] = []
-    for line in lines:
-        if not line.stripped or line.index in removed:
-            continue
-        for name, kind, pattern in INLINE_RULES:
-            for m in pattern.finditer(line.text):
-                spans.append((line.start + m.start(), line.start + m.end(), kind, name))
+    starts = [ln.start for ln in lines]
+    for name, kind, pattern in INLINE_RULES:
+        for m in pattern.finditer(raw):
+            line = lines[bisect.bisect_right(starts, m.start()) - 1]
+            if line.index not in removed:
+                spans.append((m.start(), m.end(), kind, name))
     return spans
 
 
@@ -734,7 +742,7 @@ def clean_article(article: Article) -> Article:
     header, title = _header_spans(article, lines, removed)
     spans += header
     spans += _edge_date_lines(lines, removed)
-    spans += _inline_spans(lines, removed)
+    spans += _inline_spans(raw, lines, removed)
 
     author = article.author
     outlet_hint = article.outlet
@@ -814,20 +822,31 @@ def _complement(merged: list[tuple[int, int]], length: int) -> list[tuple[int, i
 
 
 def _dedupe_spans(spans: list[Span]) -> list[Span]:
-    """Non-overlapping spans sorted by start; an earlier-listed span wins an overlap."""
+    """Non-overlapping spans sorted by start; an earlier-listed span wins an overlap.
+
+    A later span is trimmed to the part before the first taken span it overlaps (or after it,
+    when it starts inside one); taken spans stay sorted, so each check is a bisection.
+    """
+    starts: list[int] = []
     taken: list[Span] = []
     for span in spans:
         s, e = span[0], span[1]
-        for ts, te, _k, _r in taken:
-            if s < te and ts < e:
-                # trim the new span to what is not already taken (whitespace spans only touch)
+        j = max(bisect.bisect_right(starts, s) - 1, 0)
+        while j < len(taken) and s < e:
+            ts, te = taken[j][0], taken[j][1]
+            if ts >= e:
+                break
+            if s < te:
                 if s >= ts:
-                    s = max(s, te)
+                    s = te
                 else:
-                    e = min(e, ts)
+                    e = ts
+            j += 1
         if s < e:
-            taken.append((s, e, span[2], span[3]))
-    return sorted(taken)
+            k = bisect.bisect_left(starts, s)
+            starts.insert(k, s)
+            taken.insert(k, (s, e, span[2], span[3]))
+    return taken
 
 
 def clean_articles(articles: list[Article]) -> list[Article]:

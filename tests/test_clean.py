@@ -240,3 +240,15 @@ def test_language_detection_on_the_restricted_set():
     for code, text in samples.items():
         assert code in LANGUAGES and detect_language(text) == code, code
     assert detect_language("Too short.") is None
+
+
+def test_hebrew_first_published_wins_over_last_updated():
+    text = (
+        "Hezbollah helps hundreds of ISIS jihadists stuck in Syrian desert\n\n"
+        "Hezbollah on Saturday accused US-led forces of stranding a convoy.\n\n"
+        "עדכון אחרון: 09.03.17, 10:00\nפרסום ראשון: 09.02.17, 18:39\n"
+    )
+    a = _article(text)
+    assert a.outlet == "Ynetnews"
+    assert a.published_at == datetime.fromisoformat("2017-09-02T15:39:00+00:00")
+    assert "עדכון" not in a.body and "פרסום" not in a.body
