@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.language import detect_language
 from tasks.models import Article, BoilerplateSpan
-from tasks.timestamps import resolve_metadata_date, resolve_timestamp
+from tasks.timestamps import date_order_for_language, resolve_metadata_date, resolve_timestamp
 
 OUTLETS_FILE = Path(__file__).resolve().parent.parent / "gazetteer" / "outlets.json"
 
@@ -115,7 +115,8 @@ _QUOTED_OR_SAID = re.compile(r"[\"“”]|\b(?:said|says|told|according to)\b", 
 # Prompts to subscribe: start with the imperative, or mention the newsletter or inbox and
 # what to do about it. A sentence merely about subscriptions does neither.
 _NEWSLETTER = re.compile(
-    r"^(?:subscribe|sign[ -]up|register|join)\b|^(?:thanks|thank you) for (?:signing up|subscribing)"
+    r"^(?:subscribe|sign[ -]up)\b|^(?:join|register)\b.*\b(?:our|free|today|now|here|newsletter|membership|club|challenge)\b"
+    r"|^(?:thanks|thank you) for (?:signing up|subscribing)"
     r"|^there was an error processing your subscription|^keep an eye on your inbox"
     r"|^[\w'’ &-]{0,40}\bnewsletters?$"
     r"|\b(?:newsletters?|inbox)\b.*\b(?:sign(?:ing)?[ -]up|subscrib\w*|deliver\w*|get)\b"
@@ -175,7 +176,7 @@ _REPRINTS = re.compile(
 )
 _URL_ONLY = re.compile(r"^(?:https?://|www\.|(?:twitter|facebook|instagram)\.com/)\S+$", re.I)
 _COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s|ⓒ)|\ball rights reserved\b|무단전재", re.I)
-_TAGS = re.compile(r"^(?:tags|tagged(?: with)?|filed under|topics|categories|keywords)\s*(?::|\||$)", re.I)
+_TAGS = re.compile(r"^[-•]?\s*(?:tags|tagged(?: with)?|filed under|topics|categories|keywords)\s*(?::|\||$)", re.I)
 _SOURCE_LINE = re.compile(r"^source\s*:\s*\S", re.I)
 _READING_TIME = re.compile(
     r"^(?:(?:tempo de leitura|reading time|read time|lesezeit|temps de lecture|tiempo de lectura)\s*:?\s*\d+\s*\w+"
@@ -320,7 +321,7 @@ def _contact_line(lines: list[Line], i: int) -> bool:
         return True  # "Follow @Deals on Twitter ...", often with disclaimers glued on
     if line.words > 45:
         return False
-    if _FOLLOW_SOCIAL.search(text):
+    if _FOLLOW_SOCIAL.search(text) and _SOCIAL_HANDLE.search(text):
         return True  # an author bio ending "Follow him on Twitter @name."
     if _QUOTED_OR_SAID.search(text):
         return False
@@ -417,6 +418,21 @@ def _tail_after_share(lines: list[Line], removed: dict[int, str]) -> list[int]:
     return []
 
 
+def _tag_list(lines: list[Line], header: int, removed: dict[int, str]) -> list[Line]:
+    """The tags under a bare "Tags" header: one comma-separated line, or one short tag per line."""
+    after = [ln for ln in lines[header + 1 : header + 1 + MAX_TEASER_ITEMS] if ln.stripped]
+    if not after or after[0].index in removed:
+        return []
+    if after[0].stripped.count(",") >= 2 and after[0].stripped[-1] != ".":
+        return after[:1]
+    tags: list[Line] = []
+    for line in after:
+        if line.index in removed or line.words > 3 or line.stripped[-1] in ".!?:;\"”":
+            break
+        tags.append(line)
+    return tags
+
+
 def _trailing_teaser_list(lines: list[Line], removed: dict[int, str]) -> list[int]:
     """Bullet links to other stories closing the text, not introduced as a list (no colon)."""
     kept = [ln for ln in lines if ln.stripped and ln.index not in removed]
@@ -443,6 +459,8 @@ def _navigation_runs(lines: list[Line], removed: set[int]) -> list[int]:
             line.index not in removed and line.words <= NAVIGATION_LABEL_WORDS and len(text) <= 50
             and text[-1] not in ".!?:;,\"”" and not _BULLET.match(text)
         )
+        if label and text[0].isdigit() and any(c.isalpha() for c in text):
+            continue  # neither a menu label nor a break: a list of quantities ("2 cups flour") is content
         if label:
             run.append(line.index)
             continue
@@ -626,11 +644,10 @@ def _line_spans(lines: list[Line]) -> tuple[list[Span], dict[int, str]]:
             taken += 1
     for i, rule_name in sorted(removed.items()):
         # a bare "Tags" header: the comma-separated list under it goes too
-        if rule_name == "tags" and lines[i].words <= 2:
-            _, after = _neighbours(lines, i)
-            if after is not None and after.index not in removed and after.stripped.count(",") >= 2 and after.stripped[-1] != ".":
-                spans.append((after.start, after.end, "tags", "tag_list"))
-                removed[after.index] = "tag_list"
+        if rule_name == "tags" and lines[i].words <= 3:
+            for line in _tag_list(lines, i, removed):
+                spans.append((line.start, line.end, "tags", "tag_list"))
+                removed[line.index] = "tag_list"
     for j in _trailing_teaser_list(lines, removed):
         spans.append((lines[j].start, lines[j].end, "related", "trailing_teaser_list"))
         removed[j] = "trailing_teaser_list"
@@ -783,7 +800,8 @@ def clean_article(article: Article) -> Article:
         value = stamp_value.group("stamp") if stamp_value else stamp_text
         resolved = resolve_timestamp(
             value, body_preview,
-            date_order=outlet.date_order if outlet else None,
+            date_order=outlet.date_order if outlet else date_order_for_language(language),
+            convention="outlet" if outlet else f"language ({language})",
             tz=outlet.timezone if outlet else None,
             fetched_at=article.fetched_at,
             language=language,

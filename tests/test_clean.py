@@ -252,3 +252,19 @@ def test_hebrew_first_published_wins_over_last_updated():
     assert a.outlet == "Ynetnews"
     assert a.published_at == datetime.fromisoformat("2017-09-02T15:39:00+00:00")
     assert "עדכון" not in a.body and "פרסום" not in a.body
+
+
+def test_imperatives_and_follow_sentences_in_news_are_kept():
+    news = [
+        "Officials urged residents to follow them on Twitter and Facebook for updates on the evacuation.",
+        "Join the two pieces with wood glue and let them dry overnight.",
+        "Register at the town hall before Friday if you want to vote in the local election.",
+    ]
+    a = _html_article(BODY + "\n".join(news) + "\n")
+    for line in news:
+        assert line in a.body
+
+
+def test_an_ingredient_list_is_not_a_menu():
+    ingredients = "\n".join(f"{i} cups of ingredient {i}" for i in range(1, 15))
+    assert ingredients in _html_article(BODY + ingredients + "\n").body

@@ -89,3 +89,13 @@ def test_metadata_dates_keep_their_zone_or_say_what_was_assumed():
     assert local.published_at == datetime(2019, 11, 19, 7, 24, tzinfo=UTC) and "America/New_York assumed" in local.resolution
     day = resolve_metadata_date("2019-11-19T00:00:00")
     assert day.published_at == datetime(2019, 11, 19, tzinfo=UTC) and "date only" in day.resolution
+
+
+def test_foreign_weekdays_and_language_convention_for_an_unknown_outlet():
+    body = "Os pacientes agendados para o período da manhã desta sexta-feira estão sendo reagendados."
+    # 5 October 2018 was a Friday (sexta-feira); 10 May 2018 a Thursday
+    resolved = resolve_numeric_date("05/10/2018", body, date_order="DMY", tz=None, convention="language (pt)")
+    assert resolved.published_at == datetime(2018, 10, 5, tzinfo=UTC)
+    assert "weekdays agree with DMY" in resolved.resolution
+    bare = resolve_numeric_date("05/10/2018", "", date_order="DMY", tz=None, convention="language (pt)")
+    assert bare.published_at == datetime(2018, 10, 5, tzinfo=UTC) and "language (pt) convention DMY" in bare.resolution
