@@ -174,7 +174,6 @@ _REPRINTS = re.compile(
     r"|^an error has occurred,? please try again|^this article has been sent to\b",
     re.I,
 )
-_URL_ONLY = re.compile(r"^(?:https?://|www\.|(?:twitter|facebook|instagram)\.com/)\S+$", re.I)
 _COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s|ⓒ)|\ball rights reserved\b|무단전재", re.I)
 _TAGS = re.compile(r"^[-•]?\s*(?:tags|tagged(?: with)?|filed under|topics|categories|keywords)\s*(?::|\||$)", re.I)
 _SOURCE_LINE = re.compile(r"^source\s*:\s*\S", re.I)
