@@ -34,9 +34,9 @@ class ExtractOptions:
     """trafilatura settings, chosen by measurement on the extraction benchmark.
 
     `python -m benchmarks.extraction --compare-options` (corpus F1 of extract + our clean
-    stage): chosen 0.9773; with the readability/jusText fallback (fast=False) 0.9731;
+    stage): chosen 0.9774; with the readability/jusText fallback (fast=False) 0.9731;
     favor_recall 0.9765; favor_precision 0.9505 (it drops real paragraphs: recall 0.944);
-    include_comments 0.9757. Plain trafilatura.extract with defaults: 0.9525.
+    include_comments 0.9758. Plain trafilatura.extract with defaults: 0.9525.
     """
 
     include_comments: bool = False  # the default True pulls readers' comments into the text
