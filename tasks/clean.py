@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable
@@ -15,11 +16,23 @@ from prefect.cache_policies import NO_CACHE
 from tasks.batch import per_article
 from tasks.language import detect_language
 from tasks.models import Article, BatchResult, BoilerplateSpan
-from tasks.timestamps import resolve_timestamp
+from tasks.timestamps import date_order_for_language, resolve_metadata_date, resolve_timestamp
 
 OUTLETS_FILE = Path(__file__).resolve().parent.parent / "gazetteer" / "outlets.json"
 
 MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.?|Feb\.?|Aug\.?|Sept?\.?|Oct\.?|Nov\.?|Dec\.?)"
+_WORD = re.compile(r"\w+")
+
+# How far from either end of the text a bare date line counts as page furniture: in the
+# middle of an article a line like "2018.04.05 ~ OPEN RUN" is content (a schedule, a table).
+EDGE_LINES = 6
+# How many lines from the top a repeated headline is looked for.
+HEADER_LINES = 8
+# A navigation menu that survived extraction: this many short label lines in a row.
+MIN_NAVIGATION_RUN = 12
+NAVIGATION_LABEL_WORDS = 6
+# Teaser lists after a "Related"/"Don't miss" header: at most this many items are taken.
+MAX_TEASER_ITEMS = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +43,13 @@ class Line:
     start: int
     end: int
     text: str  # without the newline
+    stripped: str = ""  # computed once: every rule asks for these
+    words: int = 0
 
-    @property
-    def stripped(self) -> str:
-        return self.text.strip()
-
-    @property
-    def words(self) -> int:
-        return len(self.stripped.split())
+    @classmethod
+    def of(cls, index: int, start: int, end: int, text: str) -> Line:
+        stripped = text.strip()
+        return cls(index, start, end, text, stripped, len(stripped.split()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +67,14 @@ def split_lines(text: str) -> list[Line]:
     pos = 0
     for i, part in enumerate(text.splitlines(keepends=True)):
         content = part.rstrip("\r\n")
-        lines.append(Line(i, pos, pos + len(part), content))
+        lines.append(Line.of(i, pos, pos + len(part), content))
         pos += len(part)
     return lines
+
+
+def normalise(text: str) -> str:
+    """Lower-case word tokens joined by single spaces: punctuation and spacing do not count."""
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def _regex_rule(name: str, kind: str, pattern: str, flags: int = 0, max_words: int = 60) -> LineRule:
@@ -73,7 +90,9 @@ def _regex_rule(name: str, kind: str, pattern: str, flags: int = 0, max_words: i
 _PHOTO_CREDIT = re.compile(r"^(?:Photo|Photos|Image|Picture|Photograph|Credit|Foto)\s*(?:credit)?\s*:\s*[^.!?]{1,60}$", re.I)
 _CAPTION_MARK = re.compile(
     r"\((?:Photo|Image|Picture|Photograph)s?\s*(?:by|:|credit)[^)]*\)\s*$"
-    r"|AFP PHOTO|\(Photo credit should read|^TOPSHOT\b|/\s*(?:AFP|Getty Images|Reuters|AP)\s*$",
+    r"|AFP PHOTO|\(Photo credit should read|^TOPSHOT\b|/\s*(?:AFP|Getty Images|Reuters|AP)\s*$"
+    r"|\((?:credit|photo)\s*:[^)]*\)\s*\|?$"
+    r"|\b(?:photos?|images?|pictures?)\s*(?:©|\(c\)|courtesy of)\s*\w",
     re.I,
 )
 _PRESENT_SCENE_VERB = re.compile(
@@ -91,6 +110,120 @@ _TIMESTAMP_LINE = re.compile(
 _METADATA_BAR = re.compile(r"^(?:Published|Updated|Posted|Date)\s*:.*\|.*:", re.I)
 _SIGNATURE = re.compile(r"^(?:Written|Posted|Reported|Compiled|Edited)\s+by\s+(?P<name>[A-Z][\w.' -]{1,60})$")
 _SOURCE_PREFIX = re.compile(r"^(?P<outlet>[A-Z][\w.]+(?: [A-Z][\w.]+){0,2})-\s+(?=[A-Z])")
+
+# A line that quotes or attributes is an article sentence, whatever else it looks like.
+_QUOTED_OR_SAID = re.compile(r"[\"“”]|\b(?:said|says|told|according to)\b", re.I)
+# Prompts to subscribe: start with the imperative, or mention the newsletter or inbox and
+# what to do about it. A sentence merely about subscriptions does neither.
+_NEWSLETTER = re.compile(
+    r"^(?:subscribe|sign[ -]up)\b|^(?:join|register)\b.*\b(?:our|free|today|now|here|newsletter|membership|club|challenge)\b"
+    r"|^(?:thanks|thank you) for (?:signing up|subscribing)"
+    r"|^there was an error processing your subscription|^keep an eye on your inbox"
+    r"|^[\w'’ &-]{0,40}\bnewsletters?$"
+    r"|\b(?:newsletters?|inbox)\b.*\b(?:sign(?:ing)?[ -]up|subscrib\w*|deliver\w*|get)\b"
+    r"|\b(?:sign(?:ing)?[ -]up|subscrib\w*|deliver\w*|get)\b.*\b(?:newsletters?|inbox)\b",
+    re.I,
+)
+_CLICK_HERE = re.compile(r"\bclick(?:ing)? here\b", re.I)
+_RELATED_PREFIX = re.compile(
+    r"^[\[(]?\s*(?:related(?: post| article| story| content| coverage)?s?|read more|see more|read also|also read|"
+    r"more|also|watch|listen|recommended|see also|leggi anche(?: su)?|lesen sie auch|lire aussi|leia também|"
+    r"veja também|lea también|lee también)\s*[:|–—]\s*\S"
+    r"|^also on [\w-]+\.\w+\b",
+    re.I,
+)
+_TEASER_HEADER = re.compile(
+    r"^(?:don'?t miss|you (?:may|might) also like|more from [\w .'-]+|most (?:read|popular|viewed)(?: in [\w .'-]+)?|"
+    r"popular on [\w .'-]+|explore further|related(?: articles| stories| posts| news| coverage| content| links)?|"
+    r"recommended(?: for you| stories)?|read next|trending(?: now)?|top stories|more stories|"
+    r"more on this(?: story)?|something to consider|what to read next|further reading|in case you missed it|"
+    r"(?:[\w.]+\s+)?(?:주요\s?뉴스|관련\s?기사|많이 본 뉴스)|leia (?:mais|também)|veja também|notícias relacionadas|"
+    r"artigos relacionados|noticias relacionadas|artículos relacionados|leggi anche|articoli correlati|lesen sie auch|"
+    r"mehr zum thema|à lire aussi|lire aussi|sur le même sujet|читайте также|похожие статьи|関連記事)"
+    r"\s*(?:\.{3}|…|:)?$",
+    re.I,
+)
+_TEASER_TAG = re.compile(r"\[[A-Z][A-Z ]{1,20}\]\W*$")
+_BULLET = re.compile(r"^[-•*·]\s+\S")
+_DASH_BULLET = re.compile(r"^[-•]\s+\S")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_CONTACT_WORDS = re.compile(r"\b(?:write to|e-?mail|reach(?:ed)?|contact|tips?|follow)\b", re.I)
+_FOLLOW_SOCIAL = re.compile(
+    r"^(?:follow|like|find)\s+(?:(?:him|her|them|us|me)\b|@\w+|[\w.'’& -]{1,60}?\s+on\s+(?:twitter|facebook|instagram|youtube|linkedin))"
+    r"|^follow (?:[\w'’]+ ){0,3}(?:full |complete |latest |live )?coverage\b"
+    r"|\bfollow (?:him|her|them|us|me)\b[^.]*\b(?:twitter|facebook|instagram)\b[^.]*\.?$",
+    re.I,
+)
+_SOCIAL_HANDLE = re.compile(r"@\w+|\b(?:twitter|facebook|instagram)\.com/\w+", re.I)
+# The labels of share buttons, each on its own line once the icons are gone.
+_SHARE_BUTTON = re.compile(
+    r"^(?:facebook|twitter|google\+|whatsapp|linkedin|pinterest|reddit|e-?mail|print|telegram|share|tweet|pin it|"
+    r"messenger|flipboard|copy link|voltar|back to top|compartilhe|compartir|condividi|teilen|partager)$",
+    re.I,
+)
+_NAME = r"[A-Z\u00C0-\u024F][\w.'’-]*"
+_BYLINE = re.compile(
+    r"^[-•]?\s*(?i:by|por|publicado por|posted by|von|par)\s*:?\s+"
+    rf"(?P<name>{_NAME}(?:\s+(?:{_NAME}|and|&|de|da|do|dos|van|von|der|al|bin))*)\s*(?:[-|,].*)?$"
+)
+_URL_LIKE = re.compile(r"^(?:https?://|www\.)\S+$|^\S+\.\w{2,4}/\S*$", re.I)
+_PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:twitter|facebook|instagram|linkedin)\.com/[\w.]+/?$", re.I)
+_LABELLED_LINK = re.compile(r"^[\w.' ]{1,25}:\s*(?:https?://|www\.)\S+(?:\s+and\s+(?:https?://|www\.)\S+)?$", re.I)
+_COMMENT_MODERATION = re.compile(r"\b(?:comments?|comentários|comentarios|commenti|kommentare|commentaires)\b.*\bmodera", re.I)
+_REPRINTS = re.compile(
+    r"^this copy is for your personal,? non-commercial use|^[-•]?\s*(?:order reprints|print article|reprints|gift (?:this )?article|save article)$"
+    r"|^an error has occurred,? please try again|^this article has been sent to\b",
+    re.I,
+)
+_COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s|ⓒ)|\ball rights reserved\b|무단전재", re.I)
+_TAGS = re.compile(r"^[-•]?\s*(?:tags|tagged(?: with)?|filed under|topics|categories|keywords)\s*(?::|\||$)", re.I)
+_SOURCE_LINE = re.compile(r"^source\s*:\s*\S", re.I)
+_READING_TIME = re.compile(
+    r"^(?:(?:tempo de leitura|reading time|read time|lesezeit|temps de lecture|tiempo de lectura)\s*:?\s*\d+\s*\w+"
+    r"|\d+\s*(?:min|mins|minutes?)\s+read)\.?$",
+    re.I,
+)
+_SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
+_ADVERTISEMENT = re.compile(r"^(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?|ad)$", re.I)
+_COMMENT_WIDGET = re.compile(
+    r"^(?:\d+\s+)?(?:new comments?|comments?|leave a (?:comment|reply)|post a comment|add a comment|"
+    r"this will delete your current comment|comments?: no comments|\d+ comments?|tell us what you think|"
+    r"join the (?:conversation|discussion)|show comments|view comments)\W*$",
+    re.I,
+)
+_ALL_CAPS_MIN_WORDS = 8  # shorter all-caps lines are often subheads ("HOW TO USE A WATER BATH CANNER")
+
+# Date lines: a date or time and little else (labels, weekday, an author name).
+_DATE_TOKEN = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)"
+    r"|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
+    r"nov(?:ember)?|dec(?:ember)?|janeiro|fevereiro|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|"
+    r"dezembro|enero|febrero|marzo|mayo|junio|julio|septiembre|octubre|noviembre|diciembre|janvier|février|mars|avril|"
+    r"mai|juin|juillet|août|septembre|octobre|décembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    r"ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember)\b\.?\s+\d{1,2}\b"
+    r"|\b\d{1,2}\.?\s+(?:de\s+)?(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janeiro|fevereiro|março|abril|maio|junho|julho|agosto|"
+    r"setembro|outubro|novembro|dezembro|enero|febrero|marzo|mayo|junio|julio|septiembre|octubre|noviembre|diciembre|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|décembre|gennaio|febbraio|aprile|maggio|"
+    r"giugno|luglio|settembre|ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember)\b",
+    re.I,
+)
+_DATE_FILLER = re.compile(
+    r"\b(?:updated|published|posted|last|first|modified|date|on|at|am|pm|a\.m|p\.m|de|às|um|by|the|"
+    r"[a-z]{1,3}t|utc|gmt|today|yesterday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|"
+    r"thursday|friday|saturday|sunday|segunda|terça|quarta|quinta|sexta|sábado|domingo|feira|lunes|martes|miércoles|"
+    r"jueves|viernes|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b|[^\W\d_]*입력|[^\W\d_]*수정",
+    re.I,
+)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)|\b\d{1,2}[./-]\d{1,2}[./-]\d{2}\b")
+_WEEKDAY = re.compile(
+    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"segunda|terça|quarta|quinta|sexta|sábado|domingo|lunes|martes|miércoles|jueves|viernes|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    re.I,
+)
+_DATE_LABEL = re.compile(r"^\W*(?:updated|published|posted|last (?:updated|modified)|first published|기사입력|입력|수정)\b", re.I)
 
 
 def _is_photo_credit(line: Line) -> bool:
@@ -158,27 +291,51 @@ def _alternate_address(lines: list[Line], i: int) -> bool:
     return False
 
 
-def _after_share_block(lines: list[Line], i: int) -> bool:
-    """Short non-sentence lines that trail a share prompt at the very end of the text."""
+def _newsletter_prompt(lines: list[Line], i: int) -> bool:
+    """An invitation to subscribe or sign up: a short line, no quotation or attribution."""
     line = lines[i]
-    if not line.stripped or line.words > 6 or line.stripped[-1] in ".!?\"”":
+    return line.words <= 40 and bool(_NEWSLETTER.search(line.stripped)) and not _QUOTED_OR_SAID.search(line.stripped)
+
+
+def _click_here_promo(lines: list[Line], i: int) -> bool:
+    line = lines[i]
+    return line.words <= 30 and bool(_CLICK_HERE.search(line.stripped)) and not _QUOTED_OR_SAID.search(line.stripped)
+
+
+def _all_caps_teaser(lines: list[Line], i: int) -> bool:
+    """A long line in capitals: a promoted link to another story, not a subhead."""
+    text = lines[i].stripped
+    if lines[i].words < _ALL_CAPS_MIN_WORDS or lines[i].words > 30 or "|" in text or text.endswith("?"):
         return False
-    for j in range(i - 1, -1, -1):
-        prev = lines[j].stripped
-        if not prev:
-            continue
-        if SHARE_RULE.matches(lines, j):
-            return all(not lines[k].stripped or lines[k].words <= 6 for k in range(i + 1, len(lines)))
-        if lines[j].words > 6:
-            return False
-    return False
+    letters = sum(map(str.isalpha, text))
+    return letters >= 20 and sum(map(str.isupper, text)) >= 0.9 * letters
+
+
+def _contact_line(lines: list[Line], i: int) -> bool:
+    """How to reach or follow the author or outlet: an e-mail address or a social handle."""
+    line = lines[i]
+    text = line.stripped
+    if line.words > 80:
+        return False
+    if _FOLLOW_SOCIAL.match(text):
+        return True  # "Follow @Deals on Twitter ...", often with disclaimers glued on
+    if line.words > 45:
+        return False
+    if _FOLLOW_SOCIAL.search(text) and _SOCIAL_HANDLE.search(text):
+        return True  # an author bio ending "Follow him on Twitter @name."
+    if _QUOTED_OR_SAID.search(text):
+        return False
+    if _EMAIL.search(text):
+        return line.words == 1 or bool(_CONTACT_WORDS.search(text))
+    return bool(_SOCIAL_HANDLE.search(text)) and bool(re.match(r"^(?:reach|contact|email|e-mail|write to)\b", text, re.I))
 
 
 SHARE_RULE = _regex_rule(
     "share_prompt", "share",
-    r"^(?:share this(?: article| story)?|share on (?:facebook|twitter|whatsapp)|follow us on \w+|"
-    r"subscribe to our newsletter|sign up for our newsletter|click here to subscribe)\W*$",
-    re.I, max_words=8,
+    r"^(?:share this(?: article| story| post)?|share on (?:facebook|twitter|whatsapp)|follow us on \w+|"
+    r"subscribe to our newsletter|sign up for our newsletter|click here to subscribe|share|tweet|email|print|"
+    r"(?:like|enjoy)(?:d)? this (?:story|article)\?.*share.*)\W*$",
+    re.I, max_words=12,
 )
 
 LINE_RULES: list[LineRule] = [
@@ -192,17 +349,151 @@ LINE_RULES: list[LineRule] = [
     LineRule("repeated_line", "duplicate", _duplicate_of_previous),
     SHARE_RULE,
     LineRule("alternate_address", "alternate_address", _alternate_address),
-    _regex_rule(
-        "comment_widget", "comment_widget",
-        r"^(?:\d+\s+)?(?:new comments?|comments?|leave a (?:comment|reply)|post a comment|add a comment|"
-        r"this will delete your current comment|comments?: no comments|\d+ comments?)$",
-        re.I, max_words=8,
-    ),
-    _regex_rule("contributed_credit", "credit", r"^[\w.,' &-]{2,80} contributed (?:to )?(?:this|the) (?:report|story|article)\.?$", max_words=15),
-    _regex_rule("reporting_credit", "credit", r"^\(?(?:Reporting|Writing|Editing|Additional reporting|Compiled) by\b.*\)?$", max_words=30),
+    LineRule("comment_widget", "comment_widget", lambda ls, i: ls[i].words <= 8 and bool(_COMMENT_WIDGET.match(ls[i].stripped))),
+    _regex_rule("contributed_credit", "credit", r"^[\w.,'’ &-]{2,200} contributed (?:to )?(?:this|the) (?:report|story|article)\.?$|^[\w.,'’ &-]{2,120} contributed reporting\b.{0,80}\.$", max_words=40),
+    _regex_rule("reporting_credit", "credit", r"^\(?(?:Reporting|Writing|Editing|Additional reporting|Compiled) by\b.*\)?$", max_words=40),
     LineRule("signature", "signature", lambda ls, i: ls[i].words <= 8 and bool(_SIGNATURE.match(ls[i].stripped))),
-    LineRule("tail_after_share", "share", _after_share_block),
+    LineRule("newsletter_prompt", "newsletter", _newsletter_prompt),
+    LineRule("click_here_promo", "advertisement", _click_here_promo),
+    LineRule("all_caps_teaser", "related", _all_caps_teaser),
+    _regex_rule("membership_appeal", "advertisement", r"^if you (?:enjoyed|liked|value|appreciate(?:d)?) (?:this|our|reading)\b.*\b(?:join|subscribe|support|donate|become a member)\b", re.I, max_words=60),
+    _regex_rule("related_link", "related", _RELATED_PREFIX.pattern, re.I, max_words=30),
+    LineRule("teaser_header", "related", lambda ls, i: ls[i].words <= 8 and bool(_TEASER_HEADER.match(ls[i].stripped))),
+    LineRule("contact_line", "contact", _contact_line),
+    LineRule("profile_link", "link", lambda ls, i: ls[i].words == 1 and bool(_PROFILE_URL.match(ls[i].stripped))),
+    LineRule("labelled_link", "link", lambda ls, i: ls[i].words <= 8 and bool(_LABELLED_LINK.match(ls[i].stripped))),
+    LineRule("comment_moderation", "comment_widget", lambda ls, i: ls[i].words <= 40 and bool(_COMMENT_MODERATION.search(ls[i].stripped))),
+    LineRule("reprints_notice", "footer", lambda ls, i: ls[i].words <= 60 and bool(_REPRINTS.search(ls[i].stripped))),
+    LineRule("share_button", "share", lambda ls, i: ls[i].words <= 3 and bool(_SHARE_BUTTON.match(ls[i].stripped))),
+    LineRule("byline", "byline", lambda ls, i: ls[i].words <= 12 and bool(_BYLINE.match(ls[i].stripped))),
+    LineRule("copyright", "footer", lambda ls, i: ls[i].words <= 40 and bool(_COPYRIGHT.search(ls[i].stripped))),
+    LineRule("tags", "tags", lambda ls, i: ls[i].words <= 60 and bool(_TAGS.match(ls[i].stripped))),
+    LineRule("source_line", "credit", lambda ls, i: ls[i].words <= 8 and bool(_SOURCE_LINE.match(ls[i].stripped))),
+    LineRule("reading_time", "metadata_bar", lambda ls, i: ls[i].words <= 8 and bool(_READING_TIME.match(ls[i].stripped))),
+    LineRule("shortcode_markup", "markup", lambda ls, i: bool(_SHORTCODE.match(ls[i].stripped))),
+    LineRule("advertisement", "advertisement", lambda ls, i: ls[i].words <= 4 and bool(_ADVERTISEMENT.match(ls[i].stripped))),
 ]
+
+# Partial-line rules: boilerplate glued onto an article sentence ("...continuum.Click To Tweet").
+INLINE_RULES: list[tuple[str, str, re.Pattern[str]]] = [
+    ("click_to_tweet", "share", re.compile(r"(?<=\S)[ \t]*Click To Tweet[ \t]*$", re.I | re.M)),
+]
+
+
+def is_date_line(text: str) -> bool:
+    """A line that is only a date or time, with at most a label, weekday and a short name."""
+    words = text.split()
+    if not words or len(words) > 14 or len(text) > 100 or "@" in text or text.startswith(("—", "–")):
+        return False
+    if not _DATE_TOKEN.search(text) or len(_YEAR.findall(text)) > 1:
+        return False  # two years: a date range ("29 November 2018 | 20 January 2019") is content
+    if not (_YEAR.search(text) or _DATE_LABEL.match(text) or _WEEKDAY.search(text)):
+        return False  # "10 p.m." or "10 de março" alone are subheads or schedule rows
+    rest = _DATE_TOKEN.sub(" ", text)
+    rest = _DATE_FILLER.sub(" ", rest)
+    leftover = [w for w in re.findall(r"[^\W\d_]+", rest)]
+    return len(leftover) <= 3
+
+
+def _is_teaser_item(line: Line, loose: bool) -> bool:
+    """A line in a list of links to other stories."""
+    text = line.stripped
+    if _BULLET.match(text):
+        return line.words <= 40
+    if _TEASER_TAG.search(text):
+        return True
+    if not loose:
+        return False
+    return line.words <= 16 and len(text) <= 140 and text[-1] not in ".:;\"”»"
+
+
+def _tail_after_share(lines: list[Line], removed: dict[int, str]) -> list[int]:
+    """Short non-sentence lines that trail a share prompt at the very end of the text."""
+    shares = [i for i, rule in removed.items() if rule == "share_prompt"]
+    if not shares:
+        return []
+    tail = [ln for ln in lines[max(shares) + 1 :] if ln.stripped and ln.index not in removed]
+    if all(ln.words <= 6 and ln.stripped[-1] not in ".!?\"”" for ln in tail):
+        return [ln.index for ln in tail]
+    return []
+
+
+def _tag_list(lines: list[Line], header: int, removed: dict[int, str]) -> list[Line]:
+    """The tags under a bare "Tags" header: one comma-separated line, or one short tag per line."""
+    after = [ln for ln in lines[header + 1 : header + 1 + MAX_TEASER_ITEMS] if ln.stripped]
+    if not after or after[0].index in removed:
+        return []
+    if after[0].stripped.count(",") >= 2 and after[0].stripped[-1] != ".":
+        return after[:1]
+    tags: list[Line] = []
+    for line in after:
+        if line.index in removed or line.words > 3 or line.stripped[-1] in ".!?:;\"”":
+            break
+        tags.append(line)
+    return tags
+
+
+def _trailing_teaser_list(lines: list[Line], removed: dict[int, str]) -> list[int]:
+    """Bullet links to other stories closing the text, not introduced as a list (no colon)."""
+    kept = [ln for ln in lines if ln.stripped and ln.index not in removed]
+    items: list[Line] = []
+    while kept and _DASH_BULLET.match(kept[-1].stripped):
+        items.append(kept.pop())
+    if len(items) < 2 or not kept or kept[-1].stripped[-1] in ":：":
+        return []
+    # headline-shaped items: a few words, no closing period (not "- 61 votes", not footnotes)
+    if any(not 3 <= ln.words <= 20 or ln.stripped[-1] in ".;" for ln in items):
+        return []
+    return [ln.index for ln in items]
+
+
+def _navigation_runs(lines: list[Line], removed: set[int]) -> list[int]:
+    """Indexes of lines in long runs of short menu labels (no sentence punctuation, no bullets)."""
+    out: list[int] = []
+    run: list[int] = []
+    for line in lines + [Line.of(len(lines), 0, 0, "End of text.")]:
+        text = line.stripped
+        if not text:
+            continue
+        label = (
+            line.index not in removed and line.words <= NAVIGATION_LABEL_WORDS and len(text) <= 50
+            and text[-1] not in ".!?:;,\"”" and not _BULLET.match(text)
+        )
+        if label and text[0].isdigit() and any(c.isalpha() for c in text):
+            continue  # neither a menu label nor a break: a list of quantities ("2 cups flour") is content
+        if label:
+            run.append(line.index)
+            continue
+        if len(run) >= MIN_NAVIGATION_RUN:
+            out.extend(run)
+        run = []
+    return out
+
+
+def _title_variants(title: str) -> list[str]:
+    """The title and its parts around site separators ("Story | Site", "Opinion | Story")."""
+    parts = [p for p in re.split(r"\s+[|–—-]\s+|\s*\|\s*", title) if len(normalise(p)) >= 12]
+    return [normalise(v) for v in [title, *parts] if normalise(v)]
+
+
+def matches_title(text: str, title: str, fuzzy: bool) -> bool:
+    """The line repeats the headline: the same words, a part of it, or (fuzzy) mostly its words."""
+    line = normalise(text)
+    if not line or _URL_LIKE.match(text.strip()):
+        return False
+    full = normalise(title)
+    for variant in _title_variants(title):
+        if line == variant:
+            return True
+        if len(line) >= 12 and line in full and len(line.split()) >= 2:
+            return True
+        if len(variant) >= 20 and variant in line and len(line) <= 1.5 * len(variant):
+            return True
+    if not fuzzy or re.search(r"[.!?]\s|[.!]$", text.strip()):
+        return False  # a sentence, not a headline
+    a, b = set(line.split()), set(full.split())
+    shared = len(a & b)
+    return shared >= 4 and shared >= 0.6 * min(len(a), len(b)) and len(a) <= 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,48 +606,179 @@ def rebuild_raw_text(body: str, spans: list[BoilerplateSpan]) -> str:
     return "".join(out)
 
 
-def clean_article(article: Article) -> Article:
-    """Body, boilerplate spans and text-derived metadata for one extracted article."""
-    raw = article.raw_text
-    lines = split_lines(raw)
-    spans: list[tuple[int, int, str, str]] = []  # start, end, kind, rule
-    removed_lines: set[int] = set()
+Span = tuple[int, int, str, str]  # start, end, kind, rule
+
+
+# Rules whose line may open a list of links: a teaser header takes short lines after it,
+# the others only bullet lines ("Join our newsletter" above "- Story one", "- Story two").
+_OPENS_A_LIST = ("teaser_header", "related_link", "newsletter_prompt", "click_here_promo", "membership_appeal")
+
+
+def _line_spans(lines: list[Line]) -> tuple[list[Span], dict[int, str]]:
+    """Whole-line rules, then the blocks they open (teaser lists) and navigation runs."""
+    spans: list[Span] = []
+    removed: dict[int, str] = {}  # line index -> rule
     for i, line in enumerate(lines):
         if not line.stripped:
             continue
         for rule in LINE_RULES:
             if rule.matches(lines, i):
                 spans.append((line.start, line.end, rule.kind, rule.name))
-                removed_lines.add(i)
+                removed[i] = rule.name
                 break
+    # A teaser header opens a list of links; a "Related: ..." link may be followed by bullets.
+    for i, rule_name in sorted(removed.items()):
+        if rule_name not in _OPENS_A_LIST:
+            continue
+        taken = 0
+        for j in range(i + 1, len(lines)):
+            line = lines[j]
+            if not line.stripped or j in removed:
+                if j in removed and removed[j] not in (*_OPENS_A_LIST, "teaser_item"):
+                    break
+                continue
+            if taken >= MAX_TEASER_ITEMS or not _is_teaser_item(line, loose=rule_name == "teaser_header"):
+                break
+            spans.append((line.start, line.end, "related", "teaser_item"))
+            removed[j] = "teaser_item"
+            taken += 1
+    for i, rule_name in sorted(removed.items()):
+        # a bare "Tags" header: the comma-separated list under it goes too
+        if rule_name == "tags" and lines[i].words <= 3:
+            for line in _tag_list(lines, i, removed):
+                spans.append((line.start, line.end, "tags", "tag_list"))
+                removed[line.index] = "tag_list"
+    for j in _trailing_teaser_list(lines, removed):
+        spans.append((lines[j].start, lines[j].end, "related", "trailing_teaser_list"))
+        removed[j] = "trailing_teaser_list"
+    for j in _tail_after_share(lines, removed):
+        spans.append((lines[j].start, lines[j].end, "share", "tail_after_share"))
+        removed[j] = "tail_after_share"
+    for j in _navigation_runs(lines, set(removed)):
+        spans.append((lines[j].start, lines[j].end, "navigation", "navigation_run"))
+        removed[j] = "navigation_run"
+    return spans, removed
 
+
+def _edge_date_lines(lines: list[Line], removed: dict[int, str]) -> list[Span]:
+    """Date lines near the top or bottom (or labelled "Updated"/"Published" anywhere)."""
+    kept = [ln for ln in lines if ln.stripped and ln.index not in removed]
+    spans: list[Span] = []
+    for rank, line in enumerate(kept):
+        near_edge = rank < EDGE_LINES or rank >= len(kept) - EDGE_LINES
+        text = line.stripped.lstrip("-•* ")
+        if (near_edge or _DATE_LABEL.match(text)) and is_date_line(text):
+            spans.append((line.start, line.end, "timestamp", "date_line"))
+            removed[line.index] = "date_line"
+    return spans
+
+
+def _header_spans(article: Article, lines: list[Line], removed: dict[int, str]) -> tuple[list[Span], str | None]:
+    """The headline repeated at the top, labels above it and the standfirst below it.
+
+    For text without a title, the first line becomes the title when it has a headline's shape.
+    """
     title = article.title
+    kept = [ln for ln in lines if ln.stripped and ln.index not in removed]
+    spans: list[Span] = []
+    if not kept:
+        return spans, title
+    if not title:
+        first = kept[0]
+        if article.media_type == "text/plain" and len(kept) > 1 and looks_like_headline(first):
+            spans.append((first.start, first.end, "title", "first_line_headline"))
+            removed[first.index] = "first_line_headline"
+            return spans, first.stripped
+        return spans, title
+    head = None
+    for rank, line in enumerate(kept[:HEADER_LINES]):
+        # beyond the first lines only an exact repeat counts (menus may survive above it)
+        if matches_title(line.stripped, title, fuzzy=rank == 0) if rank < 4 else normalise(line.stripped) == normalise(title):
+            head = rank
+            break
+    if head is None:
+        return spans, title
+    for line in kept[:head]:
+        # a section label or kicker above the headline ("Review", "immunology")
+        if line.words > 6:
+            return spans, title
+    for line in kept[:head]:
+        spans.append((line.start, line.end, "breadcrumb", "kicker"))
+        removed[line.index] = "kicker"
+    line = kept[head]
+    spans.append((line.start, line.end, "title", "repeated_headline"))
+    removed[line.index] = "repeated_headline"
+    if article.description and head + 1 < len(kept):
+        dek = kept[head + 1]
+        # only a dek-shaped line (no closing period): an opening sentence often doubles as the summary
+        if dek.stripped[-1] not in ".!?\"”。" and normalise(dek.stripped) == normalise(article.description):
+            spans.append((dek.start, dek.end, "standfirst", "standfirst"))
+            removed[dek.index] = "standfirst"
+    return spans, title
+
+
+def _self_links(article: Article, lines: list[Line], removed: dict[int, str]) -> list[Span]:
+    """The page's own address printed as a line (a share widget's residue)."""
+    if not article.url:
+        return []
+    own = _bare_url(article.url)
+    spans: list[Span] = []
+    for line in lines:
+        text = line.stripped
+        if text and line.index not in removed and " " not in text and _bare_url(text) == own:
+            spans.append((line.start, line.end, "link", "self_link"))
+            removed[line.index] = "self_link"
+    return spans
+
+
+def _bare_url(url: str) -> str:
+    return re.sub(r"^https?://(?:www\.)?|[?#].*$|/$", "", url.strip()).lower()
+
+
+def _inline_spans(raw: str, lines: list[Line], removed: dict[int, str]) -> list[Span]:
+    """Partial-line rules, run over the whole text at once; matches in removed lines are dropped."""
+    spans: list[Span] = []
+    starts = [ln.start for ln in lines]
+    for name, kind, pattern in INLINE_RULES:
+        for m in pattern.finditer(raw):
+            line = lines[bisect.bisect_right(starts, m.start()) - 1]
+            if line.index not in removed:
+                spans.append((m.start(), m.end(), kind, name))
+    return spans
+
+
+_AUTHOR_LINES = {"signature": _SIGNATURE, "byline": _BYLINE}
+
+
+def clean_article(article: Article) -> Article:
+    """Body, boilerplate spans and text-derived metadata for one extracted article."""
+    raw = article.raw_text
+    lines = split_lines(raw)
+    spans, removed = _line_spans(lines)
+    spans += _self_links(article, lines, removed)
+    header, title = _header_spans(article, lines, removed)
+    spans += header
+    spans += _edge_date_lines(lines, removed)
+    spans += _inline_spans(raw, lines, removed)
+
     author = article.author
     outlet_hint = article.outlet
-    kept = [ln for ln in lines if ln.index not in removed_lines and ln.stripped]
-    if kept:
-        first = kept[0]
-        if title and first.stripped == title.strip():
-            spans.append((first.start, first.end, "title", "repeated_headline"))
-            removed_lines.add(first.index)
-        elif not title and article.media_type == "text/plain" and len(kept) > 1 and looks_like_headline(first):
-            title = first.stripped
-            spans.append((first.start, first.end, "title", "first_line_headline"))
-            removed_lines.add(first.index)
-    kept = [ln for ln in lines if ln.index not in removed_lines and ln.stripped]
+    kept = [ln for ln in lines if ln.index not in removed and ln.stripped]
     if kept and (m := _SOURCE_PREFIX.match(kept[0].text)):
         outlet_hint = outlet_hint or m.group("outlet")
         spans.append((kept[0].start, kept[0].start + m.end(), "source_prefix", "source_prefix"))
 
     stamp_text: str | None = None
-    for start, end, kind, _rule in spans:
+    for start, end, kind, rule in spans:
         line_text = raw[start:end].strip()
         if kind == "timestamp" and (m := _TIMESTAMP_LINE.match(line_text)):
             if stamp_text is None or m.group("label") in ("פרסום ראשון", "First published", "Published"):
                 stamp_text = line_text
+        elif rule == "date_line" and stamp_text is None:
+            stamp_text = line_text
         elif kind == "metadata_bar" and stamp_text is None and (m := re.match(r"^(?:Published|Posted|Date)\s*:\s*([^|]+)", line_text, re.I)):
             stamp_text = m.group(1).strip()
-        elif kind == "signature" and author is None and (m := _SIGNATURE.match(line_text)):
+        elif author is None and kind in _AUTHOR_LINES and (m := _AUTHOR_LINES[kind].match(line_text)):
             author = m.group("name").strip()
 
     outlet = find_outlet(raw, outlet_hint)
@@ -365,14 +787,24 @@ def clean_article(article: Article) -> Article:
     published_at_source = article.published_at_source
     merged = _merge([(s, e) for s, e, _k, _r in spans])
     body_preview = "".join(raw[s:e] for s, e in _complement(merged, len(raw)))
+    language = detect_language(body_preview)
+    if (
+        published_at_text and published_at_source and published_at_source.startswith("html-metadata:")
+        and outlet and outlet.timezone
+    ):
+        # a local time without a zone: read it in the outlet's zone now that the outlet is known
+        resolved_meta = resolve_metadata_date(published_at_text, outlet.timezone)
+        published_at, published_at_source = resolved_meta.published_at, resolved_meta.resolution
     if stamp_text and published_at is None:
         stamp_value = _TIMESTAMP_LINE.match(stamp_text)
         value = stamp_value.group("stamp") if stamp_value else stamp_text
         resolved = resolve_timestamp(
             value, body_preview,
-            date_order=outlet.date_order if outlet else None,
+            date_order=outlet.date_order if outlet else date_order_for_language(language),
+            convention="outlet" if outlet else f"language ({language})",
             tz=outlet.timezone if outlet else None,
             fetched_at=article.fetched_at,
+            language=language,
         )
         published_at, published_at_text, published_at_source = resolved.published_at, value, f"text: {resolved.resolution}"
 
@@ -384,7 +816,7 @@ def clean_article(article: Article) -> Article:
 
     article.body = body
     article.word_count = len(body.split())
-    article.language = detect_language(body)
+    article.language = language
     article.boilerplate = boilerplate
     article.title = title
     article.author = author
@@ -407,21 +839,32 @@ def _complement(merged: list[tuple[int, int]], length: int) -> list[tuple[int, i
     return out
 
 
-def _dedupe_spans(spans: list[tuple[int, int, str, str]]) -> list[tuple[int, int, str, str]]:
-    """Non-overlapping spans sorted by start; an earlier-listed span wins an overlap."""
-    taken: list[tuple[int, int, str, str]] = []
+def _dedupe_spans(spans: list[Span]) -> list[Span]:
+    """Non-overlapping spans sorted by start; an earlier-listed span wins an overlap.
+
+    A later span is trimmed to the part before the first taken span it overlaps (or after it,
+    when it starts inside one); taken spans stay sorted, so each check is a bisection.
+    """
+    starts: list[int] = []
+    taken: list[Span] = []
     for span in spans:
         s, e = span[0], span[1]
-        for ts, te, _k, _r in taken:
-            if s < te and ts < e:
-                # trim the new span to what is not already taken (whitespace spans only touch)
+        j = max(bisect.bisect_right(starts, s) - 1, 0)
+        while j < len(taken) and s < e:
+            ts, te = taken[j][0], taken[j][1]
+            if ts >= e:
+                break
+            if s < te:
                 if s >= ts:
-                    s = max(s, te)
+                    s = te
                 else:
-                    e = min(e, ts)
+                    e = ts
+            j += 1
         if s < e:
-            taken.append((s, e, span[2], span[3]))
-    return sorted(taken)
+            k = bisect.bisect_left(starts, s)
+            starts.insert(k, s)
+            taken.insert(k, (s, e, span[2], span[3]))
+    return taken
 
 
 def clean_articles(articles: list[Article]) -> list[Article]:

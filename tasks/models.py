@@ -49,6 +49,7 @@ class Article:
     language: str | None = None
     url: str | None = None
     fetched_at: datetime | None = None
+    description: str | None = None  # the page's own summary (HTML metadata): spots a repeated standfirst
     body: str = ""
     word_count: int = 0
     boilerplate: list[BoilerplateSpan] = field(default_factory=list)

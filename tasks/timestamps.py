@@ -5,17 +5,43 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import dateparser
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY_RE = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+# Weekday names in the languages whose outlets write numeric dates, mapped to Monday=0.
+WEEKDAY_NAMES = {
+    **{name: i for i, name in enumerate(WEEKDAYS)},
+    **{name: i for i, name in enumerate(["segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo"])},
+    **{name: i for i, name in enumerate(["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"])},
+    **{name: i for i, name in enumerate(["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"])},
+    **{name: i for i, name in enumerate(["montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"])},
+    **{name: i for i, name in enumerate(["lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"])},
+    **{name: i for i, name in enumerate(["יום שני", "יום שלישי", "יום רביעי", "יום חמישי", "יום שישי", "שבת", "יום ראשון"])},
+}
+_WEEKDAY_RE = re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, WEEKDAY_NAMES), key=len, reverse=True)) + r")(?!\w)", re.IGNORECASE)
+# Where numeric dates are day-first: everywhere but the US. An outlet's own convention wins;
+# the language decides only for an unknown outlet, and never for English (US or not).
+DAY_FIRST_LANGUAGES = frozenset({"pt", "es", "fr", "de", "it", "nl", "ru", "uk", "tr", "id", "ar", "fa", "he"})
 _NUMERIC_DATE_RE = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})\b(?:,?\s*(\d{1,2}):(\d{2}))?")
 _RELATIVE_RE = re.compile(r"\b(\d+|an?|one)\s+(second|minute|hour|day|week|month|year)s?\s+ago\b", re.IGNORECASE)
 _MONTH_DATE_RE = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|November|December)"
     r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"
+)
+
+
+_MONTH_NUMBERS = {
+    name: i + 1
+    for i, name in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"]
+    )
+}
+# Labels in front of a timestamp ("UPDATED:", "Published", "기사입력 :[") that dateparser does not expect.
+_STAMP_LABEL_RE = re.compile(
+    r"^\W*(?:last updated|first published|updated|published|posted|modified|date|기사입력|입력|수정)\b\W*", re.IGNORECASE
 )
 
 
@@ -38,6 +64,30 @@ def parse_iso_date(text: str, tz: str = "UTC") -> datetime | None:
     return value.astimezone(UTC)
 
 
+def resolve_metadata_date(text: str, tz: str | None = None) -> ResolvedDate:
+    """A date from HTML metadata (htmldate's "%Y-%m-%dT%H:%M:%S%z"), with how sure it is.
+
+    With an offset the instant is exact. Without one it is local time: the outlet's zone
+    when known, else UTC. Midnight without an offset means the page gave only a date.
+    """
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return ResolvedDate(None, "html-metadata: unparsed")
+    if value.tzinfo is not None:
+        return ResolvedDate(value.astimezone(UTC), "html-metadata")
+    zone = tz or "UTC"
+    local = value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    if (value.hour, value.minute, value.second) == (0, 0, 0):
+        return ResolvedDate(local, f"html-metadata: date only, midnight {zone}")
+    return ResolvedDate(local, f"html-metadata: no zone given, {zone} assumed")
+
+
+def date_order_for_language(language: str | None) -> str | None:
+    """DMY for languages written day-first; None (undecided) otherwise."""
+    return "DMY" if language in DAY_FIRST_LANGUAGES else None
+
+
 def weekday_distance(candidate: date, text: str) -> int | None:
     """Sum over weekday names in the text of days back from the candidate to that weekday.
 
@@ -47,27 +97,37 @@ def weekday_distance(candidate: date, text: str) -> int | None:
     names = {m.group(1).lower() for m in _WEEKDAY_RE.finditer(text)}
     if not names:
         return None
-    return sum((candidate.weekday() - WEEKDAYS.index(n)) % 7 for n in names)
+    return sum((candidate.weekday() - WEEKDAY_NAMES[n]) % 7 for n in names)
 
 
 def latest_mentioned_date(text: str) -> date | None:
     """The latest full date written out in the text ("August 28, 2017")."""
     found: list[date] = []
     for m in _MONTH_DATE_RE.finditer(text):
-        parsed = dateparser.parse(m.group(0), languages=["en"])
-        if parsed:
-            found.append(parsed.date())
+        try:
+            found.append(date(int(m.group(3)), _MONTH_NUMBERS[m.group(1).lower()], int(m.group(2))))
+        except ValueError:
+            continue  # "February 30, 2017": not a date
     return max(found) if found else None
 
 
+@lru_cache(maxsize=1)
+def dateparser_languages() -> frozenset[str]:
+    """Language codes dateparser has locale data for."""
+    from dateparser.data.languages_info import language_order
+
+    return frozenset(language_order)
+
+
 def resolve_numeric_date(
-    stamp: str, body: str, date_order: str | None, tz: str | None
+    stamp: str, body: str, date_order: str | None, tz: str | None, convention: str = "outlet"
 ) -> ResolvedDate:
     """Resolve a numeric timestamp like 09.02.17, 18:39 whose day/month order is ambiguous.
 
     Candidates are checked against the text: a date mentioned in the article cannot be later
     than publication, and weekday names should point just before publication. The outlet's
-    convention decides when the text does not.
+    convention (or, for an unknown outlet, the language's: `convention` says which) decides
+    when the text does not.
     """
     m = _NUMERIC_DATE_RE.search(stamp)
     if not m:
@@ -95,12 +155,12 @@ def resolve_numeric_date(
         if None not in distances.values() and distances["MDY"] != distances["DMY"]:
             best = min(distances, key=lambda o: distances[o] or 0)
             if date_order and best != date_order:
-                notes.append(f"weekdays favour {best} over outlet convention {date_order}")
+                notes.append(f"weekdays favour {best} over {convention} convention {date_order}")
             else:
                 notes.append(f"weekdays agree with {best}")
             candidates = {best: candidates[best]}
         elif date_order in candidates:
-            notes.append(f"outlet convention {date_order}")
+            notes.append(f"{convention} convention {date_order}")
             candidates = {date_order: candidates[date_order]}
         elif a == b:
             notes.append("day equals month")
@@ -108,10 +168,10 @@ def resolve_numeric_date(
         else:
             return ResolvedDate(None, "ambiguous day/month order, left unresolved")
     elif date_order in candidates:
-        notes.append(f"outlet convention {date_order}")
+        notes.append(f"{convention} convention {date_order}")
     order, day_value = next(iter(candidates.items()))
     if date_order and date_order == order and not any("convention" in n for n in notes):
-        notes.append(f"outlet convention {date_order}")
+        notes.append(f"{convention} convention {date_order}")
     zone = ZoneInfo(tz) if tz else UTC
     local = datetime(day_value.year, day_value.month, day_value.day, hour, minute, tzinfo=zone)
     return ResolvedDate(local.astimezone(UTC), f"{order}; " + "; ".join(notes) + f"; tz {zone}")
@@ -131,15 +191,27 @@ def resolve_relative(stamp: str, fetched_at: datetime | None) -> ResolvedDate:
 
 
 def resolve_timestamp(
-    stamp: str, body: str, date_order: str | None = None, tz: str | None = None, fetched_at: datetime | None = None
+    stamp: str,
+    body: str,
+    date_order: str | None = None,
+    tz: str | None = None,
+    fetched_at: datetime | None = None,
+    language: str | None = None,
+    convention: str = "outlet",
 ) -> ResolvedDate:
-    """Any timestamp string: relative, ambiguous numeric, or something dateparser reads."""
+    """Any timestamp string: relative, ambiguous numeric, or something dateparser reads.
+
+    dateparser is given the article's language (and English, the language of most page
+    furniture): trying every locale it knows costs seconds per call.
+    """
     if _RELATIVE_RE.search(stamp):
         return resolve_relative(stamp, fetched_at)
     if _NUMERIC_DATE_RE.search(stamp):
-        return resolve_numeric_date(stamp, body, date_order, tz)
+        return resolve_numeric_date(stamp, body, date_order, tz, convention)
     settings: dict[str, object] = {"RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": tz or "UTC", "PREFER_DATES_FROM": "past"}
-    parsed = dateparser.parse(stamp, settings=settings)  # type: ignore[arg-type]
+    languages = sorted({"en", language}) if language and language in dateparser_languages() else ["en"]
+    cleaned = _STAMP_LABEL_RE.sub("", stamp).strip(" -–—|:[]")
+    parsed = dateparser.parse(cleaned, languages=languages, settings=settings)  # type: ignore[arg-type]
     if parsed is None:
         return ResolvedDate(None, "unparsed")
     return ResolvedDate(parsed.astimezone(UTC), "dateparser")

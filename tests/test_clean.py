@@ -33,6 +33,10 @@ def test_seed_golden(seed_articles, name):
         assert article.author == expected["author"]
     if "published_at" in expected:
         assert article.published_at == datetime.fromisoformat(expected["published_at"])
+    if "published_at_source_contains" in expected:
+        assert expected["published_at_source_contains"] in article.published_at_source
+    if "language" in expected:
+        assert article.language == expected["language"]
     if "published_at_text" in expected:
         assert article.published_at_text == expected["published_at_text"]
         assert article.published_at is None  # relative date, fetch time unknown
@@ -87,3 +91,180 @@ def test_repeated_caption_line_removed_once_each():
 def test_headline_needs_a_headline_shape():
     sentence_first = _article("This first line is a full sentence that ends with a period.\nSecond line of the body.\n")
     assert sentence_first.title is None
+
+
+# HTML-path texts: trafilatura gives one paragraph per line, the title and summary come as metadata.
+def _html_article(text: str, title: str | None = None, description: str | None = None, url: str | None = None) -> Article:
+    article = Article("h1", "file:///x.html", "0" * 64, "text/html", text, title=title, url=url)
+    article.description = description
+    cleaned = clean_article(article)
+    assert rebuild_raw_text(cleaned.body, cleaned.boilerplate) == text
+    return cleaned
+
+
+BODY = (
+    "The ministry said on Tuesday that the convoy of 17 buses had crossed the border after a week in the desert.\n"
+    "Officials told reporters the passengers were safe and that aid had reached them late in the evening.\n"
+)
+
+
+def test_headline_kicker_and_dek_removed_but_summary_sentence_kept():
+    text = "Review\nConvoy Crosses Border After Week In Desert\nSeventeen buses finally made it\n" + BODY
+    a = _html_article(text, title="Convoy crosses border after week in desert | Example News", description="Seventeen buses finally made it")
+    assert a.body == BODY.strip()
+    assert {s.rule for s in a.boilerplate} >= {"kicker", "repeated_headline", "standfirst"}
+    # an opening sentence that doubles as the page summary is article text
+    first = BODY.splitlines()[0]
+    kept = _html_article("Convoy Crosses Border After Week In Desert\n" + BODY, title="Convoy crosses border after week in desert", description=first)
+    assert first in kept.body
+
+
+def test_fuzzy_headline_only_at_the_top_and_never_a_sentence():
+    a = _html_article("Two prison guards charged over Epstein death records\n" + BODY, title="Prison guards charged in connection with Epstein death")
+    assert a.body == BODY.strip()
+    sentence = "Prison guards were charged in connection with the Epstein death, officials said.\n"
+    assert sentence.strip() in _html_article(sentence + BODY, title="Prison guards charged in connection with Epstein death").body
+
+
+def test_related_teasers_removed_article_text_kept():
+    text = (
+        BODY + "Related: Convoy Stuck In Desert For A Week\n- Hezbollah says buses remain in Syria\n- Coalition strikes road again\n"
+        "DON'T MISS\nChina furious at Macron over jibe [INSIGHT]\nLakers vs Nets decision [VIDEO]\n"
+        "The coalition said it would keep watching the convoy, according to a statement issued on Friday.\n"
+    )
+    a = _html_article(text)
+    for gone in ("Related:", "Hezbollah says buses", "DON'T MISS", "[INSIGHT]", "[VIDEO]"):
+        assert gone not in a.body
+    assert "keep watching the convoy" in a.body and BODY.strip() in a.body
+
+
+def test_a_list_introduced_by_a_colon_is_content():
+    text = BODY + "The five companies selected are:\n- Blue Origin, Kent, Washington\n- Ceres Robotics, Palo Alto, California\n"
+    assert "- Ceres Robotics, Palo Alto, California" in _html_article(text).body
+
+
+def test_newsletter_and_promos_removed_but_sentences_about_subscriptions_kept():
+    promos = [
+        "Subscribe to the Morning Review newsletter",
+        "Get the day’s top headlines delivered to your inbox every morning by subscribing to our newsletter.",
+        "Thanks for signing up!",
+        "CLICK HERE TO GET THE FOX NEWS APP",
+        "SEAN SPICER IS ELIMINATED FROM 'DANCING WITH THE STARS' AGAIN",
+    ]
+    news = [
+        "Disney said it continued to sign up additional subscribers throughout the week.",
+        "HOW WILL OBAMA PLAY?",
+    ]
+    a = _html_article(BODY + "\n".join(promos + news) + "\n")
+    for line in promos:
+        assert line not in a.body
+    for line in news:
+        assert line in a.body
+
+
+def test_contact_and_follow_lines_removed_embedded_tweet_kept():
+    lines = [
+        "Write to Al Root at allen.root@example.com",
+        "Follow @BGRDeals on Twitter to keep up with the latest deals.",
+        "Mike Wall's book is out now. Follow him on Twitter @michaeldwall.",
+        "paul.takahashi@example.com",
+        "twitter.com/paultakahashi",
+    ]
+    tweet = "— Robert Maguire (@RobertMaguire_) November 18, 2019"
+    a = _html_article(BODY + "\n".join(lines) + "\n" + tweet + "\n")
+    for line in lines:
+        assert line not in a.body
+    assert tweet in a.body
+
+
+def test_date_lines_at_the_edges_go_and_date_the_article():
+    a = _html_article("UPDATED: Tue., Nov. 19, 2019\n" + BODY)
+    assert "UPDATED" not in a.body
+    assert a.published_at is not None and (a.published_at.year, a.published_at.month, a.published_at.day) == (2019, 11, 19)
+    assert a.published_at_source and a.published_at_source.startswith("text:")
+    # in the middle of the text, or as a range or a bare time, a date is content
+    middle = BODY + "29 November 2018 | 20 January 2019\n10 p.m.\n" + BODY.replace("Tuesday", "Monday")
+    kept = _html_article(middle)
+    assert "29 November 2018 | 20 January 2019" in kept.body and "10 p.m." in kept.body
+
+
+def test_navigation_run_removed_short_lists_kept():
+    menu = "\n".join(f"Menu item {i}" for i in range(15))
+    a = _html_article(menu + "\n" + BODY)
+    assert "Menu item" not in a.body and a.body == BODY.strip()
+    short = "\n".join(["England", "Spain", "France", "Italy"])
+    assert short in _html_article(BODY + short + "\n").body
+
+
+def test_share_buttons_byline_and_self_link():
+    text = "https://example.com/news/convoy-crosses-border\nBy Jane Doe and John Roe\n" + BODY + "Facebook\nTwitter\nWhatsapp\n"
+    a = _html_article(text, url="https://www.example.com/news/convoy-crosses-border/")
+    assert a.body == BODY.strip()
+    assert a.author == "Jane Doe and John Roe"
+    assert {"self_link", "byline", "share_button"} <= {s.rule for s in a.boilerplate}
+
+
+def test_inline_click_to_tweet_removed_sentence_kept():
+    text = BODY + "Every online business exists in the space-time continuum.Click To Tweet\n"
+    a = _html_article(text)
+    assert "Every online business exists in the space-time continuum." in a.body
+    assert "Click To Tweet" not in a.body
+
+
+def test_caption_with_photo_credit_removed():
+    text = BODY + "Jewels after Jewels, installation views, photos © Inexhibit, 2018\n"
+    assert "installation views" not in _html_article(text).body
+
+
+def test_every_removed_span_has_a_known_kind():
+    kinds = set(json.loads((REPO / "expectations" / "boilerplate.json").read_text(encoding="utf-8"))["expectations"][-1]["kwargs"]["value_set"])
+    text = (
+        "Review\nConvoy Crosses Border\nUPDATED: Tue., Nov. 19, 2019\nBy Jane Doe\n" + BODY + "Related: Other Story Here\n"
+        "Subscribe to our newsletter\nTags\nsyria, convoy, desert\nCopyright 2019 Example News. All rights reserved.\n"
+        "Follow us on Twitter\nFacebook\nAdvertisement\n"
+    )
+    a = _html_article(text, title="Convoy Crosses Border")
+    assert {s.kind for s in a.boilerplate} <= kinds
+
+
+def test_language_detection_on_the_restricted_set():
+    from tasks.language import LANGUAGES, detect_language
+
+    samples = {
+        "en": "The convoy of buses was stranded in the desert for a week, officials said on Saturday.",
+        "pt": "A equipe do Serviço de Atendimento Domiciliar registrou nesta manhã o arrombamento de dois automóveis.",
+        "he": "חיזבאללה האשים את כוחות הקואליציה בהשארת השיירה במדבר הסורי ללא סיוע הומניטרי.",
+        "ru": "Колонна автобусов застряла в пустыне на неделю, сообщили официальные лица в субботу.",
+        "ko": "버스 행렬이 일주일 동안 사막에 갇혀 있었다고 관리들이 토요일에 밝혔다.",
+    }
+    for code, text in samples.items():
+        assert code in LANGUAGES and detect_language(text) == code, code
+    assert detect_language("Too short.") is None
+
+
+def test_hebrew_first_published_wins_over_last_updated():
+    text = (
+        "Hezbollah helps hundreds of ISIS jihadists stuck in Syrian desert\n\n"
+        "Hezbollah on Saturday accused US-led forces of stranding a convoy.\n\n"
+        "עדכון אחרון: 09.03.17, 10:00\nפרסום ראשון: 09.02.17, 18:39\n"
+    )
+    a = _article(text)
+    assert a.outlet == "Ynetnews"
+    assert a.published_at == datetime.fromisoformat("2017-09-02T15:39:00+00:00")
+    assert "עדכון" not in a.body and "פרסום" not in a.body
+
+
+def test_imperatives_and_follow_sentences_in_news_are_kept():
+    news = [
+        "Officials urged residents to follow them on Twitter and Facebook for updates on the evacuation.",
+        "Join the two pieces with wood glue and let them dry overnight.",
+        "Register at the town hall before Friday if you want to vote in the local election.",
+    ]
+    a = _html_article(BODY + "\n".join(news) + "\n")
+    for line in news:
+        assert line in a.body
+
+
+def test_an_ingredient_list_is_not_a_menu():
+    ingredients = "\n".join(f"{i} cups of ingredient {i}" for i in range(1, 15))
+    assert ingredients in _html_article(BODY + ingredients + "\n").body

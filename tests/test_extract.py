@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+from datetime import UTC, datetime
 
 from tasks.discover import read_document
-from tasks.extract import extract_documents
+from tasks.extract import DEFAULT_OPTIONS, extract_documents, looks_binary
 
 ARTICLE_HTML = """<html><head><title>Convoy stranded in desert</title>
 <meta property="og:site_name" content="Example News">
 <meta property="article:published_time" content="2017-09-02T10:00:00+00:00">
+<meta name="description" content="A convoy of buses is stranded in the Syrian desert.">
 <meta name="author" content="Jane Doe"></head><body>
 <nav>Home | World | Politics</nav>
 <article><h1>Convoy stranded in desert</h1>
@@ -31,8 +33,22 @@ def test_html_main_text_and_metadata(tmp_path):
     a = articles[0]
     assert "17 buses" in a.raw_text and "Copyright" not in a.raw_text and "Politics" not in a.raw_text
     assert a.title == "Convoy stranded in desert"
-    assert a.published_at is not None and a.published_at.year == 2017
+    assert a.published_at == datetime(2017, 9, 2, 10, 0, tzinfo=UTC)
+    assert a.published_at_source == "html-metadata"
     assert a.outlet == "Example News"
+    assert a.description == "A convoy of buses is stranded in the Syrian desert."
+
+
+def test_options_are_the_measured_ones():
+    # chosen on the extraction benchmark (see ExtractOptions): no comments, no fallback extractors
+    assert DEFAULT_OPTIONS.include_comments is False and DEFAULT_OPTIONS.fast is True
+    assert not DEFAULT_OPTIONS.favor_precision and not DEFAULT_OPTIONS.favor_recall
+
+
+def test_looks_binary():
+    assert looks_binary(bytes(range(1, 32)) * 100)
+    assert looks_binary(b"text\x00more")
+    assert not looks_binary("Le café à Genève\n\tfermé".encode())
 
 
 def test_gzipped_html(tmp_path):
