@@ -25,6 +25,7 @@ from tasks.extract import extract
 from tasks.facts import facts
 from tasks.load import load
 from tasks.models import Article, BatchResult, Quarantined, RawDocument
+from tasks.syndication import syndication
 from tasks.tables import batch_frames
 from warehouse.db import connect, initialise
 
@@ -161,6 +162,8 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             known.update(d.content_sha256 for d in todo)
             _count_batch(counts, skipped, articles, frames, quarantined, dq_rows)
             logger.info("batch %d: %d read, %d loaded, %d quarantined, %d skipped", index, len(docs), len(frames["stg_articles"]), len(quarantined), skipped)
+        linked = syndication(settings.db)
+        logger.info("syndication: %s", linked)
     except Exception as exc:
         finish_run(settings.db, run_id, "failed", dict(counts), f"{type(exc).__name__}: {exc}")
         raise

@@ -15,7 +15,7 @@ import duckdb
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
 # Views depend on each other; this order creates each after what it reads.
-VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims"]
+VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts"]
 
 log = logging.getLogger("factwire.warehouse")
 
