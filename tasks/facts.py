@@ -500,7 +500,7 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
                 speaker_entity_id=speaker.entity_id if speaker else None,
                 speaker_text=speaker.text if speaker else None,
                 polarity=_polarity(doc, sent, n),
-                sentence=sent.text, sentence_index=sent_index,
+                sentence=sent.text.strip(), sentence_index=sent_index,
                 start_char=start_char, end_char=end_char,
             ))
         _update_context(ctx, sent, attributions)

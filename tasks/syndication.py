@@ -301,7 +301,7 @@ def _set_duplicates(con: duckdb.DuckDBPyConnection) -> int:
     _register(con, "_roots", pd.DataFrame({"article_id": list(roots), "duplicate_of": list(roots.values())}, columns=["article_id", "duplicate_of"]))
     con.execute(
         "UPDATE stg_articles SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL "
-        "AND article_id NOT IN (SELECT article_id FROM _roots)"
+        "AND article_id NOT IN (SELECT article_id::VARCHAR FROM _roots)"
     )
     con.execute(
         "UPDATE stg_articles SET duplicate_of = r.duplicate_of FROM _roots r "
