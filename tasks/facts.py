@@ -13,7 +13,8 @@ from pathlib import Path
 import inflect
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from spacy.tokens import Doc, Span, Token
+from spacy.attrs import LOWER
+from spacy.tokens import Doc, Span
 
 from tasks.models import Article, Fact, Mention
 from tasks.nlp import parse
@@ -128,56 +129,68 @@ class NumberSpan:
     is_vague: bool = False
 
 
-def _token_value(token: Token) -> float | None:
-    text = token.text.lower()
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?", text):
-        return float(text.replace(",", ""))
-    return float(NUMBER_WORDS[text]) if text in NUMBER_WORDS else None
+_DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
+
+
+def _value_of(word: str) -> float | None:
+    """The value of one lower-case token, or None."""
+    if word[:1].isdigit() and _DIGITS.fullmatch(word):
+        return float(word.replace(",", ""))
+    return float(NUMBER_WORDS[word]) if word in NUMBER_WORDS else None
 
 
 _VAGUE_WORDS = [(phrase.split(), rng) for phrase, rng in VAGUE_QUANTITIES.items()]
+_VAGUE_FIRST = {w[0] for w, _ in _VAGUE_WORDS}
 
 
-def find_numbers(doc: Doc) -> list[NumberSpan]:
+def lower_tokens(doc: Doc) -> list[str]:
+    """Lower-case token texts: read once per doc, since each Token access builds an object."""
+    strings = doc.vocab.strings
+    return [strings[int(h)] for h in doc.to_array(LOWER)]
+
+
+def find_numbers(doc: Doc, lower: list[str] | None = None) -> list[NumberSpan]:
     """Number expressions: digits, number words, 'a hundred', vague quantities, with qualifiers."""
+    lower = lower if lower is not None else lower_tokens(doc)
     out: list[NumberSpan] = []
     i = 0
-    lower = [t.lower_ for t in doc]
-    while i < len(doc):
-        tok = doc[i]
-        vague = next(((len(w), rng) for w, rng in _VAGUE_WORDS if lower[i : i + len(w)] == w), None)
-        if vague:
-            n, (value, low, high) = vague
-            out.append(NumberSpan(i, i + n, value, low, high, None, is_vague=True))
-            i += n
-            continue
-        token_value = _token_value(tok)
+    size = len(lower)
+    while i < size:
+        word = lower[i]
+        if word in _VAGUE_FIRST:
+            vague = next(((len(w), rng) for w, rng in _VAGUE_WORDS if lower[i : i + len(w)] == w), None)
+            if vague:
+                n, (value, low, high) = vague
+                out.append(NumberSpan(i, i + n, value, low, high, None, is_vague=True))
+                i += n
+                continue
+        token_value = _value_of(word)
         if token_value is None:
             i += 1
             continue
         value = token_value
         start, end = i, i + 1
-        if start > 0 and lower[start - 1] in ("a", "an") and tok.lower_ in (*MULTIPLIERS, "dozen"):
+        if start > 0 and lower[start - 1] in ("a", "an") and word in (*MULTIPLIERS, "dozen"):
             start -= 1
         # "twenty-five", "two hundred", "1.5 million"
-        if end + 1 < len(doc) and doc[end].text == "-" and value in (20, 30, 40, 50, 60, 70, 80, 90) \
-                and (unit_value := _token_value(doc[end + 1])) is not None and unit_value < 10:
+        if end + 1 < size and lower[end] == "-" and value in (20, 30, 40, 50, 60, 70, 80, 90) \
+                and (unit_value := _value_of(lower[end + 1])) is not None and unit_value < 10:
             value += unit_value
             end += 2
-        while end < len(doc) and doc[end].lower_ in MULTIPLIERS:
-            value *= NUMBER_WORDS[doc[end].lower_]
+        while end < size and lower[end] in MULTIPLIERS:
+            value *= NUMBER_WORDS[lower[end]]
             end += 1
         out.append(NumberSpan(start, end, value, value, value, None))
         i = end
-    return [_with_qualifier(doc, n) for n in out]
+    return [_with_qualifier(lower, n) for n in out]
 
 
 _QUALIFIER_WORDS = [q.split() for q in sorted(QUALIFIERS, key=len, reverse=True)]
 
 
-def _with_qualifier(doc: Doc, n: NumberSpan) -> NumberSpan:
+def _with_qualifier(lower: list[str], n: NumberSpan) -> NumberSpan:
     for words in _QUALIFIER_WORDS:
-        if n.start >= len(words) and [t.lower_ for t in doc[n.start - len(words) : n.start]] == words:
+        if n.start >= len(words) and lower[n.start - len(words) : n.start] == words:
             q = " ".join(words)
             low, high = n.low, n.high
             tol = QUALIFIER_TOLERANCE.get(q, 0.1)
@@ -304,6 +317,10 @@ class Attribution:
 class _DocContext:
     """What attribution needs from earlier sentences: the last speakers seen."""
 
+    text: str
+    lower: list[str]
+    verbs: list[int]  # tokens that may attribute: speech verbs and "cited"
+    statements: list[int]  # tokens naming a statement
     mentions: list[Mention]
     mention_starts: list[int]
     mention_by_token: dict[int, Mention]
@@ -312,15 +329,15 @@ class _DocContext:
     by_sentence: dict[int, list[Attribution]] = field(default_factory=dict)
 
 
-def _is_modifier(doc: Doc, m: Mention) -> bool:
+def _is_modifier(text: str, m: Mention) -> bool:
     """'pro-Assad', 'anti-ISIS': a name glued to a prefix modifies, it does not speak."""
-    return m.start_char > 0 and doc.text[m.start_char - 1] == "-"
+    return m.start_char > 0 and text[m.start_char - 1] == "-"
 
 
 def _span_entity(doc: Doc, ctx: _DocContext, start: int, end: int) -> str | None:
     for j in range(start, end):
         m = ctx.mention_by_token.get(j)
-        if m is not None and not _is_modifier(doc, m):
+        if m is not None and not _is_modifier(ctx.text, m):
             return m.entity_id
     return None
 
@@ -341,7 +358,7 @@ def _resolve_description(doc: Doc, ctx: _DocContext, start: int, end: int) -> st
     # Only the nearest earlier mentions: keeps long documents linear.
     earlier = [m for m in ctx.mentions[: bisect_left(ctx.mention_starts, before)][-40:]]
     for m in reversed(earlier):
-        if _is_modifier(doc, m):
+        if _is_modifier(ctx.text, m):
             continue
         if m.surface.lower().split()[-1] == head:  # "the coalition" after "US-led coalition"
             return m.entity_id
@@ -377,15 +394,16 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
 def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
     """Every attribution in one sentence, in order."""
     out: list[Attribution] = []
-    text = sent.text
-    m = re.search(r"\baccording to ((?:the |a |an )?[^,.;:]+)", text, re.I)
+    text = ctx.text[sent.start_char : sent.end_char]  # Span.text would rebuild it token by token
+    m = re.search(r"\baccording to ((?:the |a |an )?[^,.;:]+)", text, re.I) if "ccording to" in text else None
     if m:
         span = doc.char_span(sent.start_char + m.start(1), sent.start_char + m.end(1), alignment_mode="expand")
         if span is not None:
             entity = _span_entity(doc, ctx, span.start, span.end) or _resolve_description(doc, ctx, span.start, span.end)
             out.append(Attribution(span.start, entity, span.text.strip()))
-    for tok in sent:
-        lower = tok.lower_
+    for i in ctx.verbs[bisect_left(ctx.verbs, sent.start) : bisect_left(ctx.verbs, sent.end)]:
+        tok = doc[i]
+        lower = ctx.lower[i]
         if lower == "cited" and (m2 := re.match(r"cited (.+?) as saying", text[tok.idx - sent.start_char :])):
             span = doc.char_span(tok.idx + 6, tok.idx + 6 + len(m2.group(1)), alignment_mode="expand")
             if span is not None:  # "Associated Press cited Syrian rebels as saying": the rebels speak
@@ -411,7 +429,7 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
                 continue
         if start == end:
             # "... but said it would": the sentence's own subject speaks
-            start, end = _subject_before(doc, sent, next((t.i for t in sent if t.lower_ in ("has", "have", "had", "was", "were", "is", "are")), sent.start))
+            start, end = _subject_before(doc, sent, next((j for j in range(sent.start, sent.end) if ctx.lower[j] in ("has", "have", "had", "was", "were", "is", "are")), sent.start))
         if start == end:
             continue
         entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
@@ -421,15 +439,15 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
 
 def _update_context(ctx: _DocContext, sent: Span, attributions: list[Attribution]) -> None:
     named = [a for a in attributions if a.entity_id]
+    statements = ctx.statements[bisect_left(ctx.statements, sent.start) : bisect_left(ctx.statements, sent.end)]
     if named:
         ctx.last_speaker = named[0].entity_id
-        if any(t.lower_ in STATEMENT_WORDS for t in sent):
+        if statements:
             ctx.last_statement_speaker = named[0].entity_id
-    for j in range(sent.start, sent.end):  # "a statement by Hezbollah", "the Hezbollah statement"
-        if sent.doc[j].lower_ in STATEMENT_WORDS:
-            near = [ctx.mention_by_token[k].entity_id for k in range(max(j - 3, sent.start), min(j + 3, sent.end)) if k in ctx.mention_by_token]
-            if near:
-                ctx.last_statement_speaker = near[0]
+    for j in statements:  # "a statement by Hezbollah", "the Hezbollah statement"
+        near = [ctx.mention_by_token[k].entity_id for k in range(max(j - 3, sent.start), min(j + 3, sent.end)) if k in ctx.mention_by_token]
+        if near:
+            ctx.last_statement_speaker = near[0]
 
 
 def _speaker_for(attributions: list[Attribution], number_token: int) -> Attribution | None:
@@ -441,23 +459,23 @@ def _speaker_for(attributions: list[Attribution], number_token: int) -> Attribut
     return after[0] if after else None
 
 
-def _polarity(doc: Doc, sent: Span, n: NumberSpan) -> str:
-    words = [t.lower_ for t in doc[sent.start : n.start]]
+def _polarity(lower: list[str], sent: Span, n: NumberSpan) -> str:
+    words = lower[sent.start : n.start]
     if any(w in DENIAL_WORDS for w in words):
         return "denied"
     clause: list[str] = []
-    for tok in doc[sent.start : n.start]:
-        if tok.text in (",", ";", ":") or tok.lower_ in CLAUSE_WORDS:
-            keep_if = bool(clause) and clause[0] == "if" and tok.text == ","
+    for word in words:
+        if word in (",", ";", ":") or word in CLAUSE_WORDS:
+            keep_if = bool(clause) and clause[0] == "if" and word == ","
             clause = ["if"] if keep_if else []
             continue
-        clause.append(tok.lower_)
+        clause.append(word)
     if any(w in HYPOTHETICAL_BEFORE for w in clause):
         return "hypothetical"
-    for tok in doc[n.end : min(n.end + 8, sent.end)]:
-        if tok.is_punct or tok.lower_ in CLAUSE_WORDS:
+    for word in lower[n.end : min(n.end + 8, sent.end)]:
+        if not any(c.isalnum() for c in word) or word in CLAUSE_WORDS:
             break
-        if tok.lower_ in HYPOTHETICAL_AFTER:
+        if word in HYPOTHETICAL_AFTER:
             return "hypothetical"
     return "asserted"
 
@@ -478,10 +496,16 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
             for t in span:
                 mention_by_token[t.i] = m
     numbers: dict[int, list[NumberSpan]] = {}
-    for n in find_numbers(doc):
+    lower = lower_tokens(doc)
+    for n in find_numbers(doc, lower):
         if not _is_excluded(doc, n, mention_spans):
             numbers.setdefault(doc[n.start].sent.start, []).append(n)
-    ctx = _DocContext(mentions, [m.start_char for m in mentions], mention_by_token)
+    ctx = _DocContext(
+        doc.text, lower,
+        [i for i, w in enumerate(lower) if w in SPEECH_VERBS or w == "cited"],
+        [i for i, w in enumerate(lower) if w in STATEMENT_WORDS],
+        mentions, [m.start_char for m in mentions], mention_by_token,
+    )
     out: list[Fact] = []
     for sent_index, sent in enumerate(doc.sents):
         attributions = _attributions(doc, sent, ctx)
@@ -499,8 +523,8 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
                 action=_action(doc, head, n), subject_entity_id=subject,
                 speaker_entity_id=speaker.entity_id if speaker else None,
                 speaker_text=speaker.text if speaker else None,
-                polarity=_polarity(doc, sent, n),
-                sentence=sent.text.strip(), sentence_index=sent_index,
+                polarity=_polarity(lower, sent, n),
+                sentence=ctx.text[sent.start_char : sent.end_char].strip(), sentence_index=sent_index,
                 start_char=start_char, end_char=end_char,
             ))
         _update_context(ctx, sent, attributions)

@@ -98,10 +98,11 @@ def comparable_sentences(article_id: str, body: str) -> list[tuple[SentenceSpan,
     """Sentences of a body with at least MIN_SENTENCE_WORDS words, and their shingles."""
     out = []
     for i, sent in enumerate(parse(body).sents):
-        text = sent.text.strip()
+        raw = body[sent.start_char : sent.end_char]  # slicing the body: Span.text rebuilds it from tokens
+        text = raw.strip()
         if len(_WORD.findall(text)) < MIN_SENTENCE_WORDS:
             continue
-        start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
+        start = sent.start_char + (len(raw) - len(raw.lstrip()))
         out.append((SentenceSpan(article_id, i, start, start + len(text)), shingles(text)))
     return out
 
