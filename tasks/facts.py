@@ -26,9 +26,10 @@ NUMBER_WORDS = {
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-    "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 1_000_000, "dozen": 12,
+    "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 1_000_000,
+    "billion": 1_000_000_000, "trillion": 1_000_000_000_000, "dozen": 12,
 }
-MULTIPLIERS = ("hundred", "thousand", "million")
+MULTIPLIERS = ("hundred", "thousand", "million", "billion", "trillion")
 # Vague quantities: (value, low, high). `value` follows ACLED's coding (dozens = 12,
 # hundreds = 100, ...): the smallest figure the word can stand for, so sums never overstate.
 # `high` is the largest figure the word still fits before the next word would be used.
@@ -53,7 +54,17 @@ QUALIFIER_TOLERANCE = {
     "under": 0.1, "up to": 0.1, "at most": 0.1,
 }
 TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "time",
-              "percent", "km", "kilometer", "kilometre", "mile", "meter", "metre", "am", "pm", "gmt", "utc"}
+              "percent", "am", "pm", "gmt", "utc"}
+# Measures, not counts of things ("a 16-inch screen", "5 inches (127 millimeters)").
+MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch", "foot", "feet", "yard",
+                 "centimeter", "centimetre", "millimeter", "millimetre", "cm", "mm", "liter", "litre", "gallon",
+                 "pound", "lb", "kilogram", "kg", "gram", "ounce", "oz", "ton", "tonne", "horsepower", "hp",
+                 "calorie", "pixel", "mph", "degree", "acre", "hectare", "volt", "watt", "kilowatt", "megawatt", "gigawatt",
+                 "kwh", "gb", "mb", "tb", "ghz", "tablespoon", "teaspoon", "cup", "dollar", "euro", "yen", "yuan",
+                 "rupee", "cent",
+                 "percentage", "per", "and", "or", "to", "a", "billion", "trillion", "million", "thousand",
+                 "hundred", "dozen"}
+NOT_UNITS = TIME_UNITS | MEASURE_UNITS
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 SPEECH_VERBS = {"said", "says", "say", "added", "announced", "warned", "stated", "claimed", "reported",
@@ -226,8 +237,11 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True
     if first.lower_ == "one" and nxt is not None and nxt.lower_ == "of":
         return True  # "one of the last strongholds": a figure of speech, not a count
-    if prev is not None and prev.text[:1].isupper() and prev.is_alpha and not prev.is_sent_start and n.value < 1000 and first.text.isdigit():
-        return True  # "DeirEzzor 24", "Route 4": a number glued to a name
+    if prev is not None and prev.lower_ == "no" and first.lower_ == "one":
+        return True  # "no one knows"
+    if prev is not None and prev.text[:1].isupper() and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
+            and (not prev.is_sent_start or not prev.is_stop):
+        return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks": a number glued to a name
     return nxt is not None and nxt.lower_ in ("st", "nd", "rd", "th")
 
 
@@ -237,7 +251,7 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
     i = n.end
     if i + 1 < len(doc) and doc[i].text == "-" and doc[i + 1].is_alpha:  # "the 17-bus convoy"
         word = singular(doc[i + 1].lower_)
-        return (None, None, None) if word in TIME_UNITS else (word, i + 1, None)
+        return (None, None, None) if word in NOT_UNITS or doc[i + 1].is_stop else (word, i + 1, None)
     if i < len(doc) and doc[i].lower_ == "of":  # "dozens of fighters", "a hundred of the jihadists"
         i += 1
         if i < len(doc) and doc[i].lower_ in ("the", "its", "their", "them", "these", "those"):
@@ -258,7 +272,7 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
             if two in categories:
                 return two, j + 1, subject
         word = singular(lower)
-        if word in TIME_UNITS:
+        if word in NOT_UNITS:
             return None, None, None
         if word in categories:
             # "12 civilian vehicles": the head is the last counted noun of the run
@@ -272,7 +286,7 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
     nxt = doc[i] if i < len(doc) else None
     if nxt is not None and nxt.is_alpha and nxt.is_lower and nxt.text.endswith("s") and not nxt.is_stop:
         word = singular(nxt.text)
-        if word in TIME_UNITS:
+        if word in NOT_UNITS:
             return None, None, None
         return word, i, subject
     return None, None, subject
@@ -311,6 +325,7 @@ class Attribution:
     verb: int
     entity_id: str | None
     text: str
+    start: int  # first token of the phrase before the verb: trailing attributions follow a comma
 
 
 @dataclass(slots=True)
@@ -400,14 +415,17 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
         span = doc.char_span(sent.start_char + m.start(1), sent.start_char + m.end(1), alignment_mode="expand")
         if span is not None:
             entity = _span_entity(doc, ctx, span.start, span.end) or _resolve_description(doc, ctx, span.start, span.end)
-            out.append(Attribution(span.start, entity, span.text.strip()))
+            out.append(Attribution(span.start, entity, span.text.strip(), -1))
     for i in ctx.verbs[bisect_left(ctx.verbs, sent.start) : bisect_left(ctx.verbs, sent.end)]:
         tok = doc[i]
         lower = ctx.lower[i]
+        if i > sent.start and ctx.lower[i - 1] in ("a", "an", "the", "its", "their", "his", "her"):
+            continue  # "an estimated 25 million", "the reported deaths": adjectives, not speech
         if lower == "cited" and (m2 := re.match(r"cited (.+?) as saying", text[tok.idx - sent.start_char :])):
             span = doc.char_span(tok.idx + 6, tok.idx + 6 + len(m2.group(1)), alignment_mode="expand")
             if span is not None:  # "Associated Press cited Syrian rebels as saying": the rebels speak
-                out.append(Attribution(tok.i, _span_entity(doc, ctx, span.start, span.end), span.text))
+                out.append(Attribution(tok.i, _span_entity(doc, ctx, span.start, span.end), span.text,
+                                       _subject_before(doc, sent, tok.i)[0]))
             continue
         if lower not in SPEECH_VERBS:
             continue
@@ -425,7 +443,7 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
                 else:
                     start, end = inner_start, inner_end
                 entity = _span_entity(doc, ctx, start, end) or _span_entity(doc, ctx, inner_start, inner_end)
-                out.append(Attribution(tok.i, entity, doc[start:end].text))
+                out.append(Attribution(tok.i, entity, doc[start:end].text, start))
                 continue
         if start == end:
             # "... but said it would": the sentence's own subject speaks
@@ -433,7 +451,7 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
         if start == end:
             continue
         entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
-        out.append(Attribution(tok.i, entity, doc[start:end].text))
+        out.append(Attribution(tok.i, entity, doc[start:end].text, start))
     return sorted(out, key=lambda a: a.verb)
 
 
@@ -450,12 +468,16 @@ def _update_context(ctx: _DocContext, sent: Span, attributions: list[Attribution
             ctx.last_statement_speaker = near[0]
 
 
-def _speaker_for(attributions: list[Attribution], number_token: int) -> Attribution | None:
-    """The first attribution before the number, else the first after it."""
+TRAILING_OPENERS = {",", "\"", "“", "”", "'", "—", "–", "-"}
+
+
+def _speaker_for(attributions: list[Attribution], number_token: int, lower: list[str]) -> Attribution | None:
+    """The first attribution before the number, else the first after it that trails its clause
+    (", the statement said"; not "..., and Marchand added three assists")."""
     before = [a for a in attributions if a.verb < number_token]
     if before:
         return before[0]
-    after = [a for a in attributions if a.verb > number_token]
+    after = [a for a in attributions if a.verb > number_token and (a.start <= 0 or lower[a.start - 1] in TRAILING_OPENERS)]
     return after[0] if after else None
 
 
@@ -514,7 +536,7 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
             if unit is None or head is None:
                 continue
             start_char, end_char = doc[n.start].idx, doc[head].idx + len(doc[head].text)
-            speaker = _speaker_for(attributions, n.start)
+            speaker = _speaker_for(attributions, n.start, lower)
             out.append(Fact(
                 fact_id=fact_id_for(article_id, start_char, end_char),
                 article_id=article_id,

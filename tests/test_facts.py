@@ -220,3 +220,21 @@ def test_range_and_speaker_checks_catch_bad_rows(seed_articles):
     checked = add_fact_checks(frame, articles, set(load_gazetteer().entities))
     assert checked["check_range_contains_value"].tolist()[:1] == [False]
     assert not checked["check_speaker_named_in_words"].iloc[1]
+
+
+def test_measures_money_and_glued_names_are_not_counts():
+    text = ("The new 16-inch laptop has a 1.8-liter engine. The state spent half a million dollars. "
+            "Thunderbolt 3 docks start at $199. No one knows why.")
+    assert _facts(text) == []
+
+
+def test_adjectival_estimated_is_not_a_speaker():
+    (fact,) = _facts("The plague killed an estimated 25 million people in Europe.")
+    assert fact.qualifier == "an estimated" and fact.value == 25_000_000 and fact.speaker_text is None
+
+
+def test_a_verb_after_the_number_attributes_only_when_it_trails_the_clause():
+    (fact,) = _facts("Pastrnak scored two goals apiece, and Marchand added three assists.")[:1]
+    assert fact.speaker_text is None
+    (fact,) = _facts("Two goals were disallowed, the referee said.")
+    assert fact.speaker_text == "the referee"
