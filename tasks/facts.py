@@ -62,6 +62,8 @@ MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch
                  "calorie", "pixel", "mph", "degree", "acre", "hectare", "volt", "watt", "kilowatt", "megawatt", "gigawatt",
                  "kwh", "gb", "mb", "tb", "ghz", "tablespoon", "teaspoon", "cup", "dollar", "euro", "yen", "yuan",
                  "rupee", "cent",
+                 # page furniture: counters of comments, shares, views and photos
+                 "comment", "share", "reply", "retweet", "like", "view", "slide", "photo", "image", "page",
                  "percentage", "per", "and", "or", "to", "a", "billion", "trillion", "million", "thousand",
                  "hundred", "dozen"}
 NOT_UNITS = TIME_UNITS | MEASURE_UNITS
@@ -121,9 +123,11 @@ def singular(word: str) -> str:
     lower = word.lower()
     if lower in ("people", "police", "personnel", "media", "news", "series") or lower in unit_categories():
         return lower
-    if not lower.endswith("s") or lower.endswith(("ss", "us", "is")):
+    if lower.endswith(("ss", "us", "is")):
         return lower  # inflect would turn "bus" into "bu"
     result = _inflect.singular_noun(lower)  # type: ignore[arg-type]
+    if not lower.endswith("s"):  # irregular plurals only when they are known units: "children", "women"
+        return result if isinstance(result, str) and result in unit_categories() else lower
     return result if isinstance(result, str) else lower
 
 

@@ -40,6 +40,10 @@ SHARED_SENTENCE_JACCARD = 0.4
 # Word 3-shingle containment of the shorter body in the longer: the Alwaght rewrite of the AP
 # story scores 0.68; other pairs of seeds, all about the same event, 0.04-0.12.
 DUPLICATE_CONTAINMENT = 0.5
+# A bucket holding more sentences than this is a stock phrase or leftover boilerplate, or a wire
+# story copied very widely: a new sentence is then compared only with the originals in it
+# (articles that are not copies), at most this many, so no bucket makes the work quadratic.
+MAX_BUCKET_ARTICLES = 100
 
 _WORD = re.compile(r"\w+")
 
@@ -241,14 +245,25 @@ def _link_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> tuple[int, 
     _register(con, "_new", pd.DataFrame({"article_id": new_ids}))
     candidates = con.execute(
         """
+        WITH touched AS (
+            SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _new)
+        ),
+        members AS (
+            SELECT b.*, a.duplicate_of IS NULL AS is_root,
+                   count(*) OVER (PARTITION BY b.band, b.bucket) AS bucket_size,
+                   row_number() OVER (PARTITION BY b.band, b.bucket ORDER BY a.duplicate_of IS NULL DESC, b.article_id) AS bucket_rank
+            FROM sentence_bands b JOIN touched USING (band, bucket) JOIN stg_articles a USING (article_id)
+        )
         SELECT DISTINCT n.article_id, n.sentence_index, n.start_char, n.end_char,
                o.article_id AS other_article_id, o.sentence_index AS other_sentence_index,
                o.start_char AS other_start_char, o.end_char AS other_end_char
-        FROM sentence_bands n
-        JOIN sentence_bands o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
+        FROM members n
+        JOIN members o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
         WHERE n.article_id IN (SELECT article_id FROM _new)
           AND (o.article_id NOT IN (SELECT article_id FROM _new) OR n.article_id < o.article_id)
-        """
+          AND (o.bucket_size <= ? OR (o.is_root AND o.bucket_rank <= ?))
+        """,
+        [MAX_BUCKET_ARTICLES, MAX_BUCKET_ARTICLES],
     ).df()
     con.unregister("_new")
     if candidates.empty:

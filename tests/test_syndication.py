@@ -220,3 +220,29 @@ def test_readme_queries_run_on_the_seeds(seeds_db):
     results = [seeds_db.execute(sql).fetchall() for sql in queries]
     # the seeds corroborate and attribute, but report no incompatible figures
     assert sum(1 for r in results if r) >= len(queries) - 1
+
+
+def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, monkeypatch):
+    from tasks import syndication
+    from tasks.models import Article
+
+    monkeypatch.setattr(syndication, "MAX_BUCKET_ARTICLES", 2)
+    stock = "Follow our live coverage of the summit for the latest updates from the negotiating table tonight."
+    articles = [
+        Article(article_id=f"a{i}", source_uri=f"file://{i}", content_sha256=str(i), media_type="text/plain", raw_text="",
+                body=f"{own} {stock}")
+        for i, own in enumerate([
+            "Farmers in the valley harvested an early crop of apricots this week.",
+            "The city council voted to repair the old stone bridge over the river.",
+            "A new museum of maritime history opened its doors to school groups.",
+            "Heavy snow closed the mountain pass for most of the weekend traffic.",
+            "Researchers catalogued rare orchids growing along the coastal cliffs.",
+            "The orchestra announced a winter season of forgotten baroque operas.",
+        ])
+    ]
+    _load(memory_db, articles[:5])
+    syndicate(memory_db, AT)
+    _load(memory_db, articles[5:])
+    syndicate(memory_db, AT)
+    partners = memory_db.execute("SELECT DISTINCT other_article_id FROM shared_passages WHERE article_id = 'a5'").fetchall()
+    assert 0 < len(partners) <= 2

@@ -25,8 +25,10 @@ SELECT
     list(DISTINCT f.unit ORDER BY f.unit)                    AS units,
     list(DISTINCT f.value_text ORDER BY f.value_text)        AS value_texts,
     list(DISTINCT f.speaker_entity_id ORDER BY f.speaker_entity_id) FILTER (WHERE f.speaker_entity_id IS NOT NULL) AS speaker_entity_ids,
+    list(DISTINCT e.name ORDER BY e.name) FILTER (WHERE e.name IS NOT NULL) AS speaker_names,
     count(DISTINCT a.outlet)                                 AS n_outlets,
     list(DISTINCT f.article_id ORDER BY f.article_id)        AS article_ids
 FROM f
 JOIN stg_articles a USING (article_id)
+LEFT JOIN entities e ON e.entity_id = f.speaker_entity_id
 GROUP BY f.key
