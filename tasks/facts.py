@@ -64,7 +64,7 @@ MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch
                  "rupee", "cent",
                  # page furniture: counters of comments, shares, views and photos
                  "comment", "share", "reply", "retweet", "like", "view", "slide", "photo", "image", "page",
-                 "percentage", "per", "and", "or", "to", "a", "billion", "trillion", "million", "thousand",
+                 "percentage", "billion", "trillion", "million", "thousand",
                  "hundred", "dozen"}
 NOT_UNITS = TIME_UNITS | MEASURE_UNITS
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",

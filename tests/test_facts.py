@@ -254,3 +254,8 @@ def test_the_coalition_said_in_a_statement():
 def test_ages_and_page_furniture_are_not_counts():
     (fact,) = _facts("A 25-year-old man and his 3 children were killed. Photo 1 of 12. 14 comments. Share 12")
     assert (fact.value, fact.unit, fact.action) == (3, "child", "killed")
+
+
+def test_counts_followed_by_a_conjunction_are_kept():
+    got = [(f.value, f.unit) for f in _facts("He threw five touchdowns and ran for another. Rask made 25 saves or more.")]
+    assert got == [(5, "touchdown"), (25, "save")]
