@@ -314,10 +314,10 @@ def _action(doc: Doc, head: int, n: NumberSpan) -> str | None:
             return ACTIONS[doc[j].lower_]
         if doc[j].text == ";" or doc[j].lower_ in CLAUSE_WORDS or doc[j].lower_ in SPEECH_VERBS:
             break
-    for j in range(n.start - 1, max(n.start - 12, sent.start - 1), -1):
+    for j in range(n.start - 1, max(n.start - 18, sent.start - 1), -1):
         if doc[j].lower_ in ACTIONS:
             return ACTIONS[doc[j].lower_]
-        if doc[j].text in (";", ".") or doc[j].lower_ in SPEECH_VERBS:
+        if doc[j].text in (";", ".", ",") or doc[j].lower_ in SPEECH_VERBS or doc[j].lower_ in CLAUSE_WORDS:
             break
     return None
 
