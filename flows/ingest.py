@@ -28,6 +28,7 @@ from tasks.extract import extract
 from tasks.facts import facts
 from tasks.load import load
 from tasks.models import Quarantined, RawDocument
+from tasks.syndication import syndication
 from warehouse.db import connect, initialise
 
 T = TypeVar("T")
@@ -212,6 +213,8 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
                 advance(block=True)
         while in_flight:
             advance(block=True)
+        linked = syndication(settings.db)
+        logger.info("syndication: %s", linked)
     except BaseException as exc:
         finish_run(settings.db, run_id, "failed", dict(counts), f"{type(exc).__name__}: {exc}")
         raise

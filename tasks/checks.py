@@ -226,7 +226,8 @@ def add_entity_checks(entities: pd.DataFrame) -> pd.DataFrame:
 
 
 def add_fact_checks(facts: pd.DataFrame, articles: pd.DataFrame, entity_ids: set[str]) -> pd.DataFrame:
-    """check_value_finite_non_negative, check_offsets_in_body, check_sentence_contains_value, check_speaker_entity_exists."""
+    """check_value_finite_non_negative, check_offsets_in_body, check_sentence_contains_value, check_speaker_entity_exists,
+    check_range_contains_value, check_speaker_named_in_words."""
     body = dict(zip(articles["article_id"], articles["body"], strict=True))
     out = facts.copy()
     out["check_value_finite_non_negative"] = [isinstance(v, int | float) and math.isfinite(v) and v >= 0 for v in out["value"]]
@@ -237,6 +238,8 @@ def add_fact_checks(facts: pd.DataFrame, articles: pd.DataFrame, entity_ids: set
         vt in sent and sent in body.get(a, "") for a, vt, sent in zip(out["article_id"], out["value_text"], out["sentence"], strict=True)
     ]
     out["check_speaker_entity_exists"] = out["speaker_entity_id"].isna() | out["speaker_entity_id"].isin(entity_ids)
+    out["check_range_contains_value"] = (out["value_low"] <= out["value"]) & (out["value"] <= out["value_high"])
+    out["check_speaker_named_in_words"] = out["speaker_entity_id"].isna() | out["speaker_text"].notna()
     return out
 
 

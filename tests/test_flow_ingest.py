@@ -44,10 +44,19 @@ def test_seeds_load_and_rerun_adds_nothing(db_path):
     titles = dict(_query(db_path, "SELECT regexp_extract(source_uri, '[^/]+$'), title FROM articles"))
     assert titles["001_3da009fc58483ec1.txt"].startswith("Evacuating Islamic State Convoy")
     assert titles["000_4640bc17174c948b.txt"] is None
+    # the syndication step ran after the batches: Alwaght's rewrite points at the AP story
+    links = dict(_query(db_path, "SELECT outlet, (SELECT outlet FROM articles o WHERE o.article_id = a.duplicate_of) "
+                                 "FROM articles a WHERE duplicate_of IS NOT NULL"))
+    assert links == {"Alwaght": "Associated Press"}
+    convoy = _query(db_path, "SELECT n_articles, n_independent FROM claims WHERE unit = 'bus' AND value = 17")
+    assert convoy == [(5, 4)]
+    linked = {t: _count(db_path, t) for t in ("shared_passages", "article_similarity", "sentence_bands")}
+    assert all(v > 0 for v in linked.values())
 
     again = ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path)))
     assert again["n_skipped_known"] == 5 and again["n_articles_loaded"] == 0
     assert {t: _count(db_path, t) for t in counts} == counts
+    assert {t: _count(db_path, t) for t in linked} == linked
     assert _count(db_path, "runs") == 2
     assert _query(db_path, "SELECT DISTINCT status FROM runs") == [("completed",)]
 
@@ -55,8 +64,14 @@ def test_seeds_load_and_rerun_adds_nothing(db_path):
 def test_reprocess_replaces_rows_without_duplicates(db_path):
     ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path)))
     before = {t: _count(db_path, t) for t in ("articles", "mentions", "facts", "boilerplate")}
+    keys = _query(db_path, "SELECT fact_id, claim_key FROM stg_facts ORDER BY fact_id")
+    dups = _query(db_path, "SELECT article_id, duplicate_of FROM articles ORDER BY article_id")
     ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path), reprocess=True))
     assert {t: _count(db_path, t) for t in before} == before
+    # reloaded rows get their syndication links and claim keys back
+    assert _query(db_path, "SELECT fact_id, claim_key FROM stg_facts ORDER BY fact_id") == keys
+    assert _query(db_path, "SELECT article_id, duplicate_of FROM articles ORDER BY article_id") == dups
+    assert all(k is not None for _, k in keys)
 
 
 def test_bad_inputs_are_quarantined_and_the_run_completes(tmp_path, db_path):

@@ -9,8 +9,9 @@ from warehouse.db import initialise, migrate, migration_files
 EXPECTED_TABLES = {
     "schema_migrations", "runs", "dq_results", "quarantine", "raw_documents", "raw_sources",
     "stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "entities", "stg_candidate_entities",
+    "article_fingerprints", "sentence_bands", "article_similarity", "shared_passages",
 }
-EXPECTED_VIEWS = {"articles", "boilerplate", "mentions", "facts", "claims", "entity_surfaces", "candidate_entities"}
+EXPECTED_VIEWS = {"articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts", "entity_surfaces", "candidate_entities"}
 
 
 def _objects(con: duckdb.DuckDBPyConnection, kind: str) -> set[str]:
@@ -49,7 +50,12 @@ def test_public_columns_exist(memory_db):
         "mentions": {"article_id", "entity_id", "surface", "start_char", "end_char", "sentence_index"},
         "facts": {"fact_id", "article_id", "value", "value_text", "qualifier", "unit", "category", "action",
                   "subject_entity_id", "speaker_entity_id", "speaker_text", "polarity", "sentence", "start_char", "end_char"},
-        "claims": {"n_articles", "n_independent"},
+        "claims": {"claim_category", "action", "value", "unit", "n_articles", "n_independent", "outlets", "speakers",
+                   "fact_ids", "claim_key", "value_low", "value_high", "units", "speaker_entity_ids"},
+        "claim_conflicts": {"claim_category", "action", "value", "other_value", "outlets", "other_outlets",
+                            "speakers", "other_speakers", "fact_ids", "other_fact_ids"},
+        "shared_passages": {"article_id", "start_char", "end_char", "other_article_id", "other_start_char",
+                            "other_end_char", "similarity", "text"},
         "dq_results": {"run_id", "stage", "suite", "expectation", "column_name", "success", "observed", "checked_at"},
         "runs": {"run_id", "started_at", "finished_at", "status"},
         "quarantine": {"source_uri", "stage", "reason", "raw_bytes", "raw_text", "run_id"},

@@ -16,7 +16,7 @@ import duckdb
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
 # Views depend on each other; this order creates each after what it reads.
-VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims"]
+VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts"]
 
 # DuckDB defaults to 80% of RAM; the writer shares the machine with the worker processes.
 MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "1GB")

@@ -1,16 +1,34 @@
--- Public: facts stating the same thing (same category or unit, action and value) across
--- articles; syndicated copies count once in n_independent.
+-- Public: asserted facts stating the same thing across articles: same category (or unit) and
+-- action, values equal within the qualifiers' tolerance (stg_facts.claim_key, computed by
+-- tasks/syndication.py; before that step has run, the exact value stands in). Syndicated
+-- copies count once in n_independent.
+WITH f AS (
+    SELECT f.*, coalesce(f.category, f.unit) AS claim_category,
+           coalesce(f.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS key
+    FROM stg_facts f
+    WHERE f.polarity = 'asserted'
+)
 SELECT
-    coalesce(f.category, f.unit)                         AS claim_category,
-    f.action,
-    f.value,
-    min(f.unit)                                          AS unit,
-    count(DISTINCT f.article_id)                         AS n_articles,
-    count(DISTINCT coalesce(a.duplicate_of, a.article_id)) AS n_independent,
+    min(f.claim_category)                                    AS claim_category,
+    min(f.action)                                            AS action,
+    min(f.value)                                             AS value,
+    min(f.unit)                                              AS unit,
+    count(DISTINCT f.article_id)                             AS n_articles,
+    count(DISTINCT coalesce(a.duplicate_of, a.article_id))   AS n_independent,
     list(DISTINCT a.outlet ORDER BY a.outlet) FILTER (WHERE a.outlet IS NOT NULL) AS outlets,
     list(DISTINCT f.speaker_text ORDER BY f.speaker_text) FILTER (WHERE f.speaker_text IS NOT NULL) AS speakers,
-    list(DISTINCT f.fact_id ORDER BY f.fact_id)          AS fact_ids
-FROM stg_facts f
+    list(DISTINCT f.fact_id ORDER BY f.fact_id)              AS fact_ids,
+    f.key                                                    AS claim_key,
+    max(f.value)                                             AS value_max,
+    min(f.value_low)                                         AS value_low,
+    max(f.value_high)                                        AS value_high,
+    list(DISTINCT f.unit ORDER BY f.unit)                    AS units,
+    list(DISTINCT f.value_text ORDER BY f.value_text)        AS value_texts,
+    list(DISTINCT f.speaker_entity_id ORDER BY f.speaker_entity_id) FILTER (WHERE f.speaker_entity_id IS NOT NULL) AS speaker_entity_ids,
+    list(DISTINCT e.name ORDER BY e.name) FILTER (WHERE e.name IS NOT NULL) AS speaker_names,
+    count(DISTINCT a.outlet)                                 AS n_outlets,
+    list(DISTINCT f.article_id ORDER BY f.article_id)        AS article_ids
+FROM f
 JOIN stg_articles a USING (article_id)
-WHERE f.polarity = 'asserted'
-GROUP BY coalesce(f.category, f.unit), f.action, f.value
+LEFT JOIN entities e ON e.entity_id = f.speaker_entity_id
+GROUP BY f.key

@@ -1,0 +1,366 @@
+"""Syndication and claims: copies of other articles, shared wire passages, and facts grouped into claims."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from datasketch import MinHash, MinHashLSH
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from tasks.facts import QUALIFIER_TOLERANCE
+from tasks.nlp import parse
+from warehouse.db import write_connection
+
+# Sentences are compared on word 3-shingles: long enough to ignore common phrases, short enough
+# that a rewrite swapping one word ("militants" for "terrorists") keeps most shingles.
+SHINGLE_WORDS = 3
+MIN_SENTENCE_WORDS = 8  # shorter sentences ("The convoy left.") are shared by chance
+NUM_PERM = 128
+# datasketch picks bands x rows for the threshold; weighting false negatives 9:1 gives 42 bands
+# of 3 rows: a sentence pair at Jaccard 0.4 becomes a candidate with p = 0.94, at 0.47 with
+# p = 0.99, at 0.1 with p = 0.04 (candidates are then verified exactly).
+LSH_WEIGHTS = (0.1, 0.9)
+# Measured on the seeds (word 3-shingle Jaccard of sentence pairs): sentences of the AP story
+# reused in Alwaght's rewrite score 0.71-1.0; Reuters copy reused in two otherwise different
+# stories ("The coalition has vowed/sworn to continue monitoring the convoy...") 0.47; the
+# nearest pairs that are not the same passage 0.21-0.30. LSH buckets are tuned to this threshold.
+SHARED_SENTENCE_JACCARD = 0.4
+# Word 3-shingle containment of the shorter body in the longer: the Alwaght rewrite of the AP
+# story scores 0.68; other pairs of seeds, all about the same event, 0.04-0.12; on the 181
+# bodies of the extraction benchmark the highest pair (two stories quoting the same people) 0.31.
+DUPLICATE_CONTAINMENT = 0.5
+# A bucket holding more sentences than this is a stock phrase or leftover boilerplate, or a wire
+# story copied very widely: a new sentence is then compared only with the originals in it
+# (articles that are not copies), at most this many, so no bucket makes the work quadratic.
+MAX_BUCKET_ARTICLES = 100
+
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
+    """Lower-case word k-grams of a text."""
+    words = _WORD.findall(text.lower())
+    return {" ".join(words[i : i + k]) for i in range(max(len(words) - k + 1, 1))} if words else set()
+
+
+def jaccard(a: set[str], b: set[str]) -> float:
+    """|a & b| / |a | b|, 0 for two empty sets."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def containment(a: set[str], b: set[str]) -> float:
+    """Share of the smaller set found in the larger one."""
+    smaller = min(len(a), len(b))
+    return len(a & b) / smaller if smaller else 0.0
+
+
+@lru_cache(maxsize=1)
+def _lsh_shape() -> tuple[int, int, dict[str, Any]]:
+    """(bands, rows per band, MinHash arguments), the bands chosen by datasketch for the threshold."""
+    lsh = MinHashLSH(threshold=SHARED_SENTENCE_JACCARD, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
+    template = MinHash(num_perm=NUM_PERM)  # permutations generated once, reused for every sentence
+    return lsh.b, lsh.r, {"num_perm": NUM_PERM, "permutations": template.permutations, "scheme": template.scheme}
+
+
+def band_buckets(sentence_shingles: Sequence[set[str]]) -> list[list[int]]:
+    """For each sentence, one signed 64-bit bucket per LSH band of its MinHash."""
+    bands, rows, minhash_args = _lsh_shape()
+    out: list[list[int]] = []
+    minhashes = MinHash.bulk([[s.encode() for s in sh] for sh in sentence_shingles], **minhash_args)
+    for minhash in minhashes:
+        values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+        out.append([
+            int.from_bytes(hashlib.blake2b(values[b * rows : (b + 1) * rows].tobytes(), digest_size=8).digest(), "little", signed=True)
+            for b in range(bands)
+        ])
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSpan:
+    """A sentence long enough to compare, with its offsets into the body."""
+
+    article_id: str
+    sentence_index: int
+    start_char: int
+    end_char: int
+
+
+def comparable_sentences(article_id: str, body: str) -> list[tuple[SentenceSpan, set[str]]]:
+    """Sentences of a body with at least MIN_SENTENCE_WORDS words, and their shingles."""
+    out = []
+    for i, sent in enumerate(parse(body).sents):
+        raw = body[sent.start_char : sent.end_char]  # slicing the body: Span.text rebuilds it from tokens
+        text = raw.strip()
+        if len(_WORD.findall(text)) < MIN_SENTENCE_WORDS:
+            continue
+        start = sent.start_char + (len(raw) - len(raw.lstrip()))
+        out.append((SentenceSpan(article_id, i, start, start + len(text)), shingles(text)))
+    return out
+
+
+def choose_original(members: list[dict[str, Any]]) -> str:
+    """The article the others copy: earliest published when every date is known; else the one
+    whose outlet the others name ("Associated Press cited ..."); else the longest (copies trim
+    more than they add); ties by article_id."""
+    if all(m["published_at"] is not None and not pd.isna(m["published_at"]) for m in members):
+        return min(members, key=lambda m: (m["published_at"], m["article_id"]))["article_id"]
+    attributed = [
+        m for m in members
+        if m["outlet"] and any(m["outlet"].lower() in o["body"].lower() for o in members if o["article_id"] != m["article_id"])
+    ]
+    pool = attributed or members
+    return min(pool, key=lambda m: (-m["word_count"], m["article_id"]))["article_id"]
+
+
+def duplicate_roots(pairs: Iterable[tuple[str, str]], articles: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """article_id -> the original of its group of copies (union-find over duplicate pairs)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        parent[find(a)] = find(b)
+    groups: dict[str, list[str]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    out: dict[str, str] = {}
+    for members in groups.values():
+        original = choose_original([articles[m] for m in sorted(members)])
+        out.update({m: original for m in members if m != original})
+    return out
+
+
+def _tolerance(qualifier: str | None) -> float:
+    return QUALIFIER_TOLERANCE.get(qualifier, 0.1)
+
+
+def claim_keys(facts: pd.DataFrame) -> pd.Series:
+    """A claim key per fact: same category (or unit) and action, values equal within the
+    qualifiers' tolerance, vague words ("dozens") only with the same vague word.
+
+    Within each (category, action) group, facts sorted by value join the current claim while
+    their value is within tolerance of the claim's first (smallest) value, so a chain of small
+    steps cannot drift into a different figure."""
+    keys = pd.Series(index=facts.index, dtype=object)
+    if facts.empty:
+        return keys
+    frame = facts.assign(
+        claim_cat=facts["category"].fillna(facts["unit"]).fillna("-"),
+        claim_action=facts["action"].fillna("-"),
+        is_vague=~facts["value_text"].str.contains(r"\d", regex=True) & (facts["value_high"] > facts["value"]) & facts["qualifier"].isna(),
+    ).sort_values(["claim_cat", "claim_action", "is_vague", "value", "fact_id"])
+    for (cat, action, vague), group in groupby(frame.itertuples(), key=lambda r: (r.claim_cat, r.claim_action, r.is_vague)):
+        anchor: float | None = None
+        anchor_tol = 0.0
+        for row in group:
+            tol = max(anchor_tol, _tolerance(row.qualifier if isinstance(row.qualifier, str) else None))
+            if anchor is None or (vague and row.value != anchor) or (not vague and abs(row.value - anchor) > tol * anchor):
+                anchor, anchor_tol = row.value, _tolerance(row.qualifier if isinstance(row.qualifier, str) else None)
+            keys[row.Index] = f"{cat}|{action}|{anchor:g}{'+' if vague else ''}"
+    return keys
+
+
+@dataclass(slots=True)
+class SyndicationSummary:
+    """What one pass found: counts for the run summary."""
+
+    n_fingerprinted: int = 0
+    n_shared_passages: int = 0
+    n_article_pairs: int = 0
+    n_duplicates: int = 0
+    n_claim_keys: int = 0
+
+
+def _forget_stale(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop fingerprints and links of articles that are gone or whose body changed."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _stale AS SELECT f.article_id FROM article_fingerprints f "
+        "LEFT JOIN stg_articles a USING (article_id) WHERE a.article_id IS NULL OR f.body_sha256 <> sha256(a.body)"
+    )
+    con.execute("DELETE FROM article_fingerprints WHERE article_id IN (SELECT article_id FROM _stale)")
+    con.execute("DELETE FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _stale)")
+    for table in ("article_similarity", "shared_passages"):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _stale) OR other_article_id IN (SELECT article_id FROM _stale)")
+    con.execute("DROP TABLE _stale")
+
+
+def _fingerprint_new(con: duckdb.DuckDBPyConnection, at: datetime) -> list[str]:
+    """Sentence LSH buckets for articles not fingerprinted yet; returns their ids."""
+    new = con.execute(
+        "SELECT a.article_id, a.body FROM stg_articles a ANTI JOIN article_fingerprints f USING (article_id) ORDER BY a.article_id"
+    ).fetchall()
+    fingerprints = []
+    band_rows: dict[str, list] = {"article_id": [], "sentence_index": [], "start_char": [], "end_char": [], "band": [], "bucket": []}
+    for article_id, body in new:
+        sentences = comparable_sentences(article_id, body)
+        buckets = band_buckets([sh for _, sh in sentences]) if sentences else []
+        for (span, _), row in zip(sentences, buckets, strict=True):
+            for band, bucket in enumerate(row):
+                band_rows["article_id"].append(article_id)
+                band_rows["sentence_index"].append(span.sentence_index)
+                band_rows["start_char"].append(span.start_char)
+                band_rows["end_char"].append(span.end_char)
+                band_rows["band"].append(band)
+                band_rows["bucket"].append(bucket)
+        fingerprints.append({"article_id": article_id, "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
+                             "n_sentences": len(sentences), "fingerprinted_at": at})
+    if fingerprints:
+        con.register("_fp", pd.DataFrame(fingerprints))
+        con.execute("INSERT INTO article_fingerprints BY NAME SELECT * FROM _fp")
+        con.unregister("_fp")
+        frame = pd.DataFrame(band_rows).astype({"band": "int16", "bucket": "int64", "sentence_index": "int32"})
+        if not frame.empty:
+            con.register("_bands", frame)
+            con.execute("INSERT INTO sentence_bands BY NAME SELECT * FROM _bands")
+            con.unregister("_bands")
+    return [a for a, _ in new]
+
+
+def _link_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> tuple[int, int]:
+    """Shared passages and article pairs between new articles and everything loaded."""
+    if not new_ids:
+        return 0, 0
+    con.register("_new", pd.DataFrame({"article_id": new_ids}))
+    candidates = con.execute(
+        """
+        WITH touched AS (
+            SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _new)
+        ),
+        members AS (
+            SELECT b.*, a.duplicate_of IS NULL AS is_root,
+                   count(*) OVER (PARTITION BY b.band, b.bucket) AS bucket_size,
+                   row_number() OVER (PARTITION BY b.band, b.bucket ORDER BY a.duplicate_of IS NULL DESC, b.article_id) AS bucket_rank
+            FROM sentence_bands b JOIN touched USING (band, bucket) JOIN stg_articles a USING (article_id)
+        )
+        SELECT DISTINCT n.article_id, n.sentence_index, n.start_char, n.end_char,
+               o.article_id AS other_article_id, o.sentence_index AS other_sentence_index,
+               o.start_char AS other_start_char, o.end_char AS other_end_char
+        FROM members n
+        JOIN members o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
+        WHERE n.article_id IN (SELECT article_id FROM _new)
+          AND (o.article_id NOT IN (SELECT article_id FROM _new) OR n.article_id < o.article_id)
+          AND (o.bucket_size <= ? OR (o.is_root AND o.bucket_rank <= ?))
+        """,
+        [MAX_BUCKET_ARTICLES, MAX_BUCKET_ARTICLES],
+    ).df()
+    con.unregister("_new")
+    if candidates.empty:
+        return 0, 0
+    involved = sorted(set(candidates["article_id"]) | set(candidates["other_article_id"]))
+    con.register("_ids", pd.DataFrame({"article_id": involved}))
+    bodies = dict(con.execute("SELECT article_id, body FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)").fetchall())
+    con.unregister("_ids")
+    passages = []
+    for r in candidates.itertuples(index=False):
+        a_text = bodies[r.article_id][r.start_char : r.end_char]
+        b_text = bodies[r.other_article_id][r.other_start_char : r.other_end_char]
+        score = jaccard(shingles(a_text), shingles(b_text))
+        if score >= SHARED_SENTENCE_JACCARD:
+            passages.append((r.article_id, r.start_char, r.end_char, r.other_article_id, r.other_start_char, r.other_end_char, score, a_text))
+            passages.append((r.other_article_id, r.other_start_char, r.other_end_char, r.article_id, r.start_char, r.end_char, score, b_text))
+    columns = ["article_id", "start_char", "end_char", "other_article_id", "other_start_char", "other_end_char", "similarity", "text"]
+    shared = pd.DataFrame(passages, columns=columns).drop_duplicates(["article_id", "start_char", "other_article_id", "other_start_char"])
+    pairs = []
+    body_shingles: dict[str, set[str]] = {}
+    for (a, b), group in shared[shared["article_id"] < shared["other_article_id"]].groupby(["article_id", "other_article_id"]):
+        sa = body_shingles.setdefault(a, shingles(bodies[a]))
+        sb = body_shingles.setdefault(b, shingles(bodies[b]))
+        c = containment(sa, sb)
+        pairs.append({"article_id": a, "other_article_id": b, "containment": c, "jaccard": jaccard(sa, sb),
+                      "n_shared_sentences": int(group["start_char"].nunique()), "is_duplicate": c >= DUPLICATE_CONTAINMENT})
+    if not shared.empty:
+        con.register("_shared", shared)
+        con.execute("INSERT INTO shared_passages BY NAME SELECT * FROM _shared ON CONFLICT DO NOTHING")
+        con.unregister("_shared")
+    if pairs:
+        con.register("_pairs", pd.DataFrame(pairs))
+        con.execute("INSERT OR REPLACE INTO article_similarity BY NAME SELECT * FROM _pairs")
+        con.unregister("_pairs")
+    return len(shared), len(pairs)
+
+
+def _set_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute articles.duplicate_of from the stored duplicate pairs (cheap: pairs are few)."""
+    pairs = con.execute("SELECT article_id, other_article_id FROM article_similarity WHERE is_duplicate").fetchall()
+    ids = sorted({x for p in pairs for x in p})
+    articles: dict[str, dict[str, Any]] = {}
+    if ids:
+        con.register("_ids", pd.DataFrame({"article_id": ids}))
+        rows = con.execute(
+            "SELECT article_id, published_at, outlet, body, word_count FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)"
+        ).df()
+        con.unregister("_ids")
+        articles = {r["article_id"]: r for r in rows.to_dict("records")}
+    roots = duplicate_roots([p for p in pairs if p[0] in articles and p[1] in articles], articles)
+    con.register("_roots", pd.DataFrame({"article_id": list(roots), "duplicate_of": list(roots.values())}, columns=["article_id", "duplicate_of"]))
+    con.execute(
+        "UPDATE stg_articles SET duplicate_of = NULL WHERE duplicate_of IS NOT NULL "
+        "AND article_id NOT IN (SELECT article_id::VARCHAR FROM _roots)"
+    )
+    con.execute(
+        "UPDATE stg_articles SET duplicate_of = r.duplicate_of FROM _roots r "
+        "WHERE stg_articles.article_id = r.article_id AND stg_articles.duplicate_of IS DISTINCT FROM r.duplicate_of"
+    )
+    con.unregister("_roots")
+    return len(roots)
+
+
+def _set_claim_keys(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute stg_facts.claim_key over the warehouse (a sort per category: n log n)."""
+    facts = con.execute("SELECT fact_id, value, value_high, value_text, qualifier, unit, category, action, claim_key FROM stg_facts").df()
+    if facts.empty:
+        return 0
+    facts["new_key"] = claim_keys(facts)
+    changed = facts[facts["new_key"] != facts["claim_key"]][["fact_id", "new_key"]]
+    if not changed.empty:
+        con.register("_keys", changed)
+        con.execute("UPDATE stg_facts SET claim_key = k.new_key FROM _keys k WHERE stg_facts.fact_id = k.fact_id")
+        con.unregister("_keys")
+    return len(facts)
+
+
+def syndicate(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> SyndicationSummary:
+    """One idempotent pass over the warehouse: new articles against all loaded ones."""
+    at = at or datetime.now(UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _forget_stale(con)
+        new_ids = _fingerprint_new(con, at)
+        n_shared, n_pairs = _link_new(con, new_ids)
+        n_dup = _set_duplicates(con)
+        n_keys = _set_claim_keys(con)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return SyndicationSummary(len(new_ids), n_shared, n_pairs, n_dup, n_keys)
+
+
+@task(name="syndication", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def syndication(db: str | Path) -> dict[str, int]:
+    """Prefect wrapper around syndicate: copies, shared passages and claim keys."""
+    with write_connection(db) as con:
+        summary = syndicate(con)
+    return asdict(summary)
+
+
+__all__ = ["claim_keys", "containment", "duplicate_roots", "jaccard", "shingles", "syndicate", "syndication"]
