@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -23,6 +24,7 @@ from tasks.discover import discover, read_batch
 from tasks.entities import entities, entity_rows
 from tasks.extract import extract
 from tasks.facts import facts
+from tasks.fetch import fetch, read_url_list
 from tasks.load import load
 from tasks.models import Article, BatchResult, Quarantined, RawDocument
 from tasks.tables import batch_frames
@@ -44,7 +46,8 @@ def start_run(settings: IngestSettings) -> str:
     initialise(settings.db, settings.lock_wait_seconds)
     run_id = str(uuid.uuid4())
     flow_run_id = runtime.flow_run.id
-    load_mod.start_run_row(settings.db, run_id, str(flow_run_id) if flow_run_id else None, " ".join(settings.paths))
+    inputs = " ".join([*settings.paths, *([f"--urls {settings.urls}"] if settings.urls else [])])
+    load_mod.start_run_row(settings.db, run_id, str(flow_run_id) if flow_run_id else None, inputs)
     return run_id
 
 
@@ -66,6 +69,16 @@ def known_documents(db: str) -> set[str]:
     return load_mod.known_hashes(db)
 
 
+@task(name="list-urls", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def list_urls(settings: IngestSettings) -> list[str]:
+    """URLs from the list file, minus those already landed (unless reprocessing)."""
+    if not settings.urls:
+        return []
+    urls = read_url_list(settings.urls)
+    landed = set() if settings.reprocess else load_mod.known_source_uris(settings.db)
+    return [u for u in urls if u not in landed]
+
+
 @task(name="land-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def land_raw(db: str, run_id: str, batch_index: int, docs: list[RawDocument], known: set[str]) -> tuple[list[RawDocument], list[Quarantined], int]:
     """Store raw bytes first; return (documents to process, discover-stage quarantine, skipped)."""
@@ -74,7 +87,8 @@ def land_raw(db: str, run_id: str, batch_index: int, docs: list[RawDocument], kn
     load_mod.land_raw_documents(db, run_id, cleared, [(d.content_sha256, d.source_uri) for d in docs])
     load_mod.insert_dq_rows(db, dq_rows)
     quarantined = [
-        Quarantined(d.source_uri, d.content_sha256 or None, "discover", d.error or rejected[d.content_sha256], d.raw_bytes)
+        Quarantined(d.source_uri, d.content_sha256 or None, "fetch" if d.fetched_at else "discover",
+                    d.error or rejected[d.content_sha256], d.raw_bytes)
         for d in docs
         if (d.error or d.content_sha256 in rejected) and d.content_sha256 not in known
     ]
@@ -145,11 +159,15 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     try:
         files = discover(settings.paths, settings.max_document_bytes)
-        counts["n_discovered"] = len(files)
+        urls = list_urls(settings)
+        counts["n_discovered"] = len(files) + len(urls)
         refresh_entities(settings.db, run_id)
         known = set() if settings.reprocess else known_documents(settings.db)
-        for index, batch_files in enumerate(batched(files, settings.batch_size)):
-            docs = read_batch(batch_files, settings.max_document_bytes)
+        fetch_options = settings.fetch.options(settings.max_document_bytes)
+        batches: list[tuple[list[Path], list[str]]] = [
+            *((b, []) for b in batched(files, settings.batch_size)), *(([], b) for b in batched(urls, settings.batch_size))]
+        for index, (batch_files, batch_urls) in enumerate(batches):
+            docs = fetch(batch_urls, fetch_options) if batch_urls else read_batch(batch_files, settings.max_document_bytes)
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
             articles, unextractable = extract(todo)
             articles = clean(articles)
