@@ -144,7 +144,7 @@ def _test_pause(con: duckdb.DuckDBPyConnection) -> None:
     marker = os.environ.get("FACTWIRE_TEST_PAUSE_MARKER")
     if marker:
         with open(marker, "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()} {con.execute('SELECT count(*) FROM stg_articles').fetchone()}\n")
+            fh.write(f"{os.getpid()} {con.execute('SELECT count(*) FROM stg_articles').fetchall()[0][0]}\n")
     time.sleep(float(seconds))
 
 
