@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,15 +31,24 @@ def _is_lock_conflict(exc: Exception) -> bool:
 
 
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
-    """Open the file, retrying with backoff while another process holds its lock."""
+    """Open the file, retrying with backoff while another process holds its lock.
+
+    DuckDB lets one process open a file for writing and then no other process may open it,
+    even read-only; so writers and readers both hold it briefly and wait for each other here.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_seconds
+    started = time.monotonic()
+    deadline = started + wait_seconds
     delay = 0.05
+    waited = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            if waited:
+                log.info("warehouse %s: got the lock after %.2fs", path, time.monotonic() - started)
+            return con
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):
                 raise
@@ -47,9 +57,13 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.
                     f"{path} is locked by another process (a running ingest or an open SQL session) "
                     f"and stayed locked for {wait_seconds:.0f}s; close it or retry later"
                 ) from exc
-            log.warning("warehouse %s is locked by another process; retrying in %.2fs", path, delay)
+            if not waited:
+                holder = re.search(r"PID (\d+)", str(exc))
+                log.warning("warehouse %s is locked by another process%s; waiting up to %.0fs (retrying with backoff)",
+                            path, f" (PID {holder.group(1)})" if holder else "", wait_seconds)
+                waited = True
             time.sleep(delay + random.uniform(0, delay / 2))
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, 1.0)
 
 
 @contextmanager
