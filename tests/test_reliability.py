@@ -171,3 +171,42 @@ def test_a_reader_polling_during_a_run_sees_whole_batches_and_never_breaks_it(in
     assert per_article(db) == reference
     assert len(set(seen)) >= 3, seen  # the reader really saw the run progress batch by batch
     print(f"reader: {len(waits)} reads, longest {max(waits):.2f}s, median {sorted(waits)[len(waits) // 2]:.3f}s")
+
+
+def test_stale_running_runs_on_this_host_are_marked_abandoned(memory_db):
+    from tasks.load import abandon_stale_runs
+
+    rows = [("dead", "h1", 111), ("alive", "h1", 222), ("elsewhere", "h2", 111), ("done", "h1", 111)]
+    for run_id, host, pid in rows:
+        status = "completed" if run_id == "done" else "running"
+        memory_db.execute("INSERT INTO runs (run_id, started_at, status, host, pid) VALUES (?, now(), ?, ?, ?)",
+                          [run_id, status, host, pid])
+    assert abandon_stale_runs(memory_db, "h1", is_alive=lambda pid: pid == 222) == ["dead"]
+    statuses = dict(memory_db.execute("SELECT run_id, status FROM runs").fetchall())
+    assert statuses == {"dead": "abandoned", "alive": "running", "elsewhere": "running", "done": "completed"}
+
+
+def test_connect_waits_for_another_process_then_fails_with_a_clear_message(tmp_path, caplog):
+    import logging
+    import sys
+
+    db = tmp_path / "locked.duckdb"
+    duckdb.connect(str(db)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+         "time.sleep(float(sys.argv[2]))", str(db), "4"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(WarehouseLockedError, match="locked by another process"):
+            connect(db, read_only=True, wait_seconds=0.5)
+        started = time.monotonic()
+        with caplog.at_level(logging.INFO, logger="factwire.warehouse"):
+            con = connect(db, read_only=True, wait_seconds=120)  # waits for the holder to let go
+        con.close()
+        assert time.monotonic() - started > 0.5
+        messages = [r.getMessage() for r in caplog.records]
+        assert any(f"(PID {holder.pid})" in m and "waiting up to 120s" in m for m in messages), messages
+        assert any("got the lock after" in m for m in messages)
+    finally:
+        holder.kill()
+        holder.wait()
