@@ -100,6 +100,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from warehouse.db import publish_snapshot
+
+    dest = args.to or str(Path(args.db).with_suffix(".snapshot.duckdb"))
+    print(f"snapshot of {args.db} published at {publish_snapshot(args.db, dest, args.wait)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from flows.settings import DEFAULT_DB
     from tasks.discover import DEFAULT_MAX_BYTES
@@ -137,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-rows", type=int, default=40)
     q.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a writer holds the lock")
     q.set_defaults(func=cmd_sql)
+
+    n = sub.add_parser("snapshot", help="copy the warehouse, consistent between two batches, for long read-only sessions")
+    n.add_argument("--db", default=DEFAULT_DB)
+    n.add_argument("--to", help="destination (default: the db name with .snapshot.duckdb)")
+    n.add_argument("--wait", type=float, default=60.0, help="seconds to wait while a writer holds the lock")
+    n.set_defaults(func=cmd_snapshot)
     return parser
 
 

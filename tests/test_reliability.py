@@ -210,3 +210,27 @@ def test_connect_waits_for_another_process_then_fails_with_a_clear_message(tmp_p
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_snapshot_is_a_consistent_copy_that_does_not_block_the_writer(tmp_path, capsys):
+    from flows.cli import main as cli_main
+    from warehouse.db import initialise, write_connection
+
+    db = tmp_path / "factwire.duckdb"
+    initialise(db)
+    with write_connection(db) as con:
+        con.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r1', now(), 'completed')")
+    assert cli_main(["snapshot", "--db", str(db)]) == 0
+    snap = tmp_path / "factwire.snapshot.duckdb"
+    assert str(snap) in capsys.readouterr().out
+    session = duckdb.connect(str(snap), read_only=True)  # an analyst's long session on the copy
+    try:
+        with write_connection(db, wait_seconds=5) as con:  # the writer is not blocked by it
+            con.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r2', now(), 'completed')")
+        assert cli_main(["snapshot", "--db", str(db)]) == 0  # replaced while the old copy is open
+        assert session.execute("SELECT count(*) FROM runs").fetchone() == (1,)  # the session keeps its copy
+        assert session.execute("SELECT count(*) FROM articles").fetchone() == (0,)  # views came along
+    finally:
+        session.close()
+    assert query(snap, "SELECT count(*) FROM runs") == [(2,)]
+    assert not list(tmp_path.glob(".*.tmp"))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,6 +76,23 @@ def write_connection(path: str | Path, wait_seconds: float = 60.0) -> Iterator[d
         yield con
     finally:
         con.close()
+
+
+def publish_snapshot(path: str | Path, dest: str | Path, wait_seconds: float = 60.0) -> Path:
+    """Copy the warehouse to `dest` for long read-only sessions, atomically replacing the last copy.
+
+    The copy is taken holding the write lock after a CHECKPOINT, so it is never mid-batch; a
+    session still open on the previous copy keeps reading that one (the old file lives on
+    until it is closed).
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    with write_connection(path, wait_seconds) as con:
+        con.execute("CHECKPOINT")
+        shutil.copyfile(path, tmp)
+    os.replace(tmp, dest)
+    return dest
 
 
 def migration_files() -> list[Path]:
