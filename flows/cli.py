@@ -1,4 +1,4 @@
-"""The `factwire` command: ingest files into the warehouse, query it read-only."""
+"""The `factwire` command: ingest files or URLs into the warehouse, serve it on a schedule, query it read-only."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ for _key, _value in {
     "TQDM_DISABLE": "1",
     # the ephemeral API needs more than the default 20 s to start on a busy 2-core machine
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-    "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+    # INFO goes to the Prefect API (the UI shows each run's logs); the terminal shows warnings only.
+    "PREFECT_LOGGING_LEVEL": "INFO",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
 }.items():
     os.environ.setdefault(_key, _value)
 
@@ -40,22 +42,52 @@ def _print_summary(summary: dict, db: str) -> None:
     print(f"    .venv/bin/factwire sql \"{EXAMPLE_SQL}\" --db {db}")
 
 
+def _settings(args: argparse.Namespace, paths: list[Path]):  # -> IngestSettings (imported lazily)
+    from flows.settings import FetchSettings, IngestSettings
+
+    fetch = FetchSettings(
+        timeout_seconds=args.fetch_timeout, per_host_delay_seconds=args.per_host_delay,
+        allow_private_hosts=args.allow_private_hosts,
+    )
+    return IngestSettings(
+        paths=[str(p) for p in paths], urls=str(args.urls) if args.urls else None, fetch=fetch, db=args.db,
+        batch_size=args.batch_size, max_document_bytes=args.max_bytes, reprocess=args.reprocess,
+        task_runner=getattr(args, "task_runner", "process"), dask_address=getattr(args, "dask_address", None),
+        **({"workers": args.workers} if getattr(args, "workers", None) else {}),
+    )
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from flows.ingest import run_ingest
-    from flows.settings import IngestSettings
 
-    settings = IngestSettings(
-        paths=[str(p) for p in args.paths], db=args.db, batch_size=args.batch_size,
-        max_document_bytes=args.max_bytes, reprocess=args.reprocess,
-        task_runner=args.task_runner, dask_address=args.dask_address,
-        **({"workers": args.workers} if args.workers else {}),
-    )
+    if not args.paths and not args.urls:
+        print("factwire ingest: give files or folders, or --urls FILE", file=sys.stderr)
+        return 2
     try:
-        summary = run_ingest(settings)
+        summary = run_ingest(_settings(args, args.paths))
     except Exception as exc:
         print(f"factwire ingest failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     _print_summary(summary, args.db)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.serve import build_deployment, serve
+
+    if not os.environ.get("PREFECT_API_URL"):
+        print("factwire serve: PREFECT_API_URL is not set; schedules need a Prefect server. "
+              "Start one with `make ui` and export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
+        return 2
+    settings = _settings(args, [*args.inbox, *args.paths])
+    if not settings.paths and not settings.urls:
+        print("factwire serve: give --inbox DIR (or --urls FILE)", file=sys.stderr)
+        return 2
+    deployment = build_deployment(settings, cron=None if args.interval else args.cron,
+                                  interval_seconds=args.interval, name=args.name)
+    print(f"factwire serve: {deployment.name} on {args.interval and f'every {args.interval:g}s' or args.cron!r}, "
+          f"inputs {' '.join(settings.paths)} {settings.urls or ''}-> {settings.db}. Ctrl-C stops it.", flush=True)
+    serve(deployment)
     return 0
 
 
@@ -72,6 +104,14 @@ def cmd_sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from warehouse.db import publish_snapshot
+
+    dest = args.to or str(Path(args.db).with_suffix(".snapshot.duckdb"))
+    print(f"snapshot of {args.db} published at {publish_snapshot(args.db, dest, args.wait)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from flows.settings import DEFAULT_DB
     from tasks.discover import DEFAULT_MAX_BYTES
@@ -79,17 +119,33 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="factwire", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="ingest .txt, .html, .htm and .html.gz files or folders")
-    p.add_argument("paths", nargs="+", type=Path)
-    p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
-    p.add_argument("--batch-size", type=int, default=200)
-    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="quarantine larger files")
-    p.add_argument("--reprocess", action="store_true", help="run known documents through every stage again")
-    p.add_argument("--task-runner", choices=["process", "thread", "dask"], default="process",
-                   help="run the per-batch stages in a process pool (default, all cores), threads, or on Dask")
-    p.add_argument("--workers", type=int, default=None, help="parallel batches (default: number of cores)")
-    p.add_argument("--dask-address", default=None, help="scheduler of an existing Dask cluster (with --task-runner dask)")
+    def add_ingest_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--urls", type=Path, help="a text file of page URLs to fetch, one a line")
+        p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
+        p.add_argument("--batch-size", type=int, default=200)
+        p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="quarantine larger files and pages")
+        p.add_argument("--reprocess", action="store_true", help="run known documents through every stage again")
+        p.add_argument("--fetch-timeout", type=int, default=20, help="seconds per page request")
+        p.add_argument("--per-host-delay", type=float, default=2.0, help="seconds between requests to one host")
+        p.add_argument("--allow-private-hosts", action="store_true", help="fetch from loopback/private addresses")
+        p.add_argument("--task-runner", choices=["process", "thread", "dask"], default="process",
+                       help="run the per-batch stages in a process pool (default, all cores), threads, or on Dask")
+        p.add_argument("--workers", type=int, default=None, help="parallel batches (default: number of cores)")
+        p.add_argument("--dask-address", default=None, help="scheduler of an existing Dask cluster (with --task-runner dask)")
+
+    p = sub.add_parser("ingest", help="ingest .txt, .html, .htm and .html.gz files or folders, or a URL list")
+    p.add_argument("paths", nargs="*", type=Path)
+    add_ingest_options(p)
     p.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("serve", help="ingest an inbox folder on a schedule (needs a Prefect server: make ui)")
+    s.add_argument("paths", nargs="*", type=Path, help="more folders or files to watch")
+    s.add_argument("--inbox", type=Path, action="append", default=[], help="folder to ingest what is new from (repeatable)")
+    s.add_argument("--cron", default="*/15 * * * *", help="cron schedule (default every 15 minutes)")
+    s.add_argument("--interval", type=float, help="run every N seconds instead of --cron")
+    s.add_argument("--name", default="factwire-inbox", help="deployment name shown in the Prefect UI")
+    add_ingest_options(s)
+    s.set_defaults(func=cmd_serve)
 
     q = sub.add_parser("sql", help="run one SQL query read-only and close the file at once")
     q.add_argument("query")
@@ -97,6 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-rows", type=int, default=40)
     q.add_argument("--wait", type=float, default=30.0, help="seconds to wait while a writer holds the lock")
     q.set_defaults(func=cmd_sql)
+
+    n = sub.add_parser("snapshot", help="copy the warehouse, consistent between two batches, for long read-only sessions")
+    n.add_argument("--db", default=DEFAULT_DB)
+    n.add_argument("--to", help="destination (default: the db name with .snapshot.duckdb)")
+    n.add_argument("--wait", type=float, default=60.0, help="seconds to wait while a writer holds the lock")
+    n.set_defaults(func=cmd_snapshot)
     return parser
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pandas as pd
@@ -26,6 +27,7 @@ from tasks.discover import discover, read_batch
 from tasks.entities import entities
 from tasks.extract import extract
 from tasks.facts import facts
+from tasks.fetch import fetch, read_url_list
 from tasks.load import load
 from tasks.models import Quarantined, RawDocument
 from tasks.syndication import syndication
@@ -71,7 +73,8 @@ def start_run(settings: IngestSettings) -> str:
     initialise(settings.db, settings.lock_wait_seconds)
     run_id = str(uuid.uuid4())
     flow_run_id = runtime.flow_run.id
-    load_mod.start_run_row(settings.db, run_id, str(flow_run_id) if flow_run_id else None, " ".join(settings.paths))
+    inputs = " ".join([*settings.paths, *([f"--urls {settings.urls}"] if settings.urls else [])])
+    load_mod.start_run_row(settings.db, run_id, str(flow_run_id) if flow_run_id else None, inputs)
     return run_id
 
 
@@ -90,6 +93,16 @@ def known_documents(db: str) -> set[str]:
     return load_mod.known_hashes(db)
 
 
+@task(name="list-urls", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def list_urls(settings: IngestSettings) -> list[str]:
+    """URLs from the list file, minus those already landed (unless reprocessing)."""
+    if not settings.urls:
+        return []
+    urls = read_url_list(settings.urls)
+    landed = set() if settings.reprocess else load_mod.known_source_uris(settings.db)
+    return [u for u in urls if u not in landed]
+
+
 @task(name="land-raw", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def land_raw(db: str, run_id: str, batch_index: int, docs: list[RawDocument], known: set[str]) -> tuple[list[RawDocument], list[Quarantined], int]:
     """Store raw bytes first; return (documents to process, discover-stage quarantine, skipped)."""
@@ -97,7 +110,7 @@ def land_raw(db: str, run_id: str, batch_index: int, docs: list[RawDocument], kn
     load_mod.land_raw_documents(db, run_id, raw, [(d.content_sha256, d.source_uri) for d in docs])
     bad = [d for d in docs if d.error]
     quarantined = [
-        Quarantined(d.source_uri, d.content_sha256 or None, "discover", d.error or "", d.raw_bytes)
+        Quarantined(d.source_uri, d.content_sha256 or None, "fetch" if d.fetched_at else "discover", d.error or "", d.raw_bytes)
         for d in bad
         if d.content_sha256 not in known
     ]
@@ -200,11 +213,15 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
 
     try:
         files = discover(settings.paths, settings.max_document_bytes)
-        counts["n_discovered"] = len(files)
+        urls = list_urls(settings)
+        counts["n_discovered"] = len(files) + len(urls)
         load_entities(settings.db, check_gazetteer.submit(run_id).result())
         known = set() if settings.reprocess else known_documents(settings.db)
-        for index, batch_files in enumerate(batched(files, settings.batch_size)):
-            docs = read_batch(batch_files, settings.max_document_bytes)
+        fetch_options = settings.fetch.options(settings.max_document_bytes)
+        batches: list[tuple[list[Path], list[str]]] = [
+            *((b, []) for b in batched(files, settings.batch_size)), *(([], b) for b in batched(urls, settings.batch_size))]
+        for index, (batch_files, batch_urls) in enumerate(batches):
+            docs = fetch(batch_urls, fetch_options) if batch_urls else read_batch(batch_files, settings.max_document_bytes)
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
             known.update(d.content_sha256 for d in todo)
             in_flight.append(BatchInFlight(index, len(docs), skipped, bad_input, 0, extract.submit(todo, run_id, index)))

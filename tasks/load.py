@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -67,14 +70,50 @@ def raw_frame(docs: list[RawDocument], run_id: str, at: datetime) -> pd.DataFram
     return frame
 
 
-def start_run_row(db: str | Path, run_id: str, flow_run_id: str | None, inputs: str) -> datetime:
-    """Record a run as started."""
-    started = datetime.now(UTC)
-    with write_connection(db) as con:
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def abandon_stale_runs(con: duckdb.DuckDBPyConnection, host: str, is_alive: Any = _pid_alive) -> list[str]:
+    """Mark 'running' runs whose process on this host is gone as 'abandoned'; returns their ids.
+
+    A killed run cannot record its own end. Runs from other hosts are left alone: their
+    process cannot be checked from here.
+    """
+    rows = con.execute("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?", [host]).fetchall()
+    stale = [run_id for run_id, pid in rows if pid is None or not is_alive(int(pid))]
+    for run_id in stale:
         con.execute(
-            "INSERT INTO runs (run_id, flow_run_id, started_at, status, inputs) VALUES (?, ?, ?, 'running', ?)",
-            [run_id, flow_run_id, started, inputs],
+            "UPDATE runs SET status = 'abandoned', finished_at = ?, error = 'the process ended without finishing the run "
+            "(killed or crashed); its committed batches stay, the rest is picked up by the next run' WHERE run_id = ?",
+            [datetime.now(UTC), run_id],
         )
+    return stale
+
+
+def start_run_row(db: str | Path, run_id: str, flow_run_id: str | None, inputs: str) -> datetime:
+    """Record a run as started (after marking runs that died on this host as abandoned)."""
+    started = datetime.now(UTC)
+    host = socket.gethostname()
+    with write_connection(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stale in abandon_stale_runs(con, host):
+                log.warning("run %s was left 'running' by a process that is gone; marked 'abandoned'", stale)
+            con.execute(
+                "INSERT INTO runs (run_id, flow_run_id, started_at, status, inputs, host, pid) VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                [run_id, flow_run_id, started, inputs, host, os.getpid()],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
     return started
 
 
@@ -85,6 +124,28 @@ def known_hashes(db: str | Path) -> set[str]:
             "SELECT content_sha256 FROM stg_articles UNION SELECT content_sha256 FROM quarantine WHERE content_sha256 IS NOT NULL"
         ).fetchall()
     return {r[0] for r in rows}
+
+
+def known_source_uris(db: str | Path) -> set[str]:
+    """Every source already landed (a fetched URL is not fetched again)."""
+    with write_connection(db) as con:
+        return {r[0] for r in con.execute("SELECT DISTINCT source_uri FROM raw_sources").fetchall()}
+
+
+def _test_pause(con: duckdb.DuckDBPyConnection) -> None:
+    """Test hook: hold the open batch transaction so a test can kill the run or read meanwhile.
+
+    Only when FACTWIRE_TEST_PAUSE_IN_LOAD is set (seconds); each pause appends a line to the
+    file named by FACTWIRE_TEST_PAUSE_MARKER, so the test knows the transaction is open.
+    """
+    seconds = os.environ.get("FACTWIRE_TEST_PAUSE_IN_LOAD")
+    if not seconds:
+        return
+    marker = os.environ.get("FACTWIRE_TEST_PAUSE_MARKER")
+    if marker:
+        with open(marker, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {con.execute('SELECT count(*) FROM stg_articles').fetchall()[0][0]}\n")
+    time.sleep(float(seconds))
 
 
 def land_raw_documents(db: str | Path, run_id: str, raw: pd.DataFrame, sources: list[tuple[str, str]]) -> None:
@@ -124,6 +185,7 @@ def write_batch(
                     con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _ids)")
                 con.unregister("_ids")
             _insert(con, "stg_articles", frames["stg_articles"])
+            _test_pause(con)
             for table in ARTICLE_CHILD_TABLES:
                 if table in frames:  # frames built before a table existed simply lack it
                     _insert(con, table, frames[table])

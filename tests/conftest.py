@@ -61,3 +61,12 @@ def benchmark_dir() -> Path:
     if not (BENCHMARK / "ground-truth.json").exists():
         pytest.skip(f"extraction benchmark not found at {BENCHMARK} (it lives in ../shared/eval/)")
     return BENCHMARK
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory) -> str:
+    """A real `prefect server start` on 127.0.0.1 for the session; its API URL."""
+    from tests.servers import prefect_server
+
+    with prefect_server(tmp_path_factory.mktemp("prefect-server")) as api:
+        yield api

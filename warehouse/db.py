@@ -6,6 +6,8 @@ import hashlib
 import logging
 import os
 import random
+import re
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,15 +36,24 @@ def _is_lock_conflict(exc: Exception) -> bool:
 
 
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
-    """Open the file, retrying with backoff while another process holds its lock."""
+    """Open the file, retrying with backoff while another process holds its lock.
+
+    DuckDB lets one process open a file for writing and then no other process may open it,
+    even read-only; so writers and readers both hold it briefly and wait for each other here.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_seconds
+    started = time.monotonic()
+    deadline = started + wait_seconds
     delay = 0.05
+    waited = False
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+            con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+            if waited:
+                log.info("warehouse %s: got the lock after %.2fs", path, time.monotonic() - started)
+            return con
         except duckdb.IOException as exc:
             if not _is_lock_conflict(exc):
                 raise
@@ -51,9 +62,13 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.
                     f"{path} is locked by another process (a running ingest or an open SQL session) "
                     f"and stayed locked for {wait_seconds:.0f}s; close it or retry later"
                 ) from exc
-            log.warning("warehouse %s is locked by another process; retrying in %.2fs", path, delay)
+            if not waited:
+                holder = re.search(r"PID (\d+)", str(exc))
+                log.warning("warehouse %s is locked by another process%s; waiting up to %.0fs (retrying with backoff)",
+                            path, f" (PID {holder.group(1)})" if holder else "", wait_seconds)
+                waited = True
             time.sleep(delay + random.uniform(0, delay / 2))
-            delay = min(delay * 2, 2.0)
+            delay = min(delay * 2, 1.0)
 
 
 @contextmanager
@@ -64,6 +79,23 @@ def write_connection(path: str | Path, wait_seconds: float = 60.0) -> Iterator[d
         yield con
     finally:
         con.close()
+
+
+def publish_snapshot(path: str | Path, dest: str | Path, wait_seconds: float = 60.0) -> Path:
+    """Copy the warehouse to `dest` for long read-only sessions, atomically replacing the last copy.
+
+    The copy is taken holding the write lock after a CHECKPOINT, so it is never mid-batch; a
+    session still open on the previous copy keeps reading that one (the old file lives on
+    until it is closed).
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.tmp")
+    with write_connection(path, wait_seconds) as con:
+        con.execute("CHECKPOINT")
+        shutil.copyfile(path, tmp)
+    os.replace(tmp, dest)
+    return dest
 
 
 def migration_files() -> list[Path]:

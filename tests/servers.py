@@ -1,0 +1,93 @@
+"""Real processes for operations tests: a Prefect server, and `factwire` subprocesses that talk to it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def base_env(home: Path, api_url: str | None = None, **extra: str) -> dict[str, str]:
+    """Environment for a child process: telemetry off, its own PREFECT_HOME, the given API (or none)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update({
+        "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GX_ANALYTICS_ENABLED": "false",
+        "TQDM_DISABLE": "1", "PREFECT_HOME": str(home),
+    })
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    env.update(extra)
+    return env
+
+
+def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """End a child started with start_new_session=True, and everything it started."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(grace)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # stragglers in its group (a runner's flow subprocess)
+    proc.wait(10)
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@contextmanager
+def prefect_server(home: Path, timeout: float = 150.0) -> Iterator[str]:
+    """`prefect server start` on a free 127.0.0.1 port; yields its API URL once /api/health answers."""
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = base_env(home, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2", PREFECT_SERVER_UI_API_URL=api)
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def healthy() -> bool:
+            if proc.poll() is not None:
+                raise AssertionError(f"prefect server exited: {(home / 'server.log').read_text(errors='replace')[-2000:]}")
+            try:
+                return httpx.get(f"{api}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, timeout, what="prefect server /api/health")
+        yield api
+    finally:
+        stop(proc)
+        log.close()
+
+
+def factwire(args: list[str], env: dict[str, str], cwd: Path | None = None, **popen) -> subprocess.Popen:
+    """Start `factwire ...` in its own process group (so a test can kill it and its children)."""
+    return subprocess.Popen([str(BIN / "factwire"), *args], env=env, cwd=cwd, start_new_session=True, **popen)
