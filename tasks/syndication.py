@@ -120,7 +120,9 @@ def choose_original(members: list[dict[str, Any]]) -> str:
         return min(members, key=lambda m: (m["published_at"], m["article_id"]))["article_id"]
     attributed = [
         m for m in members
-        if m["outlet"] and any(m["outlet"].lower() in o["body"].lower() for o in members if o["article_id"] != m["article_id"])
+        # an all-NULL outlet column comes back from pandas as NaN, not None
+        if isinstance(m["outlet"], str) and m["outlet"]
+        and any(m["outlet"].lower() in o["body"].lower() for o in members if o["article_id"] != m["article_id"])
     ]
     pool = attributed or members
     return min(pool, key=lambda m: (-m["word_count"], m["article_id"]))["article_id"]

@@ -246,3 +246,15 @@ def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, m
     syndicate(memory_db, AT)
     partners = memory_db.execute("SELECT DISTINCT other_article_id FROM shared_passages WHERE article_id = 'a5'").fetchall()
     assert 0 < len(partners) <= 2
+
+
+def test_choose_original_with_unknown_outlets_and_dates():
+    import math
+
+    from tasks.syndication import choose_original
+
+    members = [
+        {"article_id": "a", "outlet": math.nan, "published_at": None, "body": "short copy", "word_count": 2},
+        {"article_id": "b", "outlet": None, "published_at": None, "body": "the longer original text", "word_count": 4},
+    ]
+    assert choose_original(members) == "b"
