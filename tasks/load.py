@@ -20,7 +20,11 @@ from tasks.models import Quarantined, RawDocument
 from warehouse.db import write_connection
 
 log = logging.getLogger("factwire.load")
-ARTICLE_CHILD_TABLES = ("stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities")
+ARTICLE_CHILD_TABLES = (
+    "stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities", "article_fingerprints", "sentence_bands",
+)
+# links of a reloaded article are redone by the syndication step (its fingerprint is unlinked)
+ARTICLE_LINK_TABLES = ("article_similarity", "shared_passages")
 RUN_COUNTERS = (
     "n_discovered", "n_skipped_known", "n_extracted", "n_quarantined", "n_articles_loaded",
     "n_boilerplate", "n_mentions", "n_facts", "n_checks_passed", "n_checks_failed",
@@ -183,6 +187,9 @@ def write_batch(
                 con.register("_ids", ids)
                 for table in (*ARTICLE_CHILD_TABLES, "stg_articles"):
                     con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _ids)")
+                for table in ARTICLE_LINK_TABLES:
+                    con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _ids) "
+                                "OR other_article_id IN (SELECT article_id FROM _ids)")
                 con.unregister("_ids")
             _insert(con, "stg_articles", frames["stg_articles"])
             _test_pause(con)

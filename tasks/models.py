@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(slots=True)
@@ -130,4 +131,7 @@ class BatchResult:
     raw: list[dict[str, object]] = field(default_factory=list)
     run_id: str = ""
     index: int = 0  # position of the batch in the run
+    # article_fingerprints and sentence_bands rows (DataFrames), from the fingerprint stage
+    fingerprints: Any = None
+    sentence_bands: Any = None
     candidates: list[CandidateEntity] = field(default_factory=list)

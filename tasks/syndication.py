@@ -20,6 +20,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.facts import QUALIFIER_TOLERANCE
+from tasks.models import BatchResult
 from tasks.nlp import parse
 from warehouse.db import write_connection
 
@@ -205,14 +206,16 @@ def _forget_stale(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE _stale")
 
 
-def _fingerprint_new(con: duckdb.DuckDBPyConnection, at: datetime) -> list[str]:
-    """Sentence LSH buckets for articles not fingerprinted yet; returns their ids."""
-    new = con.execute(
-        "SELECT a.article_id, a.body FROM stg_articles a ANTI JOIN article_fingerprints f USING (article_id) ORDER BY a.article_id"
-    ).fetchall()
+FINGERPRINT_COLUMNS = ["article_id", "body_sha256", "n_sentences", "fingerprinted_at", "linked_at"]
+BAND_COLUMNS = ["article_id", "sentence_index", "start_char", "end_char", "band", "bucket"]
+LINK_CHUNK = 500  # new articles linked per pass: bounds memory whatever the corpus size
+
+
+def fingerprint_frames(articles: Iterable[tuple[str, str]], at: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """article_fingerprints and sentence_bands rows for (article_id, body) pairs, not yet linked."""
     fingerprints = []
-    band_rows: dict[str, list] = {"article_id": [], "sentence_index": [], "start_char": [], "end_char": [], "band": [], "bucket": []}
-    for article_id, body in new:
+    band_rows: dict[str, list[Any]] = {c: [] for c in BAND_COLUMNS}
+    for article_id, body in articles:
         sentences = comparable_sentences(article_id, body)
         buckets = band_buckets([sh for _, sh in sentences]) if sentences else []
         for (span, _), row in zip(sentences, buckets, strict=True):
@@ -224,17 +227,46 @@ def _fingerprint_new(con: duckdb.DuckDBPyConnection, at: datetime) -> list[str]:
                 band_rows["band"].append(band)
                 band_rows["bucket"].append(bucket)
         fingerprints.append({"article_id": article_id, "body_sha256": hashlib.sha256(body.encode()).hexdigest(),
-                             "n_sentences": len(sentences), "fingerprinted_at": at})
-    if fingerprints:
-        con.register("_fp", pd.DataFrame(fingerprints))
-        con.execute("INSERT INTO article_fingerprints BY NAME SELECT * FROM _fp")
-        con.unregister("_fp")
-        frame = pd.DataFrame(band_rows).astype({"band": "int16", "bucket": "int64", "sentence_index": "int32"})
-        if not frame.empty:
-            con.register("_bands", frame)
-            con.execute("INSERT INTO sentence_bands BY NAME SELECT * FROM _bands")
-            con.unregister("_bands")
-    return [a for a, _ in new]
+                             "n_sentences": len(sentences), "fingerprinted_at": at, "linked_at": None})
+    fp = pd.DataFrame(fingerprints, columns=FINGERPRINT_COLUMNS)
+    fp["fingerprinted_at"] = pd.to_datetime(fp["fingerprinted_at"], utc=True)
+    fp["linked_at"] = pd.to_datetime(fp["linked_at"], utc=True)
+    bands = pd.DataFrame(band_rows, columns=BAND_COLUMNS).astype({"band": "int16", "bucket": "int64", "sentence_index": "int32"})
+    return fp, bands
+
+
+def _fingerprint_new(con: duckdb.DuckDBPyConnection, at: datetime) -> int:
+    """Fingerprint articles that have none (loaded before fingerprints, or by an older version)."""
+    missing = [r[0] for r in con.execute(
+        "SELECT a.article_id FROM stg_articles a ANTI JOIN article_fingerprints f USING (article_id) ORDER BY a.article_id"
+    ).fetchall()]
+    for start in range(0, len(missing), LINK_CHUNK):
+        con.register("_ids", pd.DataFrame({"article_id": missing[start : start + LINK_CHUNK]}))
+        rows = con.execute("SELECT article_id, body FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)").fetchall()
+        con.unregister("_ids")
+        fp, bands = fingerprint_frames(rows, at)
+        for table, frame in (("article_fingerprints", fp), ("sentence_bands", bands)):
+            if not frame.empty:
+                con.register("_rows", frame)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+                con.unregister("_rows")
+    return len(missing)
+
+
+def _link_pending(con: duckdb.DuckDBPyConnection, at: datetime) -> tuple[int, int, int]:
+    """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs)."""
+    pending = [r[0] for r in con.execute(
+        "SELECT article_id FROM article_fingerprints WHERE linked_at IS NULL ORDER BY article_id"
+    ).fetchall()]
+    n_shared = n_pairs = 0
+    for start in range(0, len(pending), LINK_CHUNK):
+        chunk = pending[start : start + LINK_CHUNK]
+        shared, pairs = _link_new(con, chunk)
+        n_shared, n_pairs = n_shared + shared, n_pairs + pairs
+        con.register("_done", pd.DataFrame({"article_id": chunk}))
+        con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
+        con.unregister("_done")
+    return len(pending), n_shared, n_pairs
 
 
 def _link_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> tuple[int, int]:
@@ -259,7 +291,8 @@ def _link_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> tuple[int, 
         FROM members n
         JOIN members o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
         WHERE n.article_id IN (SELECT article_id FROM _new)
-          AND (o.article_id NOT IN (SELECT article_id FROM _new) OR n.article_id < o.article_id)
+          AND (o.article_id IN (SELECT article_id FROM _new) AND n.article_id < o.article_id
+               OR o.article_id IN (SELECT article_id FROM article_fingerprints WHERE linked_at IS NOT NULL))
           AND (o.bucket_size <= ? OR (o.is_root AND o.bucket_rank <= ?))
         """,
         [MAX_BUCKET_ARTICLES, MAX_BUCKET_ARTICLES],
@@ -272,10 +305,18 @@ def _link_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> tuple[int, 
     bodies = dict(con.execute("SELECT article_id, body FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)").fetchall())
     con.unregister("_ids")
     passages = []
+    sentence_shingles: dict[tuple[str, int, int], set[str]] = {}
+
+    def sentence(article_id: str, start: int, end: int) -> set[str]:
+        key = (article_id, start, end)
+        if key not in sentence_shingles:
+            sentence_shingles[key] = shingles(bodies[article_id][start:end])
+        return sentence_shingles[key]
+
     for r in candidates.itertuples(index=False):
         a_text = bodies[r.article_id][r.start_char : r.end_char]
         b_text = bodies[r.other_article_id][r.other_start_char : r.other_end_char]
-        score = jaccard(shingles(a_text), shingles(b_text))
+        score = jaccard(sentence(r.article_id, r.start_char, r.end_char), sentence(r.other_article_id, r.other_start_char, r.other_end_char))
         if score >= SHARED_SENTENCE_JACCARD:
             passages.append((r.article_id, r.start_char, r.end_char, r.other_article_id, r.other_start_char, r.other_end_char, score, a_text))
             passages.append((r.other_article_id, r.other_start_char, r.other_end_char, r.article_id, r.start_char, r.end_char, score, b_text))
@@ -341,20 +382,27 @@ def _set_claim_keys(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def syndicate(con: duckdb.DuckDBPyConnection, at: datetime | None = None) -> SyndicationSummary:
-    """One idempotent pass over the warehouse: new articles against all loaded ones."""
+    """One idempotent pass over the warehouse: unlinked articles against all linked ones."""
     at = at or datetime.now(UTC)
     con.execute("BEGIN TRANSACTION")
     try:
         _forget_stale(con)
-        new_ids = _fingerprint_new(con, at)
-        n_shared, n_pairs = _link_new(con, new_ids)
+        _fingerprint_new(con, at)
+        n_linked, n_shared, n_pairs = _link_pending(con, at)
         n_dup = _set_duplicates(con)
         n_keys = _set_claim_keys(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return SyndicationSummary(len(new_ids), n_shared, n_pairs, n_dup, n_keys)
+    return SyndicationSummary(n_linked, n_shared, n_pairs, n_dup, n_keys)
+
+
+@task(name="fingerprint", cache_policy=NO_CACHE)
+def fingerprint(batch: BatchResult) -> BatchResult:
+    """Sentence MinHash buckets of the batch's bodies, computed in the worker with the batch."""
+    batch.fingerprints, batch.sentence_bands = fingerprint_frames(((a.article_id, a.body) for a in batch.articles), datetime.now(UTC))
+    return batch
 
 
 @task(name="syndication", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -365,4 +413,4 @@ def syndication(db: str | Path) -> dict[str, int]:
     return asdict(summary)
 
 
-__all__ = ["claim_keys", "containment", "duplicate_roots", "jaccard", "shingles", "syndicate", "syndication"]
+__all__ = ["claim_keys", "containment", "duplicate_roots", "fingerprint", "jaccard", "shingles", "syndicate", "syndication"]

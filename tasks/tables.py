@@ -45,7 +45,7 @@ def articles_frame(articles: list[Article], run_id: str, ingested_at: datetime) 
 
 def batch_frames(batch: BatchResult, run_id: str, ingested_at: datetime) -> dict[str, pd.DataFrame]:
     """All staging tables of one batch, keyed by table name."""
-    return {
+    frames = {
         "stg_articles": articles_frame(batch.articles, run_id, ingested_at),
         "stg_boilerplate": _frame(
             [{c: getattr(b, c) for c in BOILERPLATE_COLUMNS} for a in batch.articles for b in a.boilerplate],
@@ -57,3 +57,7 @@ def batch_frames(batch: BatchResult, run_id: str, ingested_at: datetime) -> dict
             [{c: getattr(k, c) for c in CANDIDATE_COLUMNS} for k in batch.candidates], CANDIDATE_COLUMNS
         ),
     }
+    if batch.fingerprints is not None:
+        frames["article_fingerprints"] = batch.fingerprints
+        frames["sentence_bands"] = batch.sentence_bands
+    return frames

@@ -21,7 +21,7 @@ VIEWS_DIR = Path(__file__).resolve().parent / "views"
 VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts"]
 
 # DuckDB defaults to 80% of RAM; the writer shares the machine with the worker processes.
-MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "1GB")
+MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "512MB")
 
 log = logging.getLogger("factwire.warehouse")
 
