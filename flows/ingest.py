@@ -181,6 +181,18 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     return summary
 
 
+@task(name="batch", cache_policy=NO_CACHE)
+def process_batch(docs: list[RawDocument], run_id: str, index: int) -> CheckedBatch:
+    """The per-batch stages, in order, in one worker: each is its own task run, and the batch
+    crosses process boundaries once each way instead of once per stage."""
+    batch = extract(docs, run_id, index)
+    batch = clean(batch)
+    batch = entities(batch)
+    batch = facts(batch)
+    batch = fingerprint(batch)
+    return checks(batch)
+
+
 @dataclass(slots=True)
 class BatchInFlight:
     """One batch moving through the per-batch stages on the task runner."""
@@ -189,8 +201,7 @@ class BatchInFlight:
     n_read: int
     skipped: int
     bad_input: list[Quarantined]
-    stage: int
-    future: PrefectFuture[Any]
+    future: PrefectFuture[CheckedBatch]
 
 
 def _is_done(future: PrefectFuture[Any]) -> bool:
@@ -212,22 +223,17 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
 
 def _ingest(settings: IngestSettings) -> dict[str, Any]:
     logger = get_run_logger()
-    stages = (extract, clean, entities, facts, fingerprint, checks)  # each takes and returns the batch
     run_id = start_run(settings)
     counts: Counter[str] = Counter()
     in_flight: list[BatchInFlight] = []
 
     def advance(block: bool) -> None:
-        """Move finished stages on to the next one; load batches that passed checks."""
+        """Load the batches whose stages have finished."""
         while True:
             moved = False
             for item in [b for b in in_flight if _is_done(b.future)]:
                 moved = True
                 result = item.future.result()
-                if item.stage + 1 < len(stages):
-                    item.stage += 1
-                    item.future = stages[item.stage].submit(result)
-                    continue
                 in_flight.remove(item)
                 quarantined = item.bad_input + result.quarantined
                 load(settings.db, result.frames, load_mod.quarantine_frame(quarantined, run_id, datetime.now(UTC)), result.dq_rows)
@@ -251,7 +257,7 @@ def _ingest(settings: IngestSettings) -> dict[str, Any]:
             docs = fetch(batch_urls, fetch_options) if batch_urls else read_batch(batch_files, settings.max_document_bytes)
             todo, bad_input, skipped = land_raw(settings.db, run_id, index, docs, known)
             known.update(d.content_sha256 for d in todo)
-            in_flight.append(BatchInFlight(index, len(docs), skipped, bad_input, 0, extract.submit(todo, run_id, index)))
+            in_flight.append(BatchInFlight(index, len(docs), skipped, bad_input, process_batch.submit(todo, run_id, index)))
             advance(block=False)
             while len(in_flight) > settings.workers:  # bound memory: a few batches in flight
                 advance(block=True)

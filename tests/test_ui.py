@@ -15,7 +15,7 @@ from .servers import base_env, factwire
 
 pytestmark = pytest.mark.slow
 STAGES = {"start-run", "discover", "list-urls", "check-gazetteer", "load-entities", "known-documents", "read-batch", "land-raw",
-          "extract", "clean", "entities", "facts", "fingerprint", "checks", "load", "syndication", "finish-run"}
+          "batch", "extract", "clean", "entities", "facts", "fingerprint", "checks", "load", "syndication", "finish-run"}
 ARTIFACTS = {"factwire-run-summary", "factwire-data-quality", "factwire-top-claims"}
 
 
