@@ -253,6 +253,31 @@ def _fingerprint_new(con: duckdb.DuckDBPyConnection, at: datetime) -> int:
     return len(missing)
 
 
+def _link_exact_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[str]:
+    """Articles whose body is identical to another's: paired with the first such article by hash.
+
+    Wire copy republished verbatim is common; comparing it sentence by sentence with every other
+    copy grows with the square of the number of copies. An exact copy shares every sentence, so
+    it is recorded as a pair (containment 1) without passage rows; returns the copies' ids.
+    """
+    con.register("_ids", pd.DataFrame({"article_id": ids}))
+    copies = con.execute(
+        """
+        WITH roots AS (SELECT body_sha256, min(article_id) AS root FROM article_fingerprints GROUP BY body_sha256)
+        SELECT r.root AS article_id, f.article_id AS other_article_id, 1.0 AS containment, 1.0 AS jaccard,
+               f.n_sentences AS n_shared_sentences, true AS is_duplicate
+        FROM article_fingerprints f JOIN roots r USING (body_sha256)
+        WHERE f.article_id IN (SELECT article_id FROM _ids) AND f.article_id <> r.root
+        """
+    ).df()
+    con.unregister("_ids")
+    if not copies.empty:
+        con.register("_pairs", copies)
+        con.execute("INSERT OR REPLACE INTO article_similarity BY NAME SELECT * FROM _pairs")
+        con.unregister("_pairs")
+    return copies["other_article_id"].tolist()
+
+
 def _link_pending(con: duckdb.DuckDBPyConnection, at: datetime) -> tuple[int, int, int]:
     """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs)."""
     pending = [r[0] for r in con.execute(
@@ -261,8 +286,9 @@ def _link_pending(con: duckdb.DuckDBPyConnection, at: datetime) -> tuple[int, in
     n_shared = n_pairs = 0
     for start in range(0, len(pending), LINK_CHUNK):
         chunk = pending[start : start + LINK_CHUNK]
-        shared, pairs = _link_new(con, chunk)
-        n_shared, n_pairs = n_shared + shared, n_pairs + pairs
+        copies = set(_link_exact_copies(con, chunk))
+        shared, pairs = _link_new(con, [a for a in chunk if a not in copies])
+        n_shared, n_pairs = n_shared + shared, n_pairs + pairs + len(copies)
         con.register("_done", pd.DataFrame({"article_id": chunk}))
         con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
         con.unregister("_done")
@@ -279,11 +305,15 @@ def _link_new(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> tuple[int, 
         WITH touched AS (
             SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _new)
         ),
+        body_roots AS (
+            SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256
+        ),
         members AS (
             SELECT b.*, a.duplicate_of IS NULL AS is_root,
                    count(*) OVER (PARTITION BY b.band, b.bucket) AS bucket_size,
                    row_number() OVER (PARTITION BY b.band, b.bucket ORDER BY a.duplicate_of IS NULL DESC, b.article_id) AS bucket_rank
             FROM sentence_bands b JOIN touched USING (band, bucket) JOIN stg_articles a USING (article_id)
+            SEMI JOIN body_roots USING (article_id)
         )
         SELECT DISTINCT n.article_id, n.sentence_index, n.start_char, n.end_char,
                o.article_id AS other_article_id, o.sentence_index AS other_sentence_index,

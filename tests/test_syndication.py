@@ -258,3 +258,21 @@ def test_choose_original_with_unknown_outlets_and_dates():
         {"article_id": "b", "outlet": None, "published_at": None, "body": "the longer original text", "word_count": 4},
     ]
     assert choose_original(members) == "b"
+
+
+def test_exact_copies_are_paired_by_hash_without_passage_rows(memory_db, seed_articles):
+    """Verbatim republications link to the first copy directly; only distinct bodies are compared."""
+    from dataclasses import replace
+
+    original = seed_articles["001_3da009fc58483ec1.txt"]
+    copies = [replace(original, article_id=f"copy{i:02d}", boilerplate=[]) for i in range(3)]
+    _load(memory_db, [original, *copies])
+    summary = syndicate(memory_db, AT)
+    assert summary.n_fingerprinted == 4
+    pairs = memory_db.execute("SELECT article_id, other_article_id, containment, is_duplicate FROM article_similarity ORDER BY ALL").fetchall()
+    root = min(["copy00", "copy01", "copy02", original.article_id])
+    assert pairs == [(root, other, 1.0, True) for other in sorted({"copy00", "copy01", "copy02", original.article_id} - {root})]
+    assert memory_db.execute("SELECT count(*) FROM shared_passages").fetchone()[0] == 0
+    duplicates = dict(memory_db.execute("SELECT article_id, duplicate_of FROM stg_articles").fetchall())
+    assert len({d for d in duplicates.values() if d}) == 1 and sum(d is None for d in duplicates.values()) == 1
+    assert syndicate(memory_db, AT).n_fingerprinted == 0  # idempotent

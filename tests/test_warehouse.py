@@ -83,3 +83,25 @@ def test_changed_migration_is_refused(tmp_path, monkeypatch):
     first.write_text(first.read_text() + "\n-- edited\n")
     with pytest.raises(RuntimeError, match="changed after it was applied"):
         migrate(con)
+
+
+def test_writer_gives_waiting_readers_their_turn(tmp_path):
+    """A reader waiting for the lock leaves a marker; the writer holds back while it is there."""
+    import time
+
+    from warehouse.db import _let_readers_in, _readers_waiting, _waiting_readers_dir
+
+    db = tmp_path / "w.duckdb"
+    assert not _readers_waiting(db)
+    started = time.monotonic()
+    _let_readers_in(db, max_wait=5)
+    assert time.monotonic() - started < 0.5  # nobody waiting: no delay
+    marker = _waiting_readers_dir(db) / "123-reader"
+    marker.parent.mkdir()
+    marker.touch()
+    assert _readers_waiting(db)
+    started = time.monotonic()
+    _let_readers_in(db, max_wait=0.3)
+    assert time.monotonic() - started >= 0.3  # bounded: the writer never waits forever
+    marker.unlink()
+    assert not _readers_waiting(db)

@@ -22,6 +22,8 @@ VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_c
 
 # DuckDB defaults to 80% of RAM; the writer shares the machine with the worker processes.
 MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "512MB")
+# How long a writer waits at most for waiting readers before it takes the lock anyway.
+READER_PRIORITY_SECONDS = 5.0
 
 log = logging.getLogger("factwire.warehouse")
 
@@ -35,40 +37,78 @@ def _is_lock_conflict(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
 
+def _waiting_readers_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".readers")
+
+
+def _readers_waiting(path: Path) -> bool:
+    """True while some reader is waiting for the file (markers older than a minute are stale)."""
+    folder = _waiting_readers_dir(path)
+    try:
+        markers = list(folder.iterdir())
+    except FileNotFoundError:
+        return False
+    now = time.time()
+    return any(now - m.stat().st_mtime < 60 for m in markers if m.exists())
+
+
+def _let_readers_in(path: Path, max_wait: float = READER_PRIORITY_SECONDS) -> None:
+    """Before taking the write lock, give waiting readers their turn (bounded).
+
+    DuckDB's file lock is not fair: a writer committing batch after batch re-takes it at once,
+    and a reader backing off between retries could wait the whole run.
+    """
+    deadline = time.monotonic() + max_wait
+    while _readers_waiting(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying with backoff while another process holds its lock.
 
     DuckDB lets one process open a file for writing and then no other process may open it,
     even read-only; so writers and readers both hold it briefly and wait for each other here.
+    A waiting reader leaves a marker next to the file so the writer lets it in between batches.
     """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _let_readers_in(path)
     started = time.monotonic()
     deadline = started + wait_seconds
     delay = 0.05
     waited = False
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
-            if waited:
-                log.info("warehouse %s: got the lock after %.2fs", path, time.monotonic() - started)
-            return con
-        except duckdb.IOException as exc:
-            if not _is_lock_conflict(exc):
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseLockedError(
-                    f"{path} is locked by another process (a running ingest or an open SQL session) "
-                    f"and stayed locked for {wait_seconds:.0f}s; close it or retry later"
-                ) from exc
-            if not waited:
-                holder = re.search(r"PID (\d+)", str(exc))
-                log.warning("warehouse %s is locked by another process%s; waiting up to %.0fs (retrying with backoff)",
-                            path, f" (PID {holder.group(1)})" if holder else "", wait_seconds)
-                waited = True
-            time.sleep(delay + random.uniform(0, delay / 2))
-            delay = min(delay * 2, 1.0)
+    marker: Path | None = None
+    try:
+        while True:
+            try:
+                con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+                if waited:
+                    log.info("warehouse %s: got the lock after %.2fs", path, time.monotonic() - started)
+                return con
+            except duckdb.IOException as exc:
+                if not _is_lock_conflict(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseLockedError(
+                        f"{path} is locked by another process (a running ingest or an open SQL session) "
+                        f"and stayed locked for {wait_seconds:.0f}s; close it or retry later"
+                    ) from exc
+                if not waited:
+                    holder = re.search(r"PID (\d+)", str(exc))
+                    log.warning("warehouse %s is locked by another process%s; waiting up to %.0fs (retrying with backoff)",
+                                path, f" (PID {holder.group(1)})" if holder else "", wait_seconds)
+                    waited = True
+                if read_only and marker is None:
+                    marker = _waiting_readers_dir(path) / f"{os.getpid()}-{random.getrandbits(32):08x}"
+                    marker.parent.mkdir(exist_ok=True)
+                    marker.touch()
+                time.sleep(delay + random.uniform(0, delay / 2))
+                # readers retry often: the writer leaves the file free for them between batches
+                delay = min(delay * 2, 0.1 if read_only else 1.0)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
 
 
 @contextmanager
