@@ -7,7 +7,6 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache
@@ -241,9 +240,6 @@ def add_fact_checks(facts: pd.DataFrame, articles: pd.DataFrame, entity_ids: set
     out["check_range_contains_value"] = (out["value_low"] <= out["value"]) & (out["value"] <= out["value_high"])
     out["check_speaker_named_in_words"] = out["speaker_entity_id"].isna() | out["speaker_text"].notna()
     return out
-
-
-CheckColumns = Callable[..., pd.DataFrame]
 
 
 @dataclass(slots=True)
