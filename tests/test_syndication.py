@@ -65,6 +65,30 @@ def test_shingle_measures():
     assert shingles("") == set() and containment(set(), a) == 0.0
 
 
+def test_band_buckets_match_datasketch_minhash(seed_articles):
+    """The vectorised band buckets are the values datasketch's own MinHash gives, sentence by
+    sentence, so buckets stored by earlier versions still meet new ones."""
+    import hashlib
+
+    import numpy as np
+    from datasketch import MinHash
+
+    from tasks.syndication import _lsh_shape, band_bucket_matrix, comparable_sentences
+
+    bands, rows, minhash_args = _lsh_shape()
+    sets = [sh for a in seed_articles.values() for _span, sh in comparable_sentences(a.article_id, a.body)] + [set(), {"one two three"}]
+    expected = []
+    for minhash in MinHash.bulk([[s.encode() for s in sh] for sh in sets], **minhash_args):
+        values = np.asarray(minhash.hashvalues, dtype=np.uint64)
+        expected.append([
+            int.from_bytes(hashlib.blake2b(values[b * rows : (b + 1) * rows].tobytes(), digest_size=8).digest(), "little", signed=True)
+            for b in range(bands)
+        ])
+    assert len(sets) > 50
+    assert band_bucket_matrix(sets).tolist() == expected
+    assert band_bucket_matrix([]).shape == (0, bands)
+
+
 def test_rewrite_points_at_the_story_it_names(seeds_db, seed_articles):
     ids = _ids(seed_articles)
     dups = dict(seeds_db.execute("SELECT article_id, duplicate_of FROM stg_articles WHERE duplicate_of IS NOT NULL").fetchall())
