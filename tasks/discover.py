@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.models import RawDocument
 
@@ -69,13 +70,13 @@ def iter_documents(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYT
         yield read_document(path, max_bytes)
 
 
-@task(name="discover", retries=2, retry_delay_seconds=1)
+@task(name="discover", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def discover(paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Path]:
     """List the input files (the read happens per batch)."""
     return list_input_files(paths)
 
 
-@task(name="read-batch", retries=2, retry_delay_seconds=1)
+@task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def read_batch(files: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[RawDocument]:
     """Read and hash one batch of files."""
     return [read_document(f, max_bytes) for f in files]

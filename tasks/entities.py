@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from rapidfuzz import fuzz, process
@@ -229,26 +230,34 @@ class _Tokens:
         self.doc = doc
         self.n = len(doc)
         # to_array reads attributes in C; creating a Token object per word costs more than matching.
-        cols = doc.to_array([ORTH, LOWER, IS_ALPHA, IS_TITLE, IS_UPPER, IS_SPACE, SPACY]).tolist()
+        arr = doc.to_array([ORTH, LOWER, IS_ALPHA, IS_TITLE, IS_UPPER, IS_SPACE, SPACY])
         strings = doc.vocab.strings
-        self.text = [strings[c[0]] for c in cols]
-        self.lower = [strings[c[1]] for c in cols]
-        self.alpha = [bool(c[2]) for c in cols]
-        self.title = [bool(c[3]) for c in cols]
-        self.upper = [bool(c[4]) for c in cols]
-        self.space = [bool(c[5]) for c in cols]
-        self.ws = [" " if c[6] else "" for c in cols]
+        self.text = [strings[c] for c in arr[:, 0].tolist()]
+        self.lower = [strings[c] for c in arr[:, 1].tolist()]
+        flags = arr[:, 2:].astype(bool)
+        self.alpha = flags[:, 0].tolist()
+        self.title = flags[:, 1].tolist()
+        self.upper = flags[:, 2].tolist()
+        self.space = flags[:, 3].tolist()
+        self.ws = [" " if c else "" for c in flags[:, 4].tolist()]
         self.sents = list(doc.sents)
         self.sent_starts = [s.start for s in self.sents]
         self.sent_chars = [(s.start_char, s.end_char) for s in self.sents]
-        starts = set(self.sent_starts)
-        self.sent_start = [i in starts for i in range(self.n)]
+        sent_start = np.zeros(self.n, dtype=bool)
+        sent_start[self.sent_starts] = True
+        self.sent_start = sent_start.tolist()
         # words this document also writes in lower case are words, whatever their frequency
-        self.seen_lower = {t for t, lo in zip(self.text, self.lower, strict=True) if t == lo}
+        same = np.flatnonzero(arr[:, 0] == arr[:, 1]).tolist()
+        self.seen_lower = {self.text[k] for k in same}
         self.headline: set[int] = set()
-        for sent in self.sents:
-            if self._headline_like(sent.start, sent.end):
-                self.headline.update(k for k in range(sent.start, sent.end) if self.common(k))
+        if self.n:
+            # headline-like sentences (see _headline_like), counted for all sentences at once
+            words = flags[:, 0] & ~np.fromiter((w in STOP_WORDS for w in self.lower), dtype=bool, count=self.n)
+            n_words = np.add.reduceat(words, self.sent_starts)
+            n_caps = np.add.reduceat(words & (flags[:, 1] | flags[:, 2]), self.sent_starts)
+            for k in np.flatnonzero((n_words >= 3) & (n_caps >= 0.8 * n_words)).tolist():
+                sent = self.sents[k]
+                self.headline.update(i for i in range(sent.start, sent.end) if self.common(i))
 
     def caps_word(self, i: int) -> bool:
         return self.alpha[i] and self.upper[i] and len(self.text[i]) > 1

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import zlib
 from dataclasses import dataclass
 
 import charset_normalizer
 import trafilatura
+from lxml.html import HtmlElement
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from trafilatura.settings import set_date_params
+from trafilatura import metadata as tm
+from trafilatura.settings import Document, set_date_params
+from trafilatura.utils import load_html
 
 from tasks.discover import sha256_hex
 from tasks.models import Article, BatchResult, Quarantined, RawDocument
@@ -106,21 +110,24 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         raise ExtractError("empty document")
     if looks_binary(html):
         raise ExtractError("binary content, not HTML")
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractError("no main text found in HTML")
+    source_url = doc.source_uri if doc.source_uri.startswith("http") else None
+    meta = page_metadata(tree, source_url, options) if options.with_metadata else Document()
     result = trafilatura.bare_extraction(
-        html,
-        url=doc.source_uri if doc.source_uri.startswith("http") else None,
+        tree,
+        url=source_url or meta.url,  # as trafilatura does when it extracts the metadata itself
         include_comments=options.include_comments,
         fast=options.fast,
         favor_precision=options.favor_precision,
         favor_recall=options.favor_recall,
         include_tables=options.include_tables,
-        with_metadata=options.with_metadata,
-        # htmldate's default output is the day only; ask for the time and zone when the page has them
-        date_extraction_params={**set_date_params(True), "outputformat": METADATA_DATE_FORMAT},
+        with_metadata=False,
     )
     if result is None or isinstance(result, dict) or not (result.text or "").strip():
         raise ExtractError("no main text found in HTML")
-    published_text = result.date or None
+    published_text = meta.date or None
     resolved = resolve_metadata_date(published_text) if published_text else None
     return Article(
         article_id=article_id_for(doc.content_sha256),
@@ -128,16 +135,50 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         content_sha256=doc.content_sha256,
         media_type=doc.media_type,
         raw_text=result.text or "",
-        title=result.title or None,
-        author=result.author or None,
-        outlet=result.sitename or result.hostname or None,
+        title=meta.title or None,
+        author=meta.author or None,
+        outlet=meta.sitename or meta.hostname or None,
         published_at=resolved.published_at if resolved else None,
         published_at_text=published_text,
         published_at_source=resolved.resolution if resolved else None,
-        url=result.url or None,
+        url=meta.url or None,
         fetched_at=doc.fetched_at,
-        description=result.description or None,
+        description=meta.description or None,
     )
+
+
+def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = DEFAULT_OPTIONS) -> Document:
+    """Title, author, date, URL, site name and description: trafilatura's extract_metadata, step
+    for step, without the parts factwire does not store (categories, tags, licence), which cost
+    about 1.5 ms a page (measured over the extraction benchmark)."""
+    date_config = {**set_date_params(True), "outputformat": METADATA_DATE_FORMAT}  # the time and zone when the page has them
+    metadata = tm.examine_meta(tree)
+    if metadata.author and " " not in metadata.author:
+        metadata.author = None
+    with contextlib.suppress(Exception):  # trafilatura's JSON-LD reader has bugs; it catches them the same way
+        metadata = tm.extract_meta_json(tree, metadata)
+    if not metadata.title:
+        metadata.title = tm.extract_title(tree)
+    if not metadata.author:
+        metadata.author = tm.extract_author(tree)
+    if not metadata.url:
+        metadata.url = tm.extract_url(tree, url)
+    if metadata.url:
+        metadata.hostname = tm.extract_domain(metadata.url, fast=True)
+    date_config["url"] = metadata.url
+    metadata.date = tm.find_date(tree, **date_config)
+    if not metadata.sitename:
+        metadata.sitename = tm.extract_sitename(tree)
+    if metadata.sitename:
+        metadata.sitename = metadata.sitename.lstrip("@")
+        if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
+            metadata.sitename = metadata.sitename.title()
+    elif metadata.url:
+        match = tm.META_URL.match(metadata.url)
+        if match:
+            metadata.sitename = match[1]
+    metadata.clean_and_trim()
+    return metadata
 
 
 def extract_text(doc: RawDocument, data: bytes) -> Article:

@@ -15,9 +15,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
-from datasketch.hashfunc import sha1_hash32
-from datasketch.minhash import _fmix
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
@@ -73,6 +70,8 @@ def containment(a: set[str], b: set[str]) -> float:
 @lru_cache(maxsize=1)
 def _lsh_shape() -> tuple[int, int, dict[str, Any]]:
     """(bands, rows per band, MinHash arguments), the bands chosen by datasketch for the threshold."""
+    from datasketch import MinHash, MinHashLSH  # imported when first needed: 1.2 s (scipy, redis)
+
     lsh = MinHashLSH(threshold=SHARED_SENTENCE_JACCARD, num_perm=NUM_PERM, weights=LSH_WEIGHTS)
     template = MinHash(num_perm=NUM_PERM)  # permutations generated once, reused for every sentence
     return lsh.b, lsh.r, {"num_perm": NUM_PERM, "permutations": template.permutations, "scheme": template.scheme}
@@ -91,6 +90,9 @@ def band_bucket_matrix(sentence_shingles: Sequence[set[str]]) -> np.ndarray:
     same permutations) and a blake2b digest of each band's rows, computed for all the sentences
     of a body at once: datasketch updates one MinHash per sentence, which cost three times more.
     """
+    from datasketch.hashfunc import sha1_hash32
+    from datasketch.minhash import _fmix
+
     bands, rows, minhash_args = _lsh_shape()
     a, b = minhash_args["permutations"]
     if minhash_args["scheme"] != "affine32":  # the scheme this vectorised copy reproduces
