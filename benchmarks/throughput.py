@@ -6,7 +6,8 @@ For each N it builds a corpus of N pages from the extraction benchmark (the 181 
 each copy changed by an HTML comment so hashing does not skip it), times plain single-process
 `trafilatura.extract` over the same pages, then runs `factwire ingest` on them into a fresh
 DuckDB file in a subprocess against a local Prefect server (so per-stage task-run times can be
-read back from the Prefect API), sampling the memory of the ingest process tree.
+read back from the Prefect API), sampling the memory of the ingest process tree (PSS, and the RSS sum that counts shared pages
+once per process).
 """
 
 from __future__ import annotations
@@ -102,26 +103,44 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("Prefect server did not start within 180 s")
 
 
-def run_ingest(corpus: Path, db: Path, api_url: str, home: Path, extra: list[str]) -> tuple[float, int, str]:
-    """Run `factwire ingest` in a subprocess; returns (seconds, peak RSS of its process tree, output)."""
+def tree_memory(ps: psutil.Process) -> tuple[int, int]:
+    """(RSS, PSS) summed over a process and its descendants.
+
+    The workers are forked from a warm server process and share its pages, so the RSS sum counts
+    those pages once per process; PSS divides each shared page among its sharers, so the PSS sum
+    is the memory the tree really holds.
+    """
+    rss = pss = 0
+    for proc in [ps, *ps.children(recursive=True)]:
+        try:
+            info = proc.memory_full_info()
+        except psutil.Error:
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+    return rss, pss
+
+
+def run_ingest(corpus: Path, db: Path, api_url: str, home: Path, extra: list[str]) -> tuple[float, int, int, str]:
+    """Run `factwire ingest` in a subprocess; returns (seconds, peak RSS sum, peak PSS sum of its process tree, output)."""
     env = {**os.environ, **BASE_ENV, "PREFECT_API_URL": api_url, "PREFECT_HOME": str(home)}
     cmd = [str(Path(sys.executable).parent / "factwire"), "ingest", str(corpus), "--db", str(db), *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = 0
+    peak_rss = peak_pss = 0
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
-            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
-            peak = max(peak, rss)
+            rss, pss = tree_memory(ps)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         except psutil.Error:
             pass
-        time.sleep(0.2)
+        time.sleep(0.25)
     seconds = time.perf_counter() - start
     output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
     if proc.returncode != 0:
         raise RuntimeError(f"factwire ingest failed ({proc.returncode}):\n{output[-3000:]}")
-    return seconds, peak, output
+    return seconds, peak_rss, peak_pss, output
 
 
 def stage_times(api_url: str) -> tuple[dict[str, float], float]:
@@ -159,7 +178,7 @@ def measure(n: int, pages: list[bytes], workdir: Path, api_url: str, home: Path,
     html_bytes = build_corpus(pages, n, corpus)
     base_s = bare_trafilatura(pages, n)
     db = workdir / f"bench-{n}.duckdb"
-    pipe_s, peak, output = run_ingest(corpus, db, api_url, home, extra)
+    pipe_s, peak_rss, peak_pss, output = run_ingest(corpus, db, api_url, home, extra)
     stages, flow_s = stage_times(api_url)
     loaded = next((line for line in output.splitlines() if "articles loaded" in line), "").strip()
     result = {
@@ -172,7 +191,8 @@ def measure(n: int, pages: list[bytes], workdir: Path, api_url: str, home: Path,
         "ratio": round((n / pipe_s) / (n / base_s), 3),
         "flow_run_s": round(flow_s, 2),
         "flow_pages_per_s": round(n / flow_s, 1) if flow_s else None,
-        "peak_rss_mb": round(peak / 1e6, 1),
+        "peak_rss_mb": round(peak_rss / 1e6, 1),
+        "peak_pss_mb": round(peak_pss / 1e6, 1),
         "stage_task_seconds": {k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
         "loaded": loaded,
     }
@@ -207,9 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     machine = f"{platform.node()} {platform.machine()}, {psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB, Python {platform.python_version()}"
     print(f"\nfactwire throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine}")
-    print(f"{'pages':>7} {'trafilatura p/s':>16} {'pipeline p/s':>13} {'ratio':>6} {'flow p/s':>9} {'peak RSS MB':>12}")
+    print(f"{'pages':>7} {'trafilatura p/s':>16} {'pipeline p/s':>13} {'ratio':>6} {'flow p/s':>9} {'peak PSS MB':>12} {'peak RSS-sum MB':>16}")
     for r in results:
-        print(f"{r['pages']:>7} {r['trafilatura_pages_per_s']:>16} {r['pipeline_pages_per_s']:>13} {r['ratio']:>6} {r['flow_pages_per_s']!s:>9} {r['peak_rss_mb']:>12}")
+        print(f"{r['pages']:>7} {r['trafilatura_pages_per_s']:>16} {r['pipeline_pages_per_s']:>13} {r['ratio']:>6} {r['flow_pages_per_s']!s:>9} {r['peak_pss_mb']:>12} {r['peak_rss_mb']:>16}")
     if len(results) >= 2:
         small, big = results[0], results[-1]
         scale = big["pages"] / small["pages"]  # type: ignore[operator]

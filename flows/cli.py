@@ -57,12 +57,21 @@ def _settings(args: argparse.Namespace, paths: list[Path]):  # -> IngestSettings
     )
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from flows.ingest import run_ingest
+def _warm_workers_early(args: argparse.Namespace) -> None:
+    """Start the warm worker server before the heavy imports below, so both proceed at once."""
+    if getattr(args, "task_runner", "process") == "process":
+        from flows.workers import start_worker_server
 
+        start_worker_server()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
     if not args.paths and not args.urls:
         print("factwire ingest: give files or folders, or --urls FILE", file=sys.stderr)
         return 2
+    _warm_workers_early(args)
+    from flows.ingest import run_ingest
+
     try:
         summary = run_ingest(_settings(args, args.paths))
     except Exception as exc:
@@ -73,12 +82,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from flows.serve import build_deployment, serve
-
     if not os.environ.get("PREFECT_API_URL"):
         print("factwire serve: PREFECT_API_URL is not set; schedules need a Prefect server. "
               "Start one with `make ui` and export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
         return 2
+    _warm_workers_early(args)
+    from flows.serve import build_deployment, serve
+
     settings = _settings(args, [*args.inbox, *args.paths])
     if not settings.paths and not settings.urls:
         print("factwire serve: give --inbox DIR (or --urls FILE)", file=sys.stderr)

@@ -13,9 +13,10 @@ from spacy.tokens import Doc
 
 # No model download: a blank pipeline with rule-based components only.
 MAX_DOC_CHARS = 2_000_000
-# Parsed bodies kept for the next stage: at least one batch (the stages run batch-wide, one
-# after the other, in one worker), bounded so memory does not grow with the corpus.
-PARSE_CACHE_SIZE = 512
+# Parsed bodies kept for the next stage: the stages run batch-wide, one after the other, in one
+# worker, which forgets the parses when the batch is done (flows.ingest.process_batch). The bound
+# only guards other callers; a batch larger than it is parsed again by each stage.
+PARSE_CACHE_SIZE = 1000
 
 
 @lru_cache(maxsize=1)
