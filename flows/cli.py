@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add_ingest_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--urls", type=Path, help="a text file of page URLs to fetch, one a line")
         p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
-        p.add_argument("--batch-size", type=int, default=200)
+        p.add_argument("--batch-size", type=int, default=500)
         p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="quarantine larger files and pages")
         p.add_argument("--reprocess", action="store_true", help="run known documents through every stage again")
         p.add_argument("--fetch-timeout", type=int, default=20, help="seconds per page request")

@@ -1,5 +1,17 @@
 """Imported by the worker server (flows.workers) before it forks: stages imported and warmed once."""
 
+import atexit
+import gc
+import os
+
 from flows.ingest import warm_worker
 
 warm_worker()
+
+# Everything built so far lives as long as the process: keep the collector off it, and keep
+# forked workers from copying these pages when the collector would otherwise touch them.
+gc.freeze()
+
+# The server has nothing to flush when it ends (with the command that started it); a normal
+# interpreter shutdown would only have DuckDB's bindings report the objects frozen above.
+atexit.register(os._exit, 0)

@@ -12,9 +12,13 @@ This module stays light: the CLI imports it before anything heavy.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from multiprocessing import forkserver
 from typing import Any
 
@@ -47,3 +51,23 @@ def spawn_means_forkserver() -> Iterator[None]:
         yield
     finally:
         multiprocessing.get_context = real  # type: ignore[assignment]
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+def release_memory() -> None:
+    """After a batch: collect its reference cycles and hand freed heap pages back to the system.
+
+    A batch is few Python objects holding much memory (pages, parses, frames), so the collector's
+    own thresholds rarely fire, and glibc keeps freed memory in the process unless asked.
+    """
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)

@@ -232,6 +232,7 @@ def finish_run_row(db: str | Path, run_id: str, status: str, counts: dict[str, i
             f"UPDATE runs SET finished_at = ?, status = ?, error = ?, {sets} WHERE run_id = ?",
             [datetime.now(UTC), status, error, *[int(counts.get(c, 0)) for c in RUN_COUNTERS], run_id],
         )
+        con.execute("CHECKPOINT")  # the run's writes into the file itself: readers need not replay a log
 
 
 @task(name="load", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)

@@ -117,3 +117,18 @@ def test_cli_exit_codes(tmp_path, db_path, capsys):
     gz.write_bytes(gzip.compress(b"<html><body><p>Too short.</p></body></html>"))
     assert cli_main(["ingest", str(gz), "--db", str(db_path)]) == 0  # quarantined is not a failed run
     assert cli_main(["sql", "SELECT count(*) FROM runs", "--db", str(db_path)]) == 0
+
+
+def test_even_batches_end_together_on_every_worker():
+    from flows.ingest import even_batches
+
+    def sizes(n: int, max_size: int, workers: int) -> list[int]:
+        return [len(b) for b in even_batches(list(range(n)), max_size, workers)]
+
+    assert sizes(1000, 500, 2) == [500, 500]
+    assert sizes(1500, 500, 2) == [375] * 4  # not 500, 500, 500 with one worker idle at the end
+    assert sizes(1001, 500, 2) == [251, 250, 250, 250]
+    assert sizes(5, 500, 2) == [3, 2] and sizes(1, 500, 2) == [1] and sizes(0, 500, 2) == []
+    assert sizes(7, 3, 1) == [3, 2, 2]
+    items = list(range(10_007))
+    assert [x for b in even_batches(items, 500, 2) for x in b] == items  # every item once, in order
