@@ -303,3 +303,19 @@ def test_candidate_entities_view_counts_across_articles(loaded_seeds):
     n_occurrences, n_articles, n_examples = row
     assert n_occurrences >= n_articles >= 2 and n_examples == min(3, n_occurrences)
     assert [r[0] for r in abu_kamal] == ["Press TV", "Ynetnews", None]
+
+
+def test_one_parse_per_body_shared_by_the_stages():
+    from tasks import nlp
+
+    nlp.forget_parses()
+    text = "The convoy of 17 buses left Deir ez-Zor. Some 85 people were killed."
+    doc = nlp.parse(text)
+    assert nlp.parse(text) is doc  # facts and fingerprint reuse what entities parsed
+    assert [s.text for s in doc.sents] == ["The convoy of 17 buses left Deir ez-Zor.", "Some 85 people were killed."]
+    nlp.forget_parses()
+    assert nlp.parse(text) is not doc
+    for i in range(nlp.PARSE_CACHE_SIZE + 5):  # bounded whatever the caller does
+        nlp.parse(f"Sentence number {i}.")
+    assert len(nlp._PARSED) == nlp.PARSE_CACHE_SIZE
+    nlp.forget_parses()

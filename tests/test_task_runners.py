@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from prefect import flow, task
 
 from flows.ingest import run_ingest, task_runner_for
 from flows.settings import IngestSettings
@@ -48,3 +49,40 @@ def test_dask_local_cluster_matches_default_runner(tmp_path):
     assert all(expected[name] for name in SNAPSHOT_QUERIES)
     assert _snapshot(dask_db) == expected
     assert _snapshot(thread_db) == expected
+
+
+@task
+def _worker_facts() -> tuple[bool, int]:
+    """Whether this worker was forked from the warm server (stages already imported), and its parent."""
+    import os
+    import sys
+
+    return "flows.warm" in sys.modules, os.getppid()
+
+
+@flow(name="factwire-test-warm-workers")
+def _warm_workers_flow() -> list[tuple[bool, int]]:
+    return [f.result() for f in [_worker_facts.submit() for _ in range(2)]]
+
+
+def test_default_workers_are_forked_warm_from_the_server():
+    import os
+
+    from flows.ingest import WarmProcessPoolTaskRunner
+
+    runner = task_runner_for(IngestSettings(workers=2))
+    assert isinstance(runner, WarmProcessPoolTaskRunner)
+    facts = _warm_workers_flow.with_options(task_runner=runner)()
+    assert all(preloaded for preloaded, _ in facts)  # imported and warmed before the fork
+    assert all(parent != os.getpid() for _, parent in facts)  # children of the server, not of us
+
+
+def test_spawn_means_forkserver_only_while_entered():
+    import multiprocessing
+
+    from flows.workers import spawn_means_forkserver
+
+    with spawn_means_forkserver():
+        assert multiprocessing.get_context("spawn").get_start_method() == "forkserver"
+        assert multiprocessing.get_context("fork").get_start_method() == "fork"
+    assert multiprocessing.get_context("spawn").get_start_method() == "spawn"
