@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import time
 import uuid
@@ -11,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +22,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from flows.settings import IngestSettings
-from flows.workers import release_memory, spawn_means_forkserver
+from flows.workers import release_memory, spawn_means_forkserver, start_up_objects_frozen
 from tasks import load as load_mod
 from tasks.checks import CheckedBatch, check_gazetteer, checks
 from tasks.clean import clean
@@ -40,13 +38,6 @@ from tasks.syndication import fingerprint, syndication
 from warehouse.db import connect, initialise
 
 T = TypeVar("T")
-
-
-def batched(items: list[T], size: int) -> Iterator[list[T]]:
-    """Consecutive chunks of at most `size` items."""
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 def even_batches(items: list[T], max_size: int, workers: int) -> Iterator[list[T]]:
@@ -252,7 +243,7 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
     The per-batch stages run on the task runner (both cores by default), several batches at
     once; this flow, the only writer, loads each checked batch in one short transaction.
     """
-    with api_shared_with_workers():
+    with api_shared_with_workers(), start_up_objects_frozen():
         return _ingest(settings)
 
 
@@ -260,15 +251,6 @@ def _ingest(settings: IngestSettings) -> dict[str, Any]:
     logger = get_run_logger()
     # Dask walks tuples itself (quote() is one) and would hand the task the wrapper's contents.
     submit_arg: Any = (lambda value: value) if settings.task_runner == "dask" else quote
-    gc.freeze()  # modules and caches built so far stay: the per-batch collections below skip them
-    try:
-        return _run_batches(settings, logger, submit_arg)
-    finally:
-        gc.unfreeze()  # and collect now: DuckDB's bindings report objects still alive at exit
-        gc.collect()
-
-
-def _run_batches(settings: IngestSettings, logger: Any, submit_arg: Any) -> dict[str, Any]:
     run_id = start_run(settings)
     counts: Counter[str] = Counter()
     in_flight: list[BatchInFlight] = []

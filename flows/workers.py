@@ -26,9 +26,16 @@ from typing import Any
 PRELOAD = ["flows.warm"]
 
 
+def _warm_server() -> multiprocessing.context.ForkServerContext:
+    """The forkserver context, with the warm-up module in its preload list."""
+    server = multiprocessing.get_context("forkserver")
+    server.set_forkserver_preload(PRELOAD)
+    return server
+
+
 def start_worker_server() -> None:
     """Start the warm server now (idempotent); workers started later fork from it."""
-    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    _warm_server()
     forkserver.ensure_running()
 
 
@@ -39,8 +46,7 @@ def spawn_means_forkserver() -> Iterator[None]:
     Prefect's ProcessPoolTaskRunner asks for "spawn" by name when it builds its pool and queue;
     everything else about the runner stays Prefect's.
     """
-    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
-    server = multiprocessing.get_context("forkserver")
+    server = _warm_server()
     real = multiprocessing.get_context
 
     def get_context(method: str | None = None) -> Any:
@@ -51,6 +57,18 @@ def spawn_means_forkserver() -> Iterator[None]:
         yield
     finally:
         multiprocessing.get_context = real  # type: ignore[assignment]
+
+
+@contextmanager
+def start_up_objects_frozen() -> Iterator[None]:
+    """While entered, the collector skips every object that exists on entry (modules, caches):
+    the per-batch collections of release_memory() then walk only what the run creates."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()  # and collect now: DuckDB's bindings report objects still alive at exit
+        gc.collect()
 
 
 @lru_cache(maxsize=1)

@@ -59,6 +59,6 @@ def sentence_index_at(doc: Doc, char: int) -> int:
 
 
 def forget_parses() -> None:
-    """Drop the shared parses (benchmarks and tests that want every parse counted)."""
+    """Drop the shared parses: at the end of each batch, and in benchmarks that count every parse."""
     with _PARSED_LOCK:
         _PARSED.clear()

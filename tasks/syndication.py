@@ -77,12 +77,6 @@ def _lsh_shape() -> tuple[int, int, dict[str, Any]]:
     return lsh.b, lsh.r, {"num_perm": NUM_PERM, "permutations": template.permutations, "scheme": template.scheme}
 
 
-def band_buckets(sentence_shingles: Sequence[set[str]]) -> list[list[int]]:
-    """For each sentence, one signed 64-bit bucket per LSH band of its MinHash."""
-    matrix = band_bucket_matrix(sentence_shingles)
-    return [list(map(int, row)) for row in matrix]
-
-
 def band_bucket_matrix(sentence_shingles: Sequence[set[str]]) -> np.ndarray:
     """Band buckets as an int64 array (sentences x bands).
 
