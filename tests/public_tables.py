@@ -1,0 +1,68 @@
+"""A canonical, comparable copy of the public tables: the golden-file check that a change to the
+house (not to a stage's rules) leaves what users query exactly as it was.
+
+Regenerate the golden files deliberately, and say why in the commit:
+    .venv/bin/python -m tests.public_tables seeds/ tests/golden/seeds_public_tables.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+# What a user queries. Columns that differ between two runs of the same input by design
+# (ids and times of the run) are left out.
+PUBLIC = ("articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts", "entities",
+          "entity_surfaces", "candidate_entities", "shared_passages", "article_similarity")
+VOLATILE = {"run_id", "ingested_at", "fetched_at", "checked_at", "first_seen_at", "landed_at"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict[str, Any]]]:
+    """Every public table's rows (volatile columns dropped), sorted, as plain JSON values."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in PUBLIC:
+        cursor = con.execute(f"SELECT * FROM {table}")
+        names = [d[0] for d in cursor.description]
+        rows = [{n: _plain(v) for n, v in zip(names, row, strict=True) if n not in VOLATILE} for row in cursor.fetchall()]
+        out[table] = sorted(rows, key=lambda r: json.dumps(r, sort_keys=True, default=str))
+    return out
+
+
+def digests(snap: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Row count and sha256 of each table's canonical rows: a compact golden for large corpora."""
+    return {
+        table: {"rows": len(rows), "sha256": hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()}
+        for table, rows in snap.items()
+    }
+
+
+def main(argv: list[str]) -> None:
+    """python -m tests.public_tables DB OUT.json [--digest]: write the snapshot of a loaded warehouse."""
+    con = duckdb.connect(argv[0], read_only=True)
+    snap = snapshot(con)
+    con.close()
+    data: Any = digests(snap) if "--digest" in argv else snap
+    Path(argv[1]).write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
