@@ -41,8 +41,8 @@ test: install
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check flows tasks warehouse benchmarks tests
-	$(BIN)/mypy flows tasks warehouse
+	$(BIN)/ruff check flows tasks warehouse expectations benchmarks scripts tests
+	$(BIN)/mypy flows tasks warehouse expectations scripts
 
 bench-extract: install
 	$(BIN)/python -m benchmarks.extraction

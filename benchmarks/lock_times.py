@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tasks.clean import clean_articles
+from tasks.common.frames import articles_frame, boilerplate_frame, facts_frame, mentions_frame
+from tasks.common.models import RawDocument
 from tasks.discover import sha256_hex
 from tasks.entities import find_mentions
 from tasks.extract import extract_documents
 from tasks.facts import extract_facts
-from tasks.load import quarantine_frame, write_batch
-from tasks.models import BatchResult, RawDocument
-from tasks.tables import batch_frames
 from warehouse.db import connect, initialise
+from warehouse.writer import write_batch
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -43,9 +43,10 @@ def main() -> None:
         articles, _ = extract_documents(docs)
         articles = clean_articles(articles)
         mentions = find_mentions(articles)
-        frames = batch_frames(BatchResult(articles, mentions, extract_facts(articles, mentions)), "bench", datetime.now(UTC))
+        frames = {"stg_articles": articles_frame(articles, "bench", datetime.now(UTC)), "stg_boilerplate": boilerplate_frame(articles),
+                  "stg_mentions": mentions_frame(mentions), "stg_facts": facts_frame(extract_facts(articles, mentions))}
         started = time.perf_counter()
-        write_batch(db, frames, quarantine_frame([], "bench", datetime.now(UTC)), [])  # open, one transaction, close
+        write_batch(db, frames)  # open, one transaction, close
         holds.append(time.perf_counter() - started)
     reads = []
     for _ in range(20):

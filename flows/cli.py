@@ -60,7 +60,7 @@ def _settings(args: argparse.Namespace, paths: list[Path]):  # -> IngestSettings
 def _warm_workers_early(args: argparse.Namespace) -> None:
     """Start the warm worker server before the heavy imports below, so both proceed at once."""
     if getattr(args, "task_runner", "process") == "process":
-        from flows.workers import start_worker_server
+        from flows.runtime import start_worker_server
 
         start_worker_server()
 

@@ -44,3 +44,7 @@ class IngestSettings(BaseModel):
     )
     workers: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, description="parallel batches (processes or Dask workers)")
     dask_address: str | None = Field(None, description="scheduler address of an existing Dask cluster; None starts a LocalCluster")
+
+    def inputs(self) -> str:
+        """What the run reads, as recorded in runs.inputs."""
+        return " ".join([*self.paths, *([f"--urls {self.urls}"] if self.urls else [])])

@@ -1,12 +1,13 @@
-"""Imported by the worker server (flows.workers) before it forks: stages imported and warmed once."""
+"""Imported by the worker server (flows.runtime) before it forks: stages imported and warmed once."""
 
 import atexit
 import gc
 import os
 
-from flows.ingest import warm_worker
+import flows.ingest  # noqa: F401  # the flow and every stage, imported once for all workers
+from flows.runtime import warm_stages
 
-warm_worker()
+warm_stages()
 
 # Everything built so far lives as long as the process: keep the collector off it, and keep
 # forked workers from copying these pages when the collector would otherwise touch them.

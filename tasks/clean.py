@@ -7,16 +7,23 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.batch import per_article
-from tasks.language import detect_language
-from tasks.models import Article, BatchResult, BoilerplateSpan
-from tasks.timestamps import date_order_for_language, resolve_metadata_date, resolve_timestamp
+from tasks.common.frames import articles_frame, boilerplate_frame
+from tasks.common.isolation import keep_checked, per_article
+from tasks.common.language import detect_language
+from tasks.common.models import Article, Batch, BoilerplateSpan
+from tasks.common.timestamps import (
+    date_order_for_language,
+    resolve_metadata_date,
+    resolve_timestamp,
+)
 
 OUTLETS_FILE = Path(__file__).resolve().parent.parent / "gazetteer" / "outlets.json"
 
@@ -872,8 +879,44 @@ def clean_articles(articles: list[Article]) -> list[Article]:
     return [clean_article(a) for a in articles]
 
 
+SHARE_PROMPT_IN_BODY = r"(?im)^\s*(?:share this article|share on facebook|follow us on)\s*$"
+
+
+def article_check_columns(articles: pd.DataFrame, boilerplate: pd.DataFrame) -> pd.DataFrame:
+    """stg_articles rows with the articles suite's derived columns: check_raw_text_rebuilds,
+    check_published_not_in_future, check_body_free_of_share_prompts."""
+    spans: dict[str, list[BoilerplateSpan]] = {}
+    for r in boilerplate.itertuples(index=False):
+        spans.setdefault(r.article_id, []).append(BoilerplateSpan(r.article_id, r.kind, r.text, r.start_char, r.end_char, r.rule))
+    out = articles.copy()
+    out["check_raw_text_rebuilds"] = [
+        rebuild_raw_text(body, spans.get(aid, [])) == raw
+        for aid, body, raw in zip(out["article_id"], out["body"], out["raw_text"], strict=True)
+    ]
+    now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    out["check_published_not_in_future"] = out["published_at"].isna() | (out["published_at"] <= now)
+    out["check_body_free_of_share_prompts"] = ~out["body"].str.contains(SHARE_PROMPT_IN_BODY, regex=True)
+    return out
+
+
+def boilerplate_check_columns(boilerplate: pd.DataFrame, articles: list[Article]) -> pd.DataFrame:
+    """stg_boilerplate rows with check_text_matches_raw (the span is where it says in raw_text)."""
+    raw = {a.article_id: a.raw_text for a in articles}
+    out = boilerplate.copy()
+    out["check_text_matches_raw"] = [
+        raw.get(a, "")[s:e] == t for a, s, e, t in zip(out["article_id"], out["start_char"], out["end_char"], out["text"], strict=True)
+    ]
+    return out
+
+
 @task(name="clean", cache_policy=NO_CACHE)
-def clean(batch: BatchResult) -> BatchResult:
-    """Prefect wrapper around clean_article, isolating per-article failures."""
-    _done, batch = per_article(batch, "clean", clean_article)
+def clean(batch: Batch) -> Batch:
+    """Clean each article (one that raises is quarantined), then check stg_articles and
+    stg_boilerplate: an article failing a critical check is quarantined whole."""
+    per_article(batch, "clean", clean_article, article_needs_it=True)
+    articles = articles_frame(batch.articles, batch.run_id, datetime.now(UTC))
+    boilerplate = boilerplate_frame(batch.articles)
+    batch.tables["stg_articles"] = keep_checked(batch, "articles", article_check_columns(articles, boilerplate), article_level=True)
+    batch.tables["stg_boilerplate"] = keep_checked(
+        batch, "boilerplate", boilerplate_check_columns(boilerplate_frame(batch.articles), batch.articles), article_level=True)
     return batch

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.models import RawDocument
+from expectations.validate import validate
+from tasks.common.models import RawDocument
 
 SUFFIX_MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -70,13 +73,38 @@ def iter_documents(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYT
         yield read_document(path, max_bytes)
 
 
+def raw_check_frame(docs: list[RawDocument]) -> pd.DataFrame:
+    """What the raw_documents suite checks, for the documents that were read whole."""
+    read = [d for d in docs if d.error is None]
+    return pd.DataFrame({
+        "content_sha256": [d.content_sha256 for d in read],
+        "media_type": [d.media_type for d in read],
+        "size_bytes": [d.size_bytes for d in read],
+        "check_hash_matches_bytes": [sha256_hex(d.raw_bytes) == d.content_sha256 for d in read],
+    }, columns=["content_sha256", "media_type", "size_bytes", "check_hash_matches_bytes"])
+
+
+def check_documents(docs: list[RawDocument], run_id: str, batch_index: int) -> list[dict[str, Any]]:
+    """Run the raw_documents suite on a batch as read; a document failing a critical
+    expectation gets it as its error (so it is quarantined, not landed). Returns the dq rows."""
+    frame = raw_check_frame(docs)
+    outcome = validate("raw_documents", frame, run_id, batch_index)
+    failing = set(range(len(frame))) if outcome.rejected_all else outcome.rejected_index
+    reasons = {frame.at[i, "content_sha256"]: outcome.reasons.get(i, outcome.reasons.get(-1, "")) for i in failing}
+    for d in docs:
+        if d.error is None and d.content_sha256 in reasons:
+            d.error = reasons[d.content_sha256]
+    return outcome.rows
+
+
 @task(name="discover", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def discover(paths: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> list[Path]:
-    """List the input files (the read happens per batch)."""
+def discover(paths: list[str]) -> list[Path]:
+    """List the input files (they are read batch by batch)."""
     return list_input_files(paths)
 
 
 @task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def read_batch(files: list[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> list[RawDocument]:
-    """Read and hash one batch of files."""
-    return [read_document(f, max_bytes) for f in files]
+def read_batch(files: list[Path], max_bytes: int, run_id: str, batch_index: int) -> tuple[list[RawDocument], list[dict[str, Any]]]:
+    """Read, hash and check one batch of files: the documents and the suite's results."""
+    docs = [read_document(f, max_bytes) for f in files]
+    return docs, check_documents(docs, run_id, batch_index)

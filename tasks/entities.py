@@ -7,11 +7,13 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from rapidfuzz import fuzz, process
@@ -21,9 +23,11 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from tasks.batch import per_article
-from tasks.models import Article, BatchResult, CandidateEntity, Mention
-from tasks.nlp import blank_pipeline, parse
+from expectations.validate import validate
+from tasks.common.frames import candidates_frame, mentions_frame
+from tasks.common.isolation import keep_checked, per_article
+from tasks.common.models import Article, Batch, CandidateEntity, Mention
+from tasks.common.nlp import blank_pipeline, parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
@@ -436,10 +440,76 @@ def entity_rows() -> list[Entity]:
     return list(load_gazetteer().entities.values())
 
 
+@lru_cache(maxsize=1)
+def entity_ids() -> frozenset[str]:
+    """The ids a mention or a fact may point at."""
+    return frozenset(load_gazetteer().entities)
+
+
+def warm() -> None:
+    """Build the gazetteer once per process (workers fork after this)."""
+    load_gazetteer()
+    entity_ids()
+
+
+def entity_check_columns(entities: pd.DataFrame) -> pd.DataFrame:
+    """entities rows with check_id_form, check_id_is_wikidata_id, check_place_has_coordinates."""
+    out = entities.copy()
+    out["check_id_form"] = out["entity_id"].str.fullmatch(r"Q[0-9]+|fw:[a-z0-9_]+")
+    out["check_id_is_wikidata_id"] = out["wikidata_id"].isna() | (out["wikidata_id"] == out["entity_id"])
+    out["check_place_has_coordinates"] = out["geonames_id"].isna() | (out["latitude"].notna() & out["longitude"].notna())
+    return out
+
+
+def _spans_in_body(frame: pd.DataFrame, articles: list[Article]) -> tuple[list[bool], list[bool]]:
+    """Per row: offsets inside the article's body, and the surface is the body at those offsets."""
+    body = {a.article_id: a.body for a in articles}
+    rows = list(zip(frame["article_id"], frame["start_char"], frame["end_char"], frame["surface"], strict=True))
+    inside = [0 <= s < e <= len(body.get(a, "")) for a, s, e, _t in rows]
+    matches = [body.get(a, "")[s:e] == t for a, s, e, t in rows]
+    return inside, matches
+
+
+def mention_check_columns(mentions: pd.DataFrame, articles: list[Article]) -> pd.DataFrame:
+    """stg_mentions rows with check_entity_exists, check_offsets_in_body, check_surface_matches_body."""
+    out = mentions.copy()
+    out["check_entity_exists"] = out["entity_id"].isin(entity_ids())
+    out["check_offsets_in_body"], out["check_surface_matches_body"] = _spans_in_body(out, articles)
+    return out
+
+
+def candidate_check_columns(candidates: pd.DataFrame, articles: list[Article]) -> pd.DataFrame:
+    """stg_candidate_entities rows with check_offsets_in_body, check_surface_matches_body, check_sentence_contains_surface."""
+    out = candidates.copy()
+    out["check_offsets_in_body"], out["check_surface_matches_body"] = _spans_in_body(out, articles)
+    out["check_sentence_contains_surface"] = [t in sent for t, sent in zip(out["surface"], out["sentence"], strict=True)]
+    return out
+
+
+@task(name="check-gazetteer", cache_policy=NO_CACHE)
+def check_gazetteer(run_id: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The entities table as the gazetteer defines it, checked; raises when a critical expectation
+    fails (a broken gazetteer must not replace a good one)."""
+    frame = pd.DataFrame([asdict(e) for e in entity_rows()])
+    outcome = validate("entities", entity_check_columns(frame), run_id, -1)
+    if outcome.rejected_all or outcome.rejected_index:
+        failed = sorted({r["expectation"] + "(" + str(r["column_name"]) + ")" for r in outcome.rows if not r["success"] and r["severity"] == "critical"})
+        raise ValueError(f"the gazetteer failed critical expectations {failed}; fix gazetteer/ (see dq_results, suite 'entities')")
+    return frame, outcome.rows
+
+
 @task(name="entities", cache_policy=NO_CACHE)
-def entities(batch: BatchResult) -> BatchResult:
-    """Prefect wrapper around find_entities, isolating per-article failures."""
-    done, batch = per_article(batch, "entities", lambda a: find_entities([a]))
+def entities(batch: Batch) -> Batch:
+    """Mentions of known entities and candidate names in each body, then their checks: a row
+    failing a critical check is kept out, and a stage error says so; the article still loads."""
+    done = per_article(batch, "entities", lambda a: find_entities([a]), article_needs_it=False)
     batch.mentions = [m for _a, (found, _c) in done for m in found]
     batch.candidates = [c for _a, (_m, cands) in done for c in cands]
+    batch.tables["stg_mentions"] = kept = keep_checked(
+        batch, "mentions", mention_check_columns(mentions_frame(batch.mentions), batch.articles), article_level=False)
+    if len(kept) < len(batch.mentions):  # later stages (facts' speakers) see only checked mentions
+        keys = set(zip(kept["article_id"], kept["start_char"], strict=True))
+        batch.mentions = [m for m in batch.mentions if (m.article_id, m.start_char) in keys]
+    batch.tables["stg_candidate_entities"] = keep_checked(
+        batch, "candidate_entities", candidate_check_columns(candidates_frame(batch.candidates), batch.articles), article_level=False)
     return batch

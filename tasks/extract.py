@@ -8,6 +8,7 @@ import zlib
 from dataclasses import dataclass
 
 import charset_normalizer
+import pandas as pd
 import trafilatura
 from lxml.html import HtmlElement
 from prefect import task
@@ -16,9 +17,9 @@ from trafilatura import metadata as tm
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
-from tasks.discover import sha256_hex
-from tasks.models import Article, BatchResult, Quarantined, RawDocument
-from tasks.timestamps import resolve_metadata_date
+from tasks.common.isolation import keep_checked
+from tasks.common.models import Article, Batch, Quarantined, RawDocument
+from tasks.common.timestamps import resolve_metadata_date
 
 # Share of control characters (other than tab/newline/carriage return) above which
 # bytes are treated as binary rather than text in a broken encoding.
@@ -224,17 +225,27 @@ def extract_documents(
     return articles, quarantined
 
 
+def extracted_frame(articles: list[Article]) -> pd.DataFrame:
+    """What the extracted_articles suite checks: each article's text and metadata as extracted."""
+    now = pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    frame = pd.DataFrame({
+        "article_id": [a.article_id for a in articles],
+        "content_sha256": [a.content_sha256 for a in articles],
+        "media_type": [a.media_type for a in articles],
+        "raw_text_chars": [len(a.raw_text.strip()) for a in articles],
+        "raw_text_words": [len(a.raw_text.split()) for a in articles],
+        "title": [a.title for a in articles],
+        "published_at": pd.to_datetime([a.published_at for a in articles], utc=True),
+        "check_raw_text_free_of_nul": ["\x00" not in a.raw_text for a in articles],
+    })
+    frame["check_published_not_in_future"] = frame["published_at"].isna() | (frame["published_at"] <= now)
+    return frame
+
+
 @task(name="extract", cache_policy=NO_CACHE)
-def extract(docs: list[RawDocument], run_id: str = "", index: int = 0, options: ExtractOptions = DEFAULT_OPTIONS) -> BatchResult:
-    """Prefect wrapper around extract_documents: starts the batch that later stages fill."""
+def extract(docs: list[RawDocument], run_id: str = "", index: int = 0, options: ExtractOptions = DEFAULT_OPTIONS) -> Batch:
+    """Extract a batch and check it: starts the batch that later stages fill."""
     articles, quarantined = extract_documents(docs, options)
-    return BatchResult(articles=articles, quarantined=quarantined, raw=raw_rows(docs), run_id=run_id, index=index)
-
-
-def raw_rows(docs: list[RawDocument]) -> list[dict[str, object]]:
-    """What the raw_documents suite checks, computed where the bytes already are."""
-    return [
-        {"content_sha256": d.content_sha256, "media_type": d.media_type, "size_bytes": d.size_bytes,
-         "check_hash_matches_bytes": sha256_hex(d.raw_bytes) == d.content_sha256}
-        for d in docs
-    ]
+    batch = Batch(run_id, index, articles=articles, quarantined=quarantined)
+    keep_checked(batch, "extracted_articles", extracted_frame(batch.articles), article_level=True)
+    return batch

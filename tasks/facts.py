@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -11,14 +12,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span
 
-from tasks.batch import per_article
-from tasks.models import Article, BatchResult, Fact, Mention
-from tasks.nlp import parse
+from tasks.common.frames import facts_frame
+from tasks.common.isolation import keep_checked, per_article
+from tasks.common.models import Article, Batch, Fact, Mention
+from tasks.common.nlp import parse
+from tasks.entities import entity_ids
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 
@@ -143,7 +147,9 @@ def unit_categories(directory: Path = GAZETTEER_DIR) -> dict[str, str]:
 @lru_cache(maxsize=4096)
 def singular(word: str) -> str:
     """Singular lower-case form of a noun ("buses" -> "bus"; "people" stays)."""
-    lower = word.lower()
+    lower = word.strip().lower()
+    if not lower.isalpha():  # a stray space, a number or a symbol is no noun (inflect raises on blanks)
+        return lower
     if lower in ("people", "police", "personnel", "media", "news", "series") or lower in unit_categories():
         return lower
     if lower.endswith(("ss", "us", "is")):
@@ -591,12 +597,39 @@ def extract_facts(articles: list[Article], mentions: list[Mention]) -> list[Fact
     return out
 
 
+def warm() -> None:
+    """Read the unit vocabulary once per process (workers fork after this)."""
+    unit_categories()
+
+
+def fact_check_columns(facts: pd.DataFrame, articles: list[Article], entity_ids: frozenset[str]) -> pd.DataFrame:
+    """stg_facts rows with the facts suite's derived columns: check_value_finite_non_negative,
+    check_offsets_in_body, check_sentence_contains_value, check_speaker_entity_exists,
+    check_range_contains_value, check_speaker_named_in_words."""
+    body = {a.article_id: a.body for a in articles}
+    out = facts.copy()
+    out["check_value_finite_non_negative"] = [isinstance(v, int | float) and math.isfinite(v) and v >= 0 for v in out["value"]]
+    out["check_offsets_in_body"] = [
+        0 <= s < e <= len(body.get(a, "")) for a, s, e in zip(out["article_id"], out["start_char"], out["end_char"], strict=True)
+    ]
+    out["check_sentence_contains_value"] = [
+        vt in sent and sent in body.get(a, "") for a, vt, sent in zip(out["article_id"], out["value_text"], out["sentence"], strict=True)
+    ]
+    out["check_speaker_entity_exists"] = out["speaker_entity_id"].isna() | out["speaker_entity_id"].isin(entity_ids)
+    out["check_range_contains_value"] = (out["value_low"] <= out["value"]) & (out["value"] <= out["value_high"])
+    out["check_speaker_named_in_words"] = out["speaker_entity_id"].isna() | out["speaker_text"].notna()
+    return out
+
+
 @task(name="facts", cache_policy=NO_CACHE)
-def facts(batch: BatchResult) -> BatchResult:
-    """Prefect wrapper around extract_facts, isolating per-article failures."""
+def facts(batch: Batch) -> Batch:
+    """Numeric facts of each body with their speakers, then their checks: a fact failing a
+    critical check is kept out, and a stage error says so; the article still loads."""
     by_article: dict[str, list[Mention]] = {}
     for m in batch.mentions:
         by_article.setdefault(m.article_id, []).append(m)
-    done, batch = per_article(batch, "facts", lambda a: extract_facts([a], by_article.get(a.article_id, [])))
+    done = per_article(batch, "facts", lambda a: extract_facts([a], by_article.get(a.article_id, [])), article_needs_it=False)
     batch.facts = [f for _a, found in done for f in found]
+    checked = fact_check_columns(facts_frame(batch.facts), batch.articles, entity_ids())
+    batch.tables["stg_facts"] = keep_checked(batch, "facts", checked, article_level=False)
     return batch

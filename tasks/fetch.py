@@ -12,6 +12,7 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -21,8 +22,8 @@ from trafilatura.downloads import fetch_response
 from trafilatura.settings import DEFAULT_CONFIG
 from trafilatura.spider import get_rules
 
-from tasks.discover import DEFAULT_MAX_BYTES, sha256_hex
-from tasks.models import RawDocument
+from tasks.common.models import RawDocument
+from tasks.discover import DEFAULT_MAX_BYTES, check_documents, sha256_hex
 
 HTML_MEDIA_TYPES = ("text/html", "application/xhtml+xml")
 USER_AGENT = "factwire/0.1 (+https://github.com/factwire/factwire)"
@@ -226,7 +227,14 @@ def fetch_pages(urls: list[str], options: FetchOptions) -> list[RawDocument]:
     return [docs[u] for u in urls]
 
 
+@task(name="list-urls", cache_policy=NO_CACHE)
+def list_urls(url_file: str | None, landed: set[str]) -> list[str]:
+    """URLs from the list file, minus those already landed."""
+    return [u for u in read_url_list(url_file) if u not in landed] if url_file else []
+
+
 @task(name="fetch", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
-def fetch(urls: list[str], options: FetchOptions) -> list[RawDocument]:
-    """Download one batch of URLs (failures come back as documents to quarantine)."""
-    return fetch_pages(urls, options)
+def fetch(urls: list[str], options: FetchOptions, run_id: str, batch_index: int) -> tuple[list[RawDocument], list[dict[str, Any]]]:
+    """Download and check one batch of URLs (failures come back as documents to quarantine)."""
+    docs = fetch_pages(urls, options)
+    return docs, check_documents(docs, run_id, batch_index)

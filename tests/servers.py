@@ -25,6 +25,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
 def base_env(home: Path, api_url: str | None = None, **extra: str) -> dict[str, str]:
     """Environment for a child process: telemetry off, its own PREFECT_HOME, the given API (or none)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -88,6 +91,11 @@ def prefect_server(home: Path, timeout: float = 150.0) -> Iterator[str]:
         log.close()
 
 
-def factwire(args: list[str], env: dict[str, str], cwd: Path | None = None, **popen) -> subprocess.Popen:
-    """Start `factwire ...` in its own process group (so a test can kill it and its children)."""
-    return subprocess.Popen([str(BIN / "factwire"), *args], env=env, cwd=cwd, start_new_session=True, **popen)
+def factwire(args: list[str], env: dict[str, str], cwd: Path | None = None, pause_in_load: tuple[float, Path] | None = None,
+             **popen) -> subprocess.Popen:
+    """Start `factwire ...` in its own process group (so a test can kill it and its children);
+    with `pause_in_load` (seconds, marker file), each batch transaction is held open (tests/pause_in_load.py)."""
+    command = [str(BIN / "factwire")]
+    if pause_in_load:
+        command = [str(BIN / "python"), "-m", "tests.pause_in_load", str(pause_in_load[0]), str(pause_in_load[1])]
+    return subprocess.Popen([*command, *args], env=env, cwd=cwd or REPO_ROOT, start_new_session=True, **popen)

@@ -34,6 +34,6 @@ def test_throughput_benchmark_reports_every_figure(tmp_path):
         assert abs(result["ratio"] - result["pipeline_pages_per_s"] / result["trafilatura_pages_per_s"]) < 0.02
         assert 0 < result["peak_pss_mb"] <= result["peak_rss_mb"]
         stages = result["stage_task_seconds"]
-        for stage in ("extract", "clean", "entities", "facts", "fingerprint", "checks", "load", "land_raw", "syndication"):
+        for stage in ("extract", "clean", "entities", "facts", "fingerprint", "load", "land_raw", "link"):
             assert stage in stages, stage
         assert stages["extract"] > 0

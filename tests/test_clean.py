@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from tasks.clean import clean_article, rebuild_raw_text, split_lines
-from tasks.models import Article
+from tasks.common.models import Article
 
 from .conftest import REPO
 
@@ -228,7 +228,7 @@ def test_every_removed_span_has_a_known_kind():
 
 
 def test_language_detection_on_the_restricted_set():
-    from tasks.language import LANGUAGES, detect_language
+    from tasks.common.language import LANGUAGES, detect_language
 
     samples = {
         "en": "The convoy of buses was stranded in the desert for a week, officials said on Saturday.",
@@ -268,3 +268,30 @@ def test_imperatives_and_follow_sentences_in_news_are_kept():
 def test_an_ingredient_list_is_not_a_menu():
     ingredients = "\n".join(f"{i} cups of ingredient {i}" for i in range(1, 15))
     assert ingredients in _html_article(BODY + ingredients + "\n").body
+
+
+def test_the_clean_stage_checks_its_output_and_quarantines_an_article_it_raises_on(seed_articles, monkeypatch):
+    """An article clean raises on cannot load (it has no body): it goes to quarantine with the
+    reason and its text; the others are cleaned and checked (articles, boilerplate)."""
+    from dataclasses import replace
+
+    from tasks import clean as stage
+    from tasks.common.models import Batch
+
+    raw = [replace(a, body="", boilerplate=[], word_count=0) for a in seed_articles.values()]
+    victim = raw[2].article_id
+    real = stage.clean_article
+
+    def crashing(article):
+        if article.article_id == victim:
+            raise RuntimeError("a rule went wrong")
+        return real(article)
+
+    monkeypatch.setattr(stage, "clean_article", crashing)
+    batch = stage.clean.fn(Batch("run-1", 0, articles=raw))
+    assert victim not in set(batch.tables["stg_articles"]["article_id"]) and len(batch.tables["stg_articles"]) == 4
+    [q] = batch.quarantined
+    assert q.stage == "clean" and "RuntimeError: a rule went wrong" in q.reason and q.raw_text
+    assert {r["suite"] for r in batch.dq_rows} == {"articles", "boilerplate"}
+    assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
+    assert not any(c.startswith("check_") for c in batch.tables["stg_articles"].columns)

@@ -49,3 +49,18 @@ def test_oversize_file_is_flagged_with_bytes_kept(tmp_path):
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         list_input_files([tmp_path / "nope"])
+
+
+def test_the_discover_suite_keeps_a_document_whose_bytes_do_not_match_its_hash_out(tmp_path):
+    """The raw_documents suite runs on each batch as read; a failing document is quarantined
+    with the expectation as its reason, never landed."""
+    from tasks.discover import check_documents
+
+    (tmp_path / "a.txt").write_text("The convoy of 17 buses left the border on Saturday, officials said.")
+    (tmp_path / "b.txt").write_text("Some 85 people were killed in the strikes, the observatory said.")
+    docs = [read_document(p) for p in sorted(tmp_path.glob("*.txt"))]
+    docs[1].raw_bytes += b" tampered"
+    rows = check_documents(docs, "run-1", 0)
+    assert {r["stage"] for r in rows} == {"discover"}
+    assert docs[0].error is None
+    assert docs[1].error and "check_hash_matches_bytes" in docs[1].error

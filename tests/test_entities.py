@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +12,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tasks.checks import add_candidate_checks, add_entity_checks, check_entities
+from scripts.build_gazetteer import slug, usable_alias
+from tasks.common.frames import articles_frame, boilerplate_frame, candidates_frame, mentions_frame
+from tasks.common.nlp import parse
 from tasks.entities import (
     GAZETTEER_DIR,
+    candidate_check_columns,
+    check_gazetteer,
+    entity_check_columns,
     entity_rows,
     find_entities,
     find_entities_in_doc,
@@ -26,10 +31,6 @@ from tasks.entities import (
     read_entities,
     resolve_variant,
 )
-from tasks.gazetteer_build import slug, usable_alias
-from tasks.models import BatchResult
-from tasks.nlp import parse
-from tasks.tables import batch_frames
 
 GOLDEN = Path(__file__).parent / "golden" / "seeds_mentions.json"
 ISLAMIC_STATE = "Q2429253"
@@ -201,8 +202,7 @@ def test_seed_candidates_pass_their_checks(seed_articles):
     assert surfaces["Lebanese"] >= 1 and surfaces["Takfiri"] == 1
     mentioned = {m.surface for m in mentions}
     assert not mentioned & set(surfaces)  # a name is either known or a candidate, never both
-    frames = batch_frames(BatchResult(list(seed_articles.values()), mentions, [], candidates=candidates), "r", datetime.now(UTC))
-    checked = add_candidate_checks(frames["stg_candidate_entities"], frames["stg_articles"])
+    checked = candidate_check_columns(candidates_frame(candidates), list(seed_articles.values()))
     assert len(checked) == len(candidates)
     assert checked[[c for c in checked.columns if c.startswith("check_")]].all().all()
 
@@ -232,12 +232,53 @@ def test_gazetteer_ids_and_places():
 
 
 def test_gazetteer_passes_its_suite():
-    frame = pd.DataFrame([asdict(e) for e in entity_rows()])
-    ok, rows = check_entities(frame, "run-1")
-    assert ok, [r for r in rows if not r["success"]]
+    frame, rows = check_gazetteer.fn("run-1")
+    assert len(frame) == len(entity_rows()) and all(r["success"] for r in rows if r["severity"] == "critical")
+    assert {r["stage"] for r in rows} == {"entities"}
     bad = frame.copy()
     bad.loc[0, "entity_id"] = "Islamic State"
-    assert not add_entity_checks(bad)["check_id_form"].all()
+    assert not entity_check_columns(bad)["check_id_form"].all()
+
+
+def test_a_broken_gazetteer_is_refused(monkeypatch):
+    from tasks import entities
+
+    good = entity_rows()
+    monkeypatch.setattr(entities, "entity_rows", lambda: [*good, good[0]])  # an id twice
+    with pytest.raises(ValueError, match="failed critical expectations"):
+        check_gazetteer.fn("run-1")
+
+
+def test_the_stage_checks_mentions_and_keeps_bad_rows_out(seed_articles):
+    """The entities task: mentions and candidates pass their suites on the seeds; a mention
+    whose offsets are wrong is kept out, its article still loads, and a stage error says why."""
+    from tasks import entities as stage
+    from tasks.common.models import Batch
+
+    articles = list(seed_articles.values())
+    batch = stage.entities.fn(Batch("run-1", 0, articles=list(articles)))
+    assert len(batch.tables["stg_mentions"]) == len(batch.mentions) > 0 and not batch.stage_errors
+    assert {r["suite"] for r in batch.dq_rows} == {"mentions", "candidate_entities"}
+    assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
+
+    real = stage.find_entities
+
+    def shifted(arts):
+        found, cands = real(arts)
+        if found and arts[0].article_id == articles[0].article_id:
+            found[0] = replace(found[0], start_char=found[0].start_char + 1)  # surface no longer at its offsets
+        return found, cands
+
+    stage.find_entities = shifted
+    try:
+        broken = stage.entities.fn(Batch("run-1", 0, articles=list(articles)))
+    finally:
+        stage.find_entities = real
+    assert [a.article_id for a in broken.articles] == [a.article_id for a in articles]  # every article still there
+    assert len(broken.tables["stg_mentions"]) == len(batch.tables["stg_mentions"]) - 1
+    [error] = broken.stage_errors
+    assert error.article_id == articles[0].article_id and error.stage == "entities" and error.n_rows_dropped == 1
+    assert "mentions" in error.error
 
 
 def test_gazetteer_is_built_once():
@@ -258,17 +299,17 @@ def test_place_build_filters():
 
 @pytest.fixture
 def loaded_seeds(seed_articles, db_path):
-    from tasks.load import replace_entities, write_batch
     from warehouse.db import initialise
+    from warehouse.writer import replace_entities, write_batch
 
     initialise(db_path)
-    replace_entities(db_path, pd.DataFrame([asdict(e) for e in entity_rows()]))
+    replace_entities(db_path, pd.DataFrame([asdict(e) for e in entity_rows()]), [])
     articles = list(seed_articles.values())
     mentions, candidates = find_entities(articles)
-    frames = batch_frames(BatchResult(articles, mentions, [], candidates=candidates), "run-1", datetime.now(UTC))
-    empty_quarantine = pd.DataFrame(columns=["quarantine_id"])
-    write_batch(db_path, frames, empty_quarantine, [])
-    write_batch(db_path, frames, empty_quarantine, [])  # reloading the same batch changes nothing
+    frames = {"stg_articles": articles_frame(articles, "run-1", datetime.now(UTC)), "stg_boilerplate": boilerplate_frame(articles),
+              "stg_mentions": mentions_frame(mentions), "stg_candidate_entities": candidates_frame(candidates)}
+    write_batch(db_path, frames)
+    write_batch(db_path, frames)  # reloading the same batch changes nothing
     return db_path
 
 
@@ -306,16 +347,13 @@ def test_candidate_entities_view_counts_across_articles(loaded_seeds):
 
 
 def test_one_parse_per_body_shared_by_the_stages():
-    from tasks import nlp
+    from tasks.common import nlp
 
-    nlp.forget_parses()
     text = "The convoy of 17 buses left Deir ez-Zor. Some 85 people were killed."
-    doc = nlp.parse(text)
-    assert nlp.parse(text) is doc  # facts and fingerprint reuse what entities parsed
-    assert [s.text for s in doc.sents] == ["The convoy of 17 buses left Deir ez-Zor.", "Some 85 people were killed."]
-    nlp.forget_parses()
-    assert nlp.parse(text) is not doc
-    for i in range(nlp.PARSE_CACHE_SIZE + 5):  # bounded whatever the caller does
-        nlp.parse(f"Sentence number {i}.")
-    assert len(nlp._PARSED) == nlp.PARSE_CACHE_SIZE
-    nlp.forget_parses()
+    with nlp.shared_parses():
+        doc = nlp.parse(text)
+        assert nlp.parse(text) is doc  # facts and fingerprint reuse what entities parsed
+        assert [s.text for s in doc.sents] == ["The convoy of 17 buses left Deir ez-Zor.", "Some 85 people were killed."]
+    with nlp.shared_parses():
+        assert nlp.parse(text) is not doc  # parses live as long as one batch
+    assert nlp.parse(text) is not nlp.parse(text)  # outside a batch nothing is kept

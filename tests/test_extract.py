@@ -100,3 +100,15 @@ def test_broken_html_still_extracts(tmp_path):
     articles, quarantined = _extract(tmp_path, "broken.html", broken)
     assert not quarantined
     assert "17 buses" in articles[0].raw_text
+
+
+def test_the_extract_stage_checks_its_output(tmp_path):
+    """The extract task validates what it extracted (extracted_articles) before it moves on."""
+    from tasks.extract import extract
+
+    path = tmp_path / "a.txt"
+    path.write_text("Refugees reach the border\n\nThe convoy of 17 buses reached the border on Saturday, officials said.")
+    batch = extract.fn([read_document(path)], "run-1", 3)
+    assert (batch.run_id, batch.index, len(batch.articles)) == ("run-1", 3, 1)
+    assert {r["suite"] for r in batch.dq_rows} == {"extracted_articles"}
+    assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")

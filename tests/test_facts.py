@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.checks import add_fact_checks
+from tasks.common.frames import FACT_COLUMNS
+from tasks.common.nlp import parse
 from tasks.entities import find_mentions_in_doc, load_gazetteer, read_entities
-from tasks.facts import QUALIFIERS, facts_in_doc, singular, unit_categories
-from tasks.nlp import parse
-from tasks.tables import FACT_COLUMNS
+from tasks.facts import QUALIFIERS, fact_check_columns, facts_in_doc, singular, unit_categories
 
 
 def _name(entity_id: str | None) -> str | None:
@@ -217,12 +216,11 @@ def test_range_and_speaker_checks_catch_bad_rows(seed_articles):
     doc = parse(article.body)
     facts = facts_in_doc(article.article_id, doc, find_mentions_in_doc(article.article_id, doc, load_gazetteer()))
     frame = pd.DataFrame([{c: getattr(f, c) for c in FACT_COLUMNS} for f in facts])
-    articles = pd.DataFrame([{"article_id": article.article_id, "body": article.body}])
-    checked = add_fact_checks(frame, articles, set(load_gazetteer().entities))
+    checked = fact_check_columns(frame, [article], frozenset(load_gazetteer().entities))
     assert checked["check_range_contains_value"].all() and checked["check_speaker_named_in_words"].all()
     frame.loc[0, "value_high"] = frame.loc[0, "value"] - 1
     frame.loc[1, "speaker_text"] = None
-    checked = add_fact_checks(frame, articles, set(load_gazetteer().entities))
+    checked = fact_check_columns(frame, [article], frozenset(load_gazetteer().entities))
     assert checked["check_range_contains_value"].tolist()[:1] == [False]
     assert not checked["check_speaker_named_in_words"].iloc[1]
 
@@ -259,3 +257,33 @@ def test_ages_and_page_furniture_are_not_counts():
 def test_counts_followed_by_a_conjunction_are_kept():
     got = [(f.value, f.unit) for f in _facts("He threw five touchdowns and ran for another. Rask made 25 saves or more.")]
     assert got == [(5, "touchdown"), (25, "save")]
+
+
+@pytest.mark.parametrize("word", [" ", "\u00a0", "\t", "", "  ", "3", "-"])
+def test_singular_of_a_blank_or_a_symbol_is_itself(word):
+    """A count followed by a double space, a non-breaking space or a tab made inflect raise."""
+    assert singular(word) == word.strip().lower()
+
+
+def test_a_facts_crash_keeps_the_article_and_records_a_stage_error(seed_articles, monkeypatch):
+    """One article the facts rules raise on: it keeps its place in the batch (and its mentions),
+    has no facts, and a stage error names the crash; the other articles get their facts."""
+    from tasks import facts as stage
+    from tasks.common.models import Batch
+
+    articles = list(seed_articles.values())
+    victim = articles[1].article_id
+    real = stage.extract_facts
+
+    def crashing(arts, mentions):
+        if arts[0].article_id == victim:
+            raise IndexError("list index out of range")
+        return real(arts, mentions)
+
+    monkeypatch.setattr(stage, "extract_facts", crashing)
+    batch = stage.facts.fn(Batch("run-1", 0, articles=list(articles)))
+    assert [a.article_id for a in batch.articles] == [a.article_id for a in articles]
+    [error] = batch.stage_errors
+    assert (error.article_id, error.stage, error.n_rows_dropped) == (victim, "facts", 0)
+    assert "IndexError" in error.error
+    assert victim not in set(batch.tables["stg_facts"]["article_id"]) and len(batch.tables["stg_facts"]) > 0

@@ -56,7 +56,7 @@ def reference(inbox, tmp_path_factory, prefect_harness) -> Counts:
 
 def planned_batches(inbox: Path, batch_size: int) -> list[set[str]]:
     """The article ids of each batch a run over `inbox` makes (same listing, same planner)."""
-    from flows.ingest import even_batches
+    from flows.runtime import even_batches
     from tasks.discover import list_input_files
 
     files = list_input_files([inbox])
@@ -81,9 +81,9 @@ def query(db: Path, sql: str) -> list[tuple]:
         con.close()
 
 
-def run_factwire(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+def run_factwire(args: list[str], env: dict[str, str], log: Path, pause_in_load: tuple[float, Path] | None = None) -> subprocess.Popen:
     with log.open("wb") as out:
-        return factwire(args, env, stdout=out, stderr=subprocess.STDOUT)
+        return factwire(args, env, stdout=out, stderr=subprocess.STDOUT, pause_in_load=pause_in_load)
 
 
 def finish(proc: subprocess.Popen, log: Path, timeout: float = 600) -> int:
@@ -96,9 +96,8 @@ def finish(proc: subprocess.Popen, log: Path, timeout: float = 600) -> int:
 
 def test_a_run_killed_mid_load_leaves_whole_batches_and_the_next_run_completes(inbox, reference, prefect_api, tmp_path):
     db, marker, log = tmp_path / "factwire.duckdb", tmp_path / "pauses", tmp_path / "killed.log"
-    env = base_env(tmp_path / "client", prefect_api,
-                   FACTWIRE_TEST_PAUSE_IN_LOAD="4", FACTWIRE_TEST_PAUSE_MARKER=str(marker))
-    proc = run_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "2"], env, log)
+    env = base_env(tmp_path / "client", prefect_api)
+    proc = run_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "2"], env, log, pause_in_load=(4, marker))
     try:
         # The third batch's transaction is open (its articles inserted, their mentions not yet): kill.
         wait_until(lambda: marker.exists() and len(marker.read_text().splitlines()) >= 3 or proc.poll() is not None,
@@ -154,8 +153,8 @@ def test_two_runs_at_once_lose_nothing_and_load_each_article_once(inbox, referen
 
 def test_a_reader_polling_during_a_run_sees_whole_batches_and_never_breaks_it(inbox, reference, prefect_api, tmp_path):
     db, log = tmp_path / "factwire.duckdb", tmp_path / "run.log"
-    env = base_env(tmp_path / "client", prefect_api, FACTWIRE_TEST_PAUSE_IN_LOAD="1")
-    proc = run_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "2"], env, log)
+    env = base_env(tmp_path / "client", prefect_api)
+    proc = run_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "2"], env, log, pause_in_load=(1, tmp_path / "pauses"))
     batches = planned_batches(inbox, 2)
     seen: list[int] = []
     waits: list[float] = []
@@ -186,7 +185,7 @@ def test_a_reader_polling_during_a_run_sees_whole_batches_and_never_breaks_it(in
 
 
 def test_stale_running_runs_on_this_host_are_marked_abandoned(memory_db):
-    from tasks.load import abandon_stale_runs
+    from warehouse.runs import abandon_stale_runs
 
     rows = [("dead", "h1", 111), ("alive", "h1", 222), ("elsewhere", "h2", 111), ("done", "h1", 111)]
     for run_id, host, pid in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tasks.clean import is_date_line
-from tasks.timestamps import (
+from tasks.common.timestamps import (
     latest_mentioned_date,
     parse_iso_date,
     resolve_numeric_date,
@@ -81,7 +81,7 @@ def test_date_line_shapes():
 
 
 def test_metadata_dates_keep_their_zone_or_say_what_was_assumed():
-    from tasks.timestamps import resolve_metadata_date
+    from tasks.common.timestamps import resolve_metadata_date
 
     exact = resolve_metadata_date("2019-11-19T09:01:42+0530")
     assert exact.published_at == datetime(2019, 11, 19, 3, 31, 42, tzinfo=UTC) and exact.resolution == "html-metadata"

@@ -14,8 +14,8 @@ from .conftest import SEEDS
 from .servers import base_env, factwire
 
 pytestmark = pytest.mark.slow
-STAGES = {"start-run", "discover", "list-urls", "check-gazetteer", "load-entities", "known-documents", "read-batch", "land-raw",
-          "batch", "extract", "clean", "entities", "facts", "fingerprint", "checks", "load", "syndication", "finish-run"}
+STAGES = {"start-run", "discover", "list-urls", "known-sources", "check-gazetteer", "load-entities", "known-documents", "read-batch",
+          "land-raw", "batch", "extract", "clean", "entities", "facts", "fingerprint", "load", "link", "finish-run"}
 ARTIFACTS = {"factwire-run-summary", "factwire-data-quality", "factwire-top-claims"}
 
 

@@ -1,4 +1,4 @@
-"""Open the DuckDB warehouse, apply migrations in order, and (re)create the public views."""
+"""Connections to the DuckDB warehouse, its one transaction helper, migrations and views."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
+QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 # Views depend on each other; this order creates each after what it reads.
 VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts"]
 
@@ -112,6 +114,42 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.
 
 
 @contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: Any) -> Iterator[None]:
+    """A DataFrame visible to SQL as `name` for the block.
+
+    When the block fails inside a transaction, DuckDB refuses the unregister until the
+    rollback; that refusal must not hide the error that caused it.
+    """
+    con.register(name, frame)
+    try:
+        yield
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.unregister(name)
+        raise
+    con.unregister(name)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT around the block, ROLLBACK when it raises: the one place transactions open."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextmanager
+def write_transaction(path: str | Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived writer holding one transaction: the warehouse sees all of the block or none."""
+    with write_connection(path, wait_seconds) as con, transaction(con):
+        yield con
+
+
+@contextmanager
 def write_connection(path: str | Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived writer: holds the file lock only for the work inside the block."""
     con = connect(path, wait_seconds=wait_seconds)
@@ -164,14 +202,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             if applied[version] != checksum:
                 raise RuntimeError(f"migration {path.name} changed after it was applied; add a new migration instead")
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(sql)
             con.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)", [version, path.stem, checksum])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         done.append(path.stem)
     return done
 
@@ -179,6 +212,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
 def view_sql(name: str) -> str:
     """The select-only SQL of one view."""
     return (VIEWS_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def load_query(name: str) -> str:
+    """The SQL of one named query in warehouse/queries/ (select-only, run by the Python here)."""
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:

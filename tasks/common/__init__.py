@@ -1,0 +1,1 @@
+"""Code the stages share: records, the shared parse, frames, per-article isolation, dates."""

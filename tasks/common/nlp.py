@@ -1,0 +1,67 @@
+"""The shared spaCy pipeline: a blank English tokenizer plus sentence splitter, built once per
+process, and one parse per body shared by the stages of a batch that read it (entities, facts,
+fingerprint) while `shared_parses()` is open."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# No model download: a blank pipeline with rule-based components only.
+MAX_DOC_CHARS = 2_000_000
+
+# The parses of the batch being processed (body -> Doc); None outside `shared_parses()`.
+_PARSES: ContextVar[dict[str, Doc] | None] = ContextVar("factwire_parses", default=None)
+
+
+@lru_cache(maxsize=1)
+def blank_pipeline() -> Language:
+    """Tokenizer and rule-based sentence splitter, no statistical model."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.max_length = MAX_DOC_CHARS
+    return nlp
+
+
+def warm() -> None:
+    """Build the pipeline once per process (workers fork after this)."""
+    blank_pipeline()("Warm up.")
+
+
+@contextmanager
+def shared_parses() -> Iterator[None]:
+    """While open, each body is parsed once and the Doc shared by every stage that asks;
+    the parses are dropped on exit, so memory is bounded by one batch."""
+    token = _PARSES.set({})
+    try:
+        yield
+    finally:
+        _PARSES.reset(token)
+
+
+def parse(text: str) -> Doc:
+    """Tokenise and split sentences; inside `shared_parses()` a body is parsed only once.
+
+    Callers must treat the Doc as read-only: it may be shared.
+    """
+    parses = _PARSES.get()
+    if parses is None:
+        return blank_pipeline()(text)
+    doc = parses.get(text)
+    if doc is None:
+        doc = parses[text] = blank_pipeline()(text)
+    return doc
+
+
+def sentence_index_at(doc: Doc, char: int) -> int:
+    """Index of the sentence containing a character offset."""
+    for i, sent in enumerate(doc.sents):
+        if sent.start_char <= char < sent.end_char:
+            return i
+    return max(len(list(doc.sents)) - 1, 0)

@@ -1,0 +1,108 @@
+"""expectations/: every suite loads, critical failures name the rows to keep out, warnings only
+report; and the shared gate (tasks/common/isolation.keep_checked) applies that to a batch."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from expectations.validate import EXPECTATIONS_DIR, load_suite, suite_names, validate
+from tasks.clean import article_check_columns, boilerplate_check_columns
+from tasks.common.frames import articles_frame, boilerplate_frame
+from tasks.common.isolation import keep_checked
+from tasks.common.models import Batch
+
+# Every stage checks its own output; the load and link suites check the warehouse after them.
+SUITES_BY_STAGE = {
+    "discover": {"raw_documents"},
+    "extract": {"extracted_articles"},
+    "clean": {"articles", "boilerplate"},
+    "entities": {"entities", "mentions", "candidate_entities"},
+    "facts": {"facts"},
+    "fingerprint": {"article_fingerprints"},
+    "load": {"loaded_rows"},
+    "link": {"shared_passages", "article_duplicates", "claims"},
+}
+
+
+def test_one_suite_per_checked_table_and_every_stage_has_one():
+    by_stage: dict[str, set[str]] = {}
+    for name in suite_names():
+        suite = load_suite(name)
+        assert suite.name == name and suite.expectations and suite.table
+        assert {e.get("meta", {}).get("severity", "critical") for e in suite.expectations} <= {"critical", "warning"}
+        by_stage.setdefault(suite.stage, set()).add(name)
+    assert by_stage == SUITES_BY_STAGE
+
+
+def test_no_suite_states_one_expectation_twice_on_a_column():
+    """Great Expectations keeps one expectation per type and column in a suite and silently drops
+    the other: two on one column must use two columns (a derived one if need be)."""
+    for name in suite_names():
+        domains = [(e["type"], json.dumps({k: v for k, v in e["kwargs"].items() if k in ("column", "column_list", "column_A", "column_B")},
+                                          sort_keys=True)) for e in load_suite(name).expectations]
+        assert len(domains) == len(set(domains)), name
+
+
+def test_suite_files_are_valid_json_with_a_description():
+    for path in EXPECTATIONS_DIR.glob("*.json"):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert data["description"], path.name
+
+
+def _clean_frames(seed_articles) -> tuple[pd.DataFrame, pd.DataFrame]:
+    articles = list(seed_articles.values())
+    frame = articles_frame(articles, "run-1", datetime.now(UTC))
+    spans = boilerplate_frame(articles)
+    return article_check_columns(frame, spans), boilerplate_check_columns(spans, articles)
+
+
+def test_seeds_pass_every_critical_check(seed_articles):
+    articles, boilerplate = _clean_frames(seed_articles)
+    for name, frame in (("articles", articles), ("boilerplate", boilerplate)):
+        outcome = validate(name, frame, "run-1", 0)
+        assert not outcome.rejected_index and not outcome.rejected_all, name
+        assert {r["stage"] for r in outcome.rows} == {"clean"}
+
+
+def test_a_lossy_clean_sends_its_article_to_quarantine(seed_articles):
+    """article-level rows: the whole article leaves the batch, with the expectation as reason."""
+    batch = Batch("run-1", 0, articles=list(seed_articles.values()))
+    articles, boilerplate = _clean_frames(seed_articles)
+    victim = articles.loc[0, "article_id"]
+    articles.loc[0, "check_raw_text_rebuilds"] = False
+    kept = keep_checked(batch, "articles", articles, article_level=True)
+    assert victim not in set(kept["article_id"]) and len(kept) == 4
+    assert victim not in {a.article_id for a in batch.articles}
+    [q] = batch.quarantined
+    assert q.stage == "clean" and "check_raw_text_rebuilds" in q.reason and q.raw_text
+    assert not any(c.startswith("check_") for c in kept.columns)
+
+
+def test_a_failing_child_row_is_dropped_alone_with_a_stage_error(seed_articles):
+    """row-level: only the failing rows are kept out; the article stays."""
+    batch = Batch("run-1", 0, articles=list(seed_articles.values()))
+    _articles, boilerplate = _clean_frames(seed_articles)
+    boilerplate.loc[[0, 1], "check_text_matches_raw"] = False
+    kept = keep_checked(batch, "boilerplate", boilerplate, article_level=False)
+    assert len(kept) == len(boilerplate) - 2
+    assert len(batch.articles) == 5 and not batch.quarantined
+    assert sum(e.n_rows_dropped for e in batch.stage_errors) == 2
+    assert all("check_text_matches_raw" in e.error for e in batch.stage_errors)
+
+
+def test_warning_failure_is_recorded_but_rejects_nothing(seed_articles):
+    batch = Batch("run-1", 0, articles=list(seed_articles.values()))
+    articles, _ = _clean_frames(seed_articles)
+    articles["language"] = None
+    kept = keep_checked(batch, "articles", articles, article_level=True)
+    failed = [r for r in batch.dq_rows if not r["success"]]
+    assert [(r["suite"], r["column_name"], r["severity"]) for r in failed] == [("articles", "language", "warning")]
+    assert len(kept) == 5 and not batch.quarantined and not batch.stage_errors
+
+
+def test_empty_batch_passes_vacuously():
+    outcome = validate("facts", pd.DataFrame(columns=["fact_id", "article_id"]), "run-1", 0)
+    assert all(r["success"] for r in outcome.rows) and not outcome.rejected_index

@@ -1,0 +1,132 @@
+"""warehouse/writer.py, the loader: one transaction per batch, reloads replace, a failed load
+leaves nothing behind, and the load check keeps bad rows out before the commit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tasks.common.frames import (
+    STAGE_ERROR_COLUMNS,
+    articles_frame,
+    boilerplate_frame,
+    facts_frame,
+    mentions_frame,
+)
+from tasks.entities import find_mentions
+from tasks.facts import extract_facts
+from tasks.load import check_loaded_rows
+from warehouse import writer
+from warehouse.db import initialise
+
+
+def _frames(seed_articles) -> dict[str, pd.DataFrame]:
+    articles = list(seed_articles.values())
+    mentions = find_mentions(articles)
+    return {
+        "stg_articles": articles_frame(articles, "run-1", datetime.now(UTC)),
+        "stg_boilerplate": boilerplate_frame(articles),
+        "stg_mentions": mentions_frame(mentions),
+        "stg_facts": facts_frame(extract_facts(articles, mentions)),
+    }
+
+
+def _counts(db) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "stage_errors", "dq_results")}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def warehouse_file(db_path):
+    initialise(db_path)
+    return db_path
+
+
+def test_a_batch_loads_whole_and_a_reload_replaces_it(seed_articles, warehouse_file):
+    frames = _frames(seed_articles)
+    writer.write_batch(warehouse_file, frames)
+    first = _counts(warehouse_file)
+    assert first["stg_articles"] == 5 and first["stg_mentions"] == len(frames["stg_mentions"]) > 0
+    writer.write_batch(warehouse_file, frames)  # the same articles again: replaced, not doubled
+    assert _counts(warehouse_file) == first
+
+
+def test_a_failing_load_leaves_nothing_behind(seed_articles, warehouse_file):
+    frames = _frames(seed_articles)
+    frames["stg_facts"] = pd.concat([frames["stg_facts"], frames["stg_facts"].iloc[:1]])  # fact_id twice
+    with pytest.raises(duckdb.ConstraintException):
+        writer.write_batch(warehouse_file, frames)
+    assert set(_counts(warehouse_file).values()) == {0}
+
+
+def test_rows_for_an_unknown_table_are_refused(seed_articles, warehouse_file):
+    with pytest.raises(ValueError, match="does not write"):
+        writer.write_batch(warehouse_file, {**_frames(seed_articles), "stg_typo": pd.DataFrame()})
+
+
+def test_the_load_check_passes_the_seeds_and_records_its_results(seed_articles, warehouse_file):
+    verdict = writer.write_batch(warehouse_file, _frames(seed_articles), check=lambda rows: check_loaded_rows(rows, "run-1", 0))
+    assert verdict.rejected.empty and verdict.dq_rows and all(r["success"] for r in verdict.dq_rows)
+    assert {r["stage"] for r in verdict.dq_rows} == {"load"}
+    assert _counts(warehouse_file)["dq_results"] == len(verdict.dq_rows)
+
+
+def test_the_load_check_keeps_orphans_and_bad_offsets_out(seed_articles, warehouse_file):
+    """Rows that point at no article of the batch, or whose text is not at their offsets, are
+    deleted inside the transaction; the rest of the batch commits, and stage errors say which."""
+    frames = _frames(seed_articles)
+    orphan = frames["stg_mentions"].iloc[:1].assign(article_id="no-such-article")
+    frames["stg_mentions"] = pd.concat([frames["stg_mentions"], orphan], ignore_index=True)
+    frames["stg_boilerplate"].loc[0, "text"] = "not what the raw text holds"
+    verdict = writer.write_batch(warehouse_file, frames, check=lambda rows: check_loaded_rows(rows, "run-1", 0))
+    assert sorted(verdict.rejected["table_name"]) == ["stg_boilerplate"]  # the orphan is not among the batch's rows
+    counts = _counts(warehouse_file)
+    assert counts["stg_boilerplate"] == len(frames["stg_boilerplate"]) - 1
+    assert counts["stg_articles"] == 5 and counts["stage_errors"] == 1
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    stage, error, dropped = con.execute("SELECT stage, error, n_rows_dropped FROM stage_errors").fetchone()
+    orphans = con.execute("SELECT count(*) FROM stg_mentions WHERE article_id = 'no-such-article'").fetchone()[0]
+    con.close()
+    assert (stage, dropped) == ("load", 1) and "check_text_at_offsets" in error
+    assert orphans == 1  # written by this batch, but not one of its articles: see the next test
+
+
+def test_check_loaded_rows_rejects_rows_without_their_article():
+    loaded = pd.DataFrame({
+        "table_name": ["stg_mentions", "stg_facts"], "article_id": ["a", "b"], "start_char": [0, 5],
+        "check_has_article": [True, False], "check_offsets_in_text": [True, False], "check_text_at_offsets": [True, False],
+    })
+    verdict = check_loaded_rows(loaded, "run-1", 0)
+    assert verdict.rejected[["table_name", "article_id"]].values.tolist() == [["stg_facts", "b"]]
+    assert list(verdict.stage_errors.columns) == STAGE_ERROR_COLUMNS and verdict.stage_errors["article_id"].tolist() == ["b"]
+
+
+def test_known_hashes_leave_out_articles_with_stage_errors(seed_articles, warehouse_file):
+    """An article some stage failed on is processed again by the next run."""
+    frames = _frames(seed_articles)
+    articles = frames["stg_articles"]
+    error = pd.DataFrame([{"article_id": articles.loc[0, "article_id"], "run_id": "run-1", "batch_index": 0, "stage": "facts",
+                           "error": "facts crashed", "n_rows_dropped": 0, "occurred_at": datetime.now(UTC)}])
+    writer.write_batch(warehouse_file, {**frames, "stage_errors": error})
+    assert writer.known_hashes(warehouse_file) == set(articles["content_sha256"][1:])
+    writer.write_batch(warehouse_file, frames)  # reloaded after a fix: the error row goes with the old version
+    assert writer.known_hashes(warehouse_file) == set(articles["content_sha256"])
+
+
+def test_a_batch_with_no_article_still_stores_its_quarantine(warehouse_file):
+    """Every document of a batch failed (say, every URL): its quarantine rows still land."""
+    from tasks.common.frames import quarantine_frame
+    from tasks.common.models import Quarantined
+
+    quarantine = quarantine_frame([Quarantined("http://example.org/a", None, "fetch", "HTTP 404")], "run-1", datetime.now(UTC))
+    writer.write_batch(warehouse_file, {"quarantine": quarantine}, check=lambda rows: check_loaded_rows(rows, "run-1", 0))
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    assert con.execute("SELECT reason FROM quarantine").fetchall() == [("HTTP 404",)]
+    con.close()

@@ -1,0 +1,139 @@
+"""The batch writer: raw landing, one transaction per batch, the gazetteer, check results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from warehouse.db import load_query, registered, transaction, write_connection, write_transaction
+
+# Rows that belong to one article and are replaced with it when it is loaded again.
+ARTICLE_CHILD_TABLES = (
+    "stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities", "article_fingerprints",
+    "sentence_bands", "stage_errors",
+)
+# Links of a reloaded article; the next linking pass finds them again (its fingerprint is new).
+ARTICLE_LINK_TABLES = ("article_similarity", "shared_passages")
+# Tables a loaded batch may hold rows for, in the order they are written.
+BATCH_TABLES = ("stg_articles", *ARTICLE_CHILD_TABLES, "quarantine", "dq_results")
+# Child rows a failed load check can keep out: each keyed by (article_id, start_char).
+CHECKED_CHILD_TABLES = ("stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities")
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, conflict: str = "") -> None:
+    """Bulk insert a DataFrame by column name."""
+    if frame is None or frame.empty:
+        return
+    with registered(con, "_incoming", frame):
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming {conflict}")
+
+
+@dataclass(slots=True)
+class LoadVerdict:
+    """What the load check said about a batch's rows as stored: dq rows, rows to keep out
+    (table_name, article_id, start_char, reason), and stage_errors rows saying which."""
+
+    dq_rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table_name", "article_id", "start_char", "reason"]))
+    stage_errors: pd.DataFrame | None = None
+
+
+# Given the batch's stored child rows with their check_* columns (warehouse/queries/loaded_rows.sql).
+LoadCheck = Callable[[pd.DataFrame], LoadVerdict]
+
+
+def land_raw_documents(db: str | Path, raw: pd.DataFrame, sources: pd.DataFrame) -> None:
+    """Store raw bytes and where each document was seen, before anything else is done to it."""
+    with write_transaction(db) as con:
+        insert_frame(con, "raw_documents", raw, "ON CONFLICT DO NOTHING")
+        insert_frame(con, "raw_sources", sources, "ON CONFLICT DO NOTHING")
+
+
+def _delete_reloaded(con: duckdb.DuckDBPyConnection) -> None:
+    """Reloading an article replaces its rows (articles in the temp table _ids).
+
+    New articles (the usual case) have none, and each DELETE scans a child table whole:
+    skipping them keeps a load's cost independent of the warehouse's size. Child rows are only
+    ever written in the same transaction as their stg_articles row.
+    """
+    reloaded = con.execute("SELECT count(*) FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)").fetchall()[0][0]
+    if not reloaded:
+        return
+    # Links found for the old version are found again for the new one by the next linking pass.
+    con.execute("DELETE FROM fact_claims WHERE fact_id IN (SELECT fact_id FROM stg_facts WHERE article_id IN (SELECT article_id FROM _ids))")
+    con.execute("DELETE FROM article_duplicates WHERE article_id IN (SELECT article_id FROM _ids)")
+    for table in (*ARTICLE_CHILD_TABLES, "stg_articles"):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _ids)")
+    for table in ARTICLE_LINK_TABLES:
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _ids) "
+                    "OR other_article_id IN (SELECT article_id FROM _ids)")
+
+
+def _keep_out(con: duckdb.DuckDBPyConnection, rejected: pd.DataFrame) -> None:
+    """Delete the child rows a failed load check names, inside the batch's transaction."""
+    for table, rows in rejected.groupby("table_name"):
+        if table not in CHECKED_CHILD_TABLES:
+            raise ValueError(f"a load check cannot keep rows of {table} out")
+        with registered(con, "_rejected", rows[["article_id", "start_char"]]):
+            con.execute(f"DELETE FROM {table} t USING _rejected r WHERE t.article_id = r.article_id AND t.start_char = r.start_char")
+
+
+def write_batch(db: str | Path, frames: dict[str, pd.DataFrame], check: LoadCheck | None = None) -> LoadVerdict:
+    """Write one batch in a single transaction: the warehouse sees all of it or none of it.
+
+    `frames` maps table names (BATCH_TABLES) to rows. `check` sees the batch's child rows as
+    stored, joined to their articles; rows it rejects are deleted before the commit.
+    """
+    unknown = set(frames) - set(BATCH_TABLES)
+    if unknown:
+        raise ValueError(f"write_batch got rows for tables it does not write: {sorted(unknown)}")
+    articles = frames.get("stg_articles", pd.DataFrame(columns=["article_id"]))
+    verdict = LoadVerdict()
+    ids = pd.DataFrame({"article_id": pd.Series(articles["article_id"].tolist(), dtype="string")})
+    with write_connection(db) as con, registered(con, "_ids", ids), transaction(con):
+        if len(ids):
+            _delete_reloaded(con)
+        for table in BATCH_TABLES:
+            insert_frame(con, table, frames.get(table), "ON CONFLICT DO NOTHING" if table == "quarantine" else "")
+        if check is not None and not articles.empty:
+            verdict = check(con.execute(load_query("loaded_rows")).df())
+            if not verdict.rejected.empty:
+                _keep_out(con, verdict.rejected)
+            insert_frame(con, "stage_errors", verdict.stage_errors)
+            insert_frame(con, "dq_results", pd.DataFrame(verdict.dq_rows))
+    return verdict
+
+
+def replace_entities(db: str | Path, entities: pd.DataFrame, dq_rows: list[dict[str, Any]]) -> None:
+    """Refresh the entities table from the gazetteer (upsert by entity_id), with its check results."""
+    with write_transaction(db) as con:
+        insert_frame(con, "dq_results", pd.DataFrame(dq_rows))
+        insert_frame(con, "entities", entities, "ON CONFLICT (entity_id) DO UPDATE SET name = excluded.name, type = excluded.type, "
+                     "wikidata_id = excluded.wikidata_id, geonames_id = excluded.geonames_id, latitude = excluded.latitude, "
+                     "longitude = excluded.longitude, source = excluded.source")
+
+
+def insert_dq_rows(db: str | Path, dq_rows: list[dict[str, Any]]) -> None:
+    """Store check results that are not part of a batch (the linking pass)."""
+    with write_connection(db) as con, transaction(con):
+        insert_frame(con, "dq_results", pd.DataFrame(dq_rows))
+
+
+def known_hashes(db: str | Path) -> set[str]:
+    """Content hashes that need no work: loaded without a stage error, or quarantined.
+
+    An article some stage failed on is processed again by the next run, so a fix fills the gap.
+    """
+    with write_connection(db) as con:
+        return {r[0] for r in con.execute(load_query("known_hashes")).fetchall()}
+
+
+def known_source_uris(db: str | Path) -> set[str]:
+    """Every source already landed (a fetched URL is not fetched again)."""
+    with write_connection(db) as con:
+        return {r[0] for r in con.execute("SELECT DISTINCT source_uri FROM raw_sources").fetchall()}
