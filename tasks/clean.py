@@ -879,6 +879,16 @@ def clean_articles(articles: list[Article]) -> list[Article]:
     return [clean_article(a) for a in articles]
 
 
+def warm() -> None:
+    """Read the outlets list, the language identifier and dateparser's languages once per process."""
+    from tasks.common.language import warm as warm_language
+    from tasks.common.timestamps import dateparser_languages
+
+    load_outlets()
+    warm_language()
+    dateparser_languages()
+
+
 SHARE_PROMPT_IN_BODY = r"(?im)^\s*(?:share this article|share on facebook|follow us on)\s*$"
 
 

@@ -140,6 +140,27 @@ def test_public_tables_equal_the_golden_copy(db_path):
         assert got[table] == golden[table], table
 
 
+@pytest.mark.slow
+def test_benchmark_pages_give_the_golden_public_tables(db_path):
+    """The 181 pages of the extraction benchmark end to end: each public table's rows hash to
+    the golden digest (tests/golden/benchmark_public_tables.json; regenerate it deliberately,
+    with `python -m tests.public_tables DB OUT --digest`, when a change is meant to alter them)."""
+    import json
+
+    from tests.public_tables import digests, snapshot
+
+    from .conftest import benchmark_dir
+
+    ingest(IngestSettings(paths=[str(benchmark_dir() / "html")], db=str(db_path)))
+    golden = json.loads((SEEDS.parent / "tests" / "golden" / "benchmark_public_tables.json").read_text(encoding="utf-8"))
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        got = digests(snapshot(con))
+    finally:
+        con.close()
+    assert got == golden
+
+
 def test_a_stage_that_raises_keeps_the_article_and_a_rerun_fills_the_gap(db_path, monkeypatch):
     """An article the facts stage raises on loads with its mentions and a stage error; the next
     run (the fix in place) processes it again and its facts appear."""

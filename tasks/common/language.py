@@ -33,3 +33,8 @@ def detect_language(text: str) -> str | None:
         return None
     lang, confidence = _identifier().classify(sample)
     return str(lang) if confidence >= MIN_CONFIDENCE else None
+
+
+def warm() -> None:
+    """Build the language identifier once per process (workers fork after this)."""
+    _identifier()
