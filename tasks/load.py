@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.validate import validate
@@ -111,12 +111,15 @@ def load(db: str, landed: Landed, batch: Batch) -> dict[str, int]:
     verdict = writer.write_batch(db, frames, check=lambda loaded: check_loaded_rows(loaded, batch.run_id, batch.index))
     dq_rows = landed.dq_rows + batch.dq_rows + verdict.dq_rows
     articles = batch.tables.get("stg_articles")
+    n_loaded = 0 if articles is None else len(articles)
+    get_run_logger().info("batch %d: %d read, %d loaded, %d quarantined, %d skipped, %d stage errors", batch.index, landed.n_read,
+                          n_loaded, len(quarantined), landed.n_skipped, len(batch.stage_errors))
     return {
         "n_read": landed.n_read,
         "n_skipped_known": landed.n_skipped,
         "n_extracted": len(landed.todo) - sum(1 for q in batch.quarantined if q.stage == "extract"),
         "n_quarantined": len(quarantined),
-        "n_articles_loaded": 0 if articles is None else len(articles),
+        "n_articles_loaded": n_loaded,
         **{f"n_{t.removeprefix('stg_')}": len(batch.tables[t]) - int((verdict.rejected["table_name"] == t).sum())
            for t in ("stg_boilerplate", "stg_mentions", "stg_facts") if t in batch.tables},
         "n_stage_errors": len(batch.stage_errors) + (0 if verdict.stage_errors is None else len(verdict.stage_errors)),

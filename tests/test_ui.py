@@ -88,7 +88,7 @@ def test_the_ui_shows_the_run_in_a_browser(served_run, tmp_path):
     page = f"{ui}/runs/flow-run/{served_run['flow_run_id']}"
     dom = subprocess.run(["chromium", *flags, "--dump-dom", page], capture_output=True, text=True, timeout=180).stdout
     assert "factwire-ingest" in dom and "Completed" in dom
-    for stage in ("extract", "clean", "entities", "facts", "checks", "load"):
+    for stage in ("extract", "clean", "entities", "facts", "fingerprint", "load", "link"):
         assert f"{stage}-" in dom, stage
     shot = tmp_path / "flow-run.png"
     subprocess.run(["chromium", *flags, f"--screenshot={shot}", page], capture_output=True, timeout=180, check=True)
