@@ -15,6 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from tasks.batch import per_article
 from tasks.language import detect_language
+from tasks.metadata import clean_authors, wire_agency, wire_credit_in_text
 from tasks.models import Article, BatchResult, BoilerplateSpan
 from tasks.timestamps import date_order_for_language, resolve_metadata_date, resolve_timestamp
 
@@ -516,12 +517,14 @@ def load_outlets(path: Path = OUTLETS_FILE) -> tuple[Outlet, ...]:
 
 
 def find_outlet(text: str, outlet_hint: str | None = None) -> Outlet | None:
-    """The known outlet whose signature appears in the text or whose name matches the hint."""
+    """The known outlet whose name matches the hint, or whose signature appears in the text."""
     outlets = load_outlets()
     if outlet_hint:
         for o in outlets:
             if o.outlet.lower() == outlet_hint.lower():
                 return o
+    if not text:
+        return None
     for o in outlets:
         if any(sig in text for sig in o.signatures):
             return o
@@ -763,6 +766,7 @@ def clean_article(article: Article) -> Article:
 
     author = article.author
     outlet_hint = article.outlet
+    sources = dict(article.metadata_sources)
     kept = [ln for ln in lines if ln.index not in removed and ln.stripped]
     if kept and (m := _SOURCE_PREFIX.match(kept[0].text)):
         outlet_hint = outlet_hint or m.group("outlet")
@@ -779,40 +783,59 @@ def clean_article(article: Article) -> Article:
         elif kind == "metadata_bar" and stamp_text is None and (m := re.match(r"^(?:Published|Posted|Date)\s*:\s*([^|]+)", line_text, re.I)):
             stamp_text = m.group(1).strip()
         elif author is None and kind in _AUTHOR_LINES and (m := _AUTHOR_LINES[kind].match(line_text)):
-            author = m.group("name").strip()
+            names = clean_authors([m.group("name").strip()], (outlet_hint or "",))
+            if names:
+                author, sources["author"] = "; ".join(names), "text"
 
-    outlet = find_outlet(raw, outlet_hint)
-    published_at = article.published_at
-    published_at_text = article.published_at_text
-    published_at_source = article.published_at_source
     merged = _merge([(s, e) for s, e, _k, _r in spans])
     body_preview = "".join(raw[s:e] for s, e in _complement(merged, len(raw)))
     language = detect_language(body_preview)
+    # The outlet is the site that published the page; a wire agency's signature in the text
+    # ("(AP) —") names who wrote the copy, kept apart in credited_source.
+    signed = find_outlet(raw)
+    named = find_outlet("", outlet_hint) if outlet_hint else None
+    outlet = named if outlet_hint else signed
+    credited = article.credited_source or wire_credit_in_text(body_preview)
+    if credited is None and signed is not None:
+        credited = wire_agency(signed.outlet)
+    published_at = article.published_at
+    published_at_text = article.published_at_text
+    published_at_source = article.published_at_source
+    precision = article.published_at_precision
     if (
         published_at_text and published_at_source and published_at_source.startswith("html-metadata:")
         and outlet and outlet.timezone
     ):
         # a local time without a zone: read it in the outlet's zone now that the outlet is known
-        resolved_meta = resolve_metadata_date(published_at_text, outlet.timezone)
+        resolved_meta = resolve_metadata_date(published_at_text, outlet.timezone, precision)
         published_at, published_at_source = resolved_meta.published_at, resolved_meta.resolution
     if stamp_text and published_at is None:
         stamp_value = _TIMESTAMP_LINE.match(stamp_text)
         value = stamp_value.group("stamp") if stamp_value else stamp_text
-        resolved = resolve_timestamp(
-            value, body_preview,
-            date_order=outlet.date_order if outlet else date_order_for_language(language),
-            convention="outlet" if outlet else f"language ({language})",
-            tz=outlet.timezone if outlet else None,
-            fetched_at=article.fetched_at,
-            language=language,
-        )
-        published_at, published_at_text, published_at_source = resolved.published_at, value, f"text: {resolved.resolution}"
+        if stamp_precision(value) is None:  # a year or a month alone is not a publication date
+            published_at_text, published_at_source = value, "text: no day given, left NULL"
+        else:
+            resolved = resolve_timestamp(
+                value, body_preview,
+                date_order=outlet.date_order if outlet else date_order_for_language(language),
+                convention="outlet" if outlet else f"language ({language})",
+                tz=outlet.timezone if outlet else None,
+                fetched_at=article.fetched_at,
+                language=language,
+            )
+            published_at, published_at_text, published_at_source = resolved.published_at, value, f"text: {resolved.resolution}"
+            precision, sources["published_at"] = stamp_precision(value), "text"
 
     for s, e in _whitespace_spans(raw, merged):
         spans.append((s, e, "whitespace", "tidy_whitespace"))
     final = _dedupe_spans(spans)
     boilerplate = [BoilerplateSpan(article.article_id, kind, raw[s:e], s, e, rule) for s, e, kind, rule in final]
     body = "".join(raw[s:e] for s, e in _complement(_merge([(s, e) for s, e, _k, _r in final]), len(raw)))
+    if not body.strip():
+        rules = sorted({r for _s, _e, _k, r in final if r != "tidy_whitespace"})
+        raise ValueError(f"empty body after cleaning: {len(raw)} characters all removed as boilerplate (rules: {', '.join(rules) or 'none'})")
+    if title and title != article.title:
+        sources["title"] = "text"
 
     article.body = body
     article.word_count = len(body.split())
@@ -821,10 +844,32 @@ def clean_article(article: Article) -> Article:
     article.title = title
     article.author = author
     article.outlet = outlet.outlet if outlet else outlet_hint
+    article.credited_source = credited
     article.published_at = published_at
     article.published_at_text = published_at_text
     article.published_at_source = published_at_source
+    article.published_at_precision = precision if published_at is not None else None
+    article.metadata_sources = {k: v for k, v in sources.items() if getattr(article, _SOURCE_FIELDS[k], None) is not None}
     return article
+
+
+# metadata_sources keys -> the Article field they describe
+_SOURCE_FIELDS = {"title": "title", "author": "author", "published_at": "published_at"}
+_STAMP_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b|\b\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)", re.I)
+_STAMP_SECONDS = re.compile(r"\b\d{1,2}:\d{2}:\d{2}\b")
+_STAMP_DAY = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}[./-]\d{1,2}[./-]\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)?\b(?!\s*[:.]?\d)")
+
+
+def stamp_precision(stamp: str) -> str | None:
+    """How precise a written timestamp is: 'second', 'minute', 'day', or None for a year/month alone."""
+    if re.search(r"\bago\b", stamp, re.I):
+        return "day"  # relative to the fetch time: the hour is not to be trusted
+    if _STAMP_SECONDS.search(stamp):
+        return "second"
+    if _STAMP_TIME.search(stamp):
+        return "minute"
+    without_years = _YEAR.sub(" ", stamp) if not re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2}\b", stamp) else stamp
+    return "day" if _STAMP_DAY.search(without_years) else None
 
 
 def _complement(merged: list[tuple[int, int]], length: int) -> list[tuple[int, int]]:

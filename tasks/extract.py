@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import re
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import charset_normalizer
 import trafilatura
@@ -16,18 +18,14 @@ from trafilatura import metadata as tm
 from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
-from tasks.discover import sha256_hex
+from tasks.discover import bom_encoding, looks_binary, sha256_hex
+from tasks.metadata import StructuredMetadata, clean_authors, parse_page_date, structured_metadata
 from tasks.models import Article, BatchResult, Quarantined, RawDocument
 from tasks.timestamps import resolve_metadata_date
 
-# Share of control characters (other than tab/newline/carriage return) above which
-# bytes are treated as binary rather than text in a broken encoding.
-BINARY_CONTROL_SHARE = 0.05
 MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
 METADATA_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 PREFERRED_SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")
-# Every byte except the control characters that do not occur in text (tab, LF, FF, CR do).
-_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
 
 
 class ExtractError(ValueError):
@@ -74,21 +72,17 @@ def gunzip(data: bytes) -> bytes:
         raise ExtractError(f"corrupt gzip: {exc}") from exc
 
 
-def looks_binary(data: bytes) -> bool:
-    """True for bytes that are not text in any encoding (NUL bytes, many control bytes)."""
-    sample = data[:65536]
-    if b"\x00" in sample:
-        return True
-    controls = len(sample.translate(None, _NOT_CONTROL))  # counted in C, not byte by byte
-    return controls > BINARY_CONTROL_SHARE * max(len(sample), 1)
-
-
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode plain-text bytes: UTF-8 (with or without BOM) first, else the detected charset."""
     if not data.strip():
         raise ExtractError("empty document")
     if looks_binary(data):
         raise ExtractError("binary content, not text")
+    if encoding := bom_encoding(data):
+        try:
+            return data.decode(encoding).lstrip("\ufeff"), encoding.rsplit("-", 1)[0]
+        except UnicodeDecodeError as exc:
+            raise ExtractError(f"undecodable text: {exc}") from exc
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -110,11 +104,14 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         raise ExtractError("empty document")
     if looks_binary(html):
         raise ExtractError("binary content, not HTML")
+    if encoding := bom_encoding(html):
+        html = html.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
     tree = load_html(html)
     if tree is None:
         raise ExtractError("no main text found in HTML")
     source_url = doc.source_uri if doc.source_uri.startswith("http") else None
     meta = page_metadata(tree, source_url, options) if options.with_metadata else Document()
+    page = structured_metadata(tree) if options.with_metadata else None  # before trafilatura prunes the tree
     result = trafilatura.bare_extraction(
         tree,
         url=source_url or meta.url,  # as trafilatura does when it extracts the metadata itself
@@ -127,24 +124,80 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
     )
     if result is None or isinstance(result, dict) or not (result.text or "").strip():
         raise ExtractError("no main text found in HTML")
-    published_text = meta.date or None
-    resolved = resolve_metadata_date(published_text) if published_text else None
     return Article(
         article_id=article_id_for(doc.content_sha256),
         source_uri=doc.source_uri,
         content_sha256=doc.content_sha256,
         media_type=doc.media_type,
         raw_text=result.text or "",
-        title=meta.title or None,
-        author=meta.author or None,
-        outlet=meta.sitename or meta.hostname or None,
-        published_at=resolved.published_at if resolved else None,
-        published_at_text=published_text,
-        published_at_source=resolved.resolution if resolved else None,
         url=meta.url or None,
         fetched_at=doc.fetched_at,
-        description=meta.description or None,
+        **(choose_metadata(page, meta, html) if page is not None else {}),
     )
+
+
+def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"") -> dict[str, Any]:
+    """Article fields from the page's structured data first, then trafilatura's, with each source kept."""
+    sources = dict(page.sources)
+    site = page.site_name or meta.sitename or None
+    title = page.title if page.title and plausible_title(page.title, site) else None
+    if title is None and meta.title and plausible_title(meta.title, site):
+        title, sources["title"] = meta.title, "trafilatura"
+    if title is None:
+        sources.pop("title", None)
+    host = (meta.hostname or "").removeprefix("www.")
+    site_names = (site or "", host, host.rsplit(".", 1)[0])
+    # an author the page's structured data names is kept even when it is the site (an Organization)
+    authors = clean_authors(page.authors, () if page.sources.get("author") == "json-ld" else site_names)
+    if not authors and meta.author:
+        authors = clean_authors(meta.author.split(";"), site_names)
+        sources["author"] = "trafilatura"
+    if not authors:
+        sources.pop("author", None)
+    published_text = page.published_text
+    parsed = parse_page_date(published_text)
+    if parsed is None and meta.date:
+        published_text, parsed = meta.date, parse_page_date(meta.date)
+        if parsed is not None:
+            sources["published_at"] = "trafilatura"
+            if parsed.has_zone is False and (parsed.value.hour, parsed.value.minute, parsed.value.second) == (0, 0, 0):
+                parsed = replace(parsed, precision="day")  # htmldate writes a bare date as midnight
+            if parsed.precision == "day" and (parsed.value.month, parsed.value.day) == (1, 1) and not new_year_in(html, parsed.value.year):
+                parsed = None  # htmldate turns a year alone ("© 2008", /2008/) into 1 January: unknown, not invented
+    if parsed is None:
+        sources.pop("published_at", None)
+        published_text = None
+    resolved = resolve_metadata_date(published_text, precision=parsed.precision) if parsed and published_text else None
+    return {
+        "title": title,
+        "author": "; ".join(authors) or None,
+        "outlet": site or meta.hostname or None,
+        "published_at": resolved.published_at if resolved else None,
+        "published_at_text": published_text,
+        "published_at_source": resolved.resolution if resolved else None,
+        "published_at_precision": parsed.precision if parsed else None,
+        "description": page.description or meta.description or None,
+        "credited_source": page.credited_source,
+        "metadata_sources": sources,
+    }
+
+
+def new_year_in(html: bytes, year: int) -> bool:
+    """The page writes 1 January of that year out in full (ISO, numeric or with the month's name)."""
+    text = html.decode("latin-1")
+    y = str(year)
+    return bool(re.search(
+        rf"{y}[-/.]0?1[-/.]0?1(?!\d)|(?<!\d)0?1[./]0?1[./]{y}|\bJan(?:uary|\.)?\s+0?1(?:st)?\b,?\s*{y}|(?<!\d)0?1\.?\s+(?:Jan|jan)\w*\.?\s+{y}",
+        text,
+    ))
+
+
+def plausible_title(title: str, site_name: str | None) -> bool:
+    """A headline, not the site's name or slogan alone."""
+    text = " ".join(title.split())
+    if not text or not any(c.isalnum() for c in text):
+        return False
+    return not (site_name and text.casefold() == " ".join(site_name.split()).casefold())
 
 
 def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = DEFAULT_OPTIONS) -> Document:

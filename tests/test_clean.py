@@ -200,7 +200,7 @@ def test_share_buttons_byline_and_self_link():
     text = "https://example.com/news/convoy-crosses-border\nBy Jane Doe and John Roe\n" + BODY + "Facebook\nTwitter\nWhatsapp\n"
     a = _html_article(text, url="https://www.example.com/news/convoy-crosses-border/")
     assert a.body == BODY.strip()
-    assert a.author == "Jane Doe and John Roe"
+    assert a.author == "Jane Doe; John Roe"  # several authors are kept "; "-separated
     assert {"self_link", "byline", "share_button"} <= {s.rule for s in a.boilerplate}
 
 

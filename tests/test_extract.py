@@ -47,7 +47,7 @@ def test_options_are_the_measured_ones():
 
 def test_looks_binary():
     assert looks_binary(bytes(range(1, 32)) * 100)
-    assert looks_binary(b"text\x00more")
+    assert not looks_binary(b"a line of ordinary text, then\x00 more of it\n" * 20)  # a stray NUL a line: text
     assert not looks_binary("Le café à Genève\n\tfermé".encode())
 
 
@@ -100,3 +100,17 @@ def test_broken_html_still_extracts(tmp_path):
     articles, quarantined = _extract(tmp_path, "broken.html", broken)
     assert not quarantined
     assert "17 buses" in articles[0].raw_text
+
+
+def test_page_with_a_stray_nul_byte_is_read(tmp_path):
+    page = ARTICLE_HTML.replace("<nav>", "\x00<nav>").encode()
+    articles, quarantined = _extract(tmp_path, "nul.html", page)
+    assert not quarantined and "17 buses" in articles[0].raw_text
+
+
+def test_utf16_with_bom_is_text(tmp_path):
+    text = "Le convoi est bloqué dans le désert depuis mardi, selon les autorités.\n"
+    articles, quarantined = _extract(tmp_path, "fr.txt", text.encode("utf-16"))
+    assert not quarantined and articles[0].raw_text == text
+    articles, quarantined = _extract(tmp_path, "a16.html", ARTICLE_HTML.encode("utf-16"))
+    assert not quarantined and "17 buses" in articles[0].raw_text
