@@ -531,7 +531,8 @@ def _option_variants() -> dict[str, object]:
 
     return {
         "chosen": DEFAULT_OPTIONS,
-        "fast" if not DEFAULT_OPTIONS.fast else "with fallback (fast=False)": replace(DEFAULT_OPTIONS, fast=not DEFAULT_OPTIONS.fast),
+        "fast pass only (no retry)": replace(DEFAULT_OPTIONS, retry_below_prose_chars=0),
+        "fallback on every page": replace(DEFAULT_OPTIONS, fast=False),
         "favor_recall": replace(DEFAULT_OPTIONS, favor_recall=True, favor_precision=False),
         "favor_precision": replace(DEFAULT_OPTIONS, favor_precision=True, favor_recall=False),
         "include_comments": replace(DEFAULT_OPTIONS, include_comments=True),
