@@ -19,7 +19,13 @@ from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import load_html
 
 from tasks.discover import bom_encoding, looks_binary, sha256_hex
-from tasks.metadata import StructuredMetadata, clean_authors, parse_page_date, structured_metadata
+from tasks.metadata import (
+    StructuredMetadata,
+    clean_authors,
+    clean_site_name,
+    parse_page_date,
+    structured_metadata,
+)
 from tasks.models import Article, BatchResult, Quarantined, RawDocument
 from tasks.timestamps import resolve_metadata_date
 
@@ -180,7 +186,7 @@ def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast
 def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"") -> dict[str, Any]:
     """Article fields from the page's structured data first, then trafilatura's, with each source kept."""
     sources = dict(page.sources)
-    site = page.site_name or meta.sitename or None
+    site = clean_site_name(page.site_name) or clean_site_name(meta.sitename)
     title = page.title if page.title and plausible_title(page.title, site) else None
     if title is None and meta.title and plausible_title(meta.title, site):
         title, sources["title"] = meta.title, "trafilatura"
@@ -188,11 +194,14 @@ def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"")
         sources.pop("title", None)
     host = (meta.hostname or "").removeprefix("www.")
     site_names = (site or "", host, host.rsplit(".", 1)[0])
-    # an author the page's structured data names is kept even when it is the site (an Organization)
-    authors = clean_authors(page.authors, () if page.sources.get("author") == "json-ld" else site_names)
+    # The site's own name as author is kept only from structured data (an Organization author)
+    # and only when no person is named elsewhere on the page.
+    authors = clean_authors(page.authors, site_names)
     if not authors and meta.author:
         authors = clean_authors(meta.author.split(";"), site_names)
         sources["author"] = "trafilatura"
+    if not authors and page.sources.get("author") == "json-ld":
+        authors, sources["author"] = clean_authors(page.authors), "json-ld"
     if not authors:
         sources.pop("author", None)
     published_text = page.published_text

@@ -20,7 +20,8 @@ _MONTH_WORDS = frozenset(
 )
 # Words that are a byline's furniture, never a name on their own.
 _NOT_A_NAME = frozenset(
-    ["by", "von", "par", "por", "di", "da", "de", "door", "av", "af", "z", "and", "und", "et", "y", "e", "og", "i", "the", "staff", "admin", "administrator", "editor", "editors", "redaktion", "redaktion:", "unknown", "anonymous", "none", "null", "undefined", "author", "autor", "auteur", "autore"]
+    ["by", "von", "par", "por", "di", "da", "de", "door", "av", "af", "z", "and", "und", "et", "y", "e", "og", "i", "the", "staff", "admin", "administrator", "editor", "editors",
+        "editorial", "redaktion", "redaktion:", "unknown", "anonymous", "none", "null", "undefined", "author", "autor", "auteur", "autore"]
 )
 # Wire agencies whose copy news sites republish: the name on the page (in any case) -> the short name kept.
 WIRE_AGENCIES = {
@@ -43,6 +44,7 @@ _WIRE_IN_TEXT = re.compile(
     r"|^\s*(?:[A-ZÀ-Ý][\w.'’ -]{1,40}),?\s*\((AP|Reuters|AFP|dpa|EFE|ANSA|UPI|Xinhua|Kyodo|Yonhap|PTI|IANS|AAP|KNA|APA)\)",
     re.M,
 )
+EARLIEST_YEAR = 1990  # before the web: a placeholder or a typo, never a web page's publication date
 _ISO_DATE = re.compile(
     r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?\s*$", re.I
 )
@@ -83,6 +85,8 @@ def parse_page_date(text: str | None) -> ParsedDate | None:
         value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     except ValueError:
         return None
+    if not EARLIEST_YEAR <= value.year <= datetime.now(UTC).year + 1:
+        return None  # a template's placeholder ("0001-01-01T00:00:00Z"), not a publication date
     if hour is None:
         return ParsedDate(value, "day", False)
     precision = "second" if second is not None else "minute"
@@ -157,6 +161,8 @@ def plausible_author(name: str, site_names: tuple[str, ...] = ()) -> bool:
     if not text or len(text) > 80 or "://" in text or "@" in text or text.startswith(("www.", "(")) or ":" in text:
         return False
     words = text.lower().replace(".", "").split()
+    if len(words) > 6:
+        return False  # a description ("professor at the faculty of ..."), not a name
     if all(w in _NOT_A_NAME or w in _MONTH_WORDS for w in words):
         return False
     if not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) > 2:
@@ -186,19 +192,47 @@ def split_names(text: str) -> list[str]:
     return parts if all(_looks_like_a_name(p) for p in parts) else [text]
 
 
+# A byline's lead-in: "By", "Analysis by", "Text:", "Текст", "Von", "Par", ...
+_LEAD_IN = re.compile(r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор)\s*:?\s+", re.I)
+# A job title or an affiliation, not a name: "AP Auto Writer", "CNN Editor-at-large", "NJ Advance Media for NJ".
+_ROLE = re.compile(
+    r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|staff|photographer|"
+    r"producer|redakteur(?:in)?|korrespondent(?:in)?|journalist(?:in)?|wire services?|news services?|bureau)\b|\sfor\s", re.I
+)
+# Furniture glued to a name by a careless template: "Jeff Foust Monday", "Carrie Arnold November", "... Published".
+_TRAILING_FURNITURE = re.compile(
+    r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|published|updated|posted))+\s*$",
+    re.I,
+)
+
+
 def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[str]:
-    """Plausible names, a leading "By" and trailing initials dropped, several names split, duplicates removed."""
+    """Plausible names: lead-ins ("By"), roles ("AP Writer"), trailing dates and initials dropped; several split."""
     out: list[str] = []
     seen: set[str] = set()
     for raw in names:
-        raw = re.sub(r"^\s*(?:by|von|par|por|door|av)\s*:?\s+", "", raw, flags=re.I).strip(" ,;|")
-        for name in split_names(raw):
-            name = _INITIALS.sub("", name).strip(" ,;|")
-            key = re.sub(r"[\W_]+", "", name.casefold())
-            if plausible_author(name, site_names) and key not in seen:
-                seen.add(key)
-                out.append(name)
+        for part in re.split(r"\s*[|;]\s*", raw):
+            part = _LEAD_IN.sub("", part).strip(" ,;|")
+            if _ROLE.search(part):
+                continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
+            for name in split_names(part):
+                name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
+                key = re.sub(r"[\W_]+", "", name.casefold())
+                if plausible_author(name, site_names) and key not in seen:
+                    seen.add(key)
+                    out.append(name)
     return out
+
+
+def clean_site_name(name: str | None) -> str | None:
+    """The site's name as a reader would write it; None for a URL, a handle-only or a copyright line."""
+    if not name:
+        return None
+    text = " ".join(name.split()).lstrip("@")
+    if not text or "://" in text or text.lower().startswith(("www.", "copyright", "©", "(c)")):
+        return None
+    return text
 
 
 def wire_agency(name: str | None) -> str | None:
@@ -269,6 +303,7 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
          ("html-title", _text(tree.findtext(".//title")))],
         [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:5],
         found.site_name,
+        found.url or meta.get("og:url"),
     )
     if found.title is None:
         del found.sources["title"]
@@ -302,6 +337,15 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|–—:·•-]\s+|\s*[|｜]\s*|：(?=[^：]
 _DATE_LIKE = re.compile(r"^[\d./ -]{6,}$")
 
 
+def _same_but_domain(a: str, b: str) -> bool:
+    """One squashed name is the other plus a domain ending ("golemde" and "golem")."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short):] in _DOMAIN_ENDINGS
+
+
+_DOMAIN_ENDINGS = frozenset({"com", "de", "at", "ch", "couk", "uk", "fr", "es", "it", "nl", "net", "org", "online", "news", "in", "jp", "ru", "pl", "eu", "info", "web"})
+
+
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
@@ -317,8 +361,8 @@ def strip_site_name(title: str, site_name: str | None) -> str:
         p = _squash(part)
         if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I):
             return True
-        # the site's name, or the name with its domain ending ("Golem.de" for site "Golem")
-        return bool(site) and (p == site or (len(p) >= 3 and (site.startswith(p) or p.startswith(site))))
+        # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
+        return bool(site) and (p == site or (len(p) >= 3 and _same_but_domain(p, site)))
 
     kept = list(parts)
     while len(kept) > 1 and is_furniture(kept[-1]):
@@ -339,23 +383,39 @@ def _agrees(heading: str, title: str) -> bool:
     return h == t or (len(h) >= 12 and h in t)
 
 
-def choose_title(candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None) -> tuple[str | None, str]:
+def choose_title(
+    candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None
+) -> tuple[str | None, str]:
     """The visible headline (<h1>) when the page's metadata confirms it, else the first metadata title.
 
     Metadata titles often carry the site's name ("Headline | Site"); a page's <h1> is the
     headline as shown but can be a logo or a section name, so it is taken only when it
-    agrees with a metadata title. Titles that are only the site's name are never taken.
+    agrees with a metadata title. Never taken: the site's name alone, a section name (a title of
+    one or two words that is a folder of the URL), and the <title> of a page that starts with the
+    site's name and is confirmed by nothing else ("Site | Slogan").
     """
-    titles = [(src, strip_site_name(t, site_name)) for src, t in candidates if t]
-    titles = [(src, t) for src, t in titles if _squash(t) and _squash(t) != _squash(site_name or "")]
+    site = _squash(site_name or "")
+    sections = {_squash(p) for p in re.split(r"[/_.-]+", re.sub(r"^\w+://[^/]+", "", url or "")) if p}
+    titles: list[tuple[str, str]] = []
+    for src, raw in candidates:
+        if not raw:
+            continue
+        title = strip_site_name(raw, site_name)
+        squashed = _squash(title)
+        if not squashed or squashed == site or (len(title.split()) <= 2 and squashed in sections):
+            continue
+        site_first = bool(site) and title != raw and _squash(raw).startswith(site)
+        titles.append((src if not site_first else f"{src}:site-first", title))
     for heading in headings:
-        if len(_squash(heading)) < 4 or _squash(heading) == _squash(site_name or ""):
+        if len(_squash(heading)) < 4 or _squash(heading) == site:
             continue
         if any(_agrees(heading, t) for _src, t in titles):
             return heading, "h1"
-    for src, t in titles:
+    for src, title in titles:
+        if src.endswith(":site-first"):
+            continue  # "Site | Slogan" or "Site - Section": nothing says it is this article's headline
         if src != "html-title" or len(titles) == 1:
-            return t, src
+            return title, src
     return None, "none"
 
 
