@@ -158,6 +158,8 @@ _FOLLOW_SOCIAL = re.compile(
 _SOCIAL_NETWORK = re.compile(
     r"\b(?:twitter|facebook|instagram|youtube|linkedin|tiktok|threads|bluesky|mastodon|telegram|whatsapp|social media|x\.com)\b", re.I
 )
+# "Like her ...", "Follow him ...": a prompt only with a network or a handle named (or very short).
+_NEEDS_A_NETWORK = re.compile(r"^(?:like|find)\b|^follow\s+(?:him|her|them|us|me)\b", re.I)
 _SOCIAL_HANDLE = re.compile(r"@\w+|\b(?:twitter|facebook|instagram)\.com/\w+", re.I)
 # The labels of share buttons, each on its own line once the icons are gone.
 _SHARE_BUTTON = re.compile(
@@ -334,7 +336,9 @@ def _contact_line(lines: list[Line], i: int) -> bool:
     text = line.stripped
     if line.words > 80:
         return False
-    if _FOLLOW_SOCIAL.match(text) and (_SOCIAL_NETWORK.search(text) or _SOCIAL_HANDLE.search(text) or line.words <= 8):
+    if _FOLLOW_SOCIAL.match(text) and (
+        not _NEEDS_A_NETWORK.match(text) or _SOCIAL_NETWORK.search(text) or _SOCIAL_HANDLE.search(text) or line.words <= 8
+    ):
         return True  # "Follow @Deals on Twitter ...", often with disclaimers glued on; not "Like her father, ..."
     if line.words > 45:
         return False

@@ -40,9 +40,21 @@ def test_html_main_text_and_metadata(tmp_path):
 
 
 def test_options_are_the_measured_ones():
-    # chosen on the extraction benchmark (see ExtractOptions): no comments, no fallback extractors
+    # chosen on both extraction corpora (see ExtractOptions): no comments, the fallback
+    # extractors only as a retry for a thin fast pass
     assert DEFAULT_OPTIONS.include_comments is False and DEFAULT_OPTIONS.fast is True
+    assert DEFAULT_OPTIONS.retry_below_prose_chars > 0
     assert not DEFAULT_OPTIONS.favor_precision and not DEFAULT_OPTIONS.favor_recall
+
+
+def test_thin_fast_pass_is_retried_with_the_fallback():
+    from tasks.extract import prose_chars
+
+    menu = "Home\nWorld\nPolitics\nSport\n"
+    assert prose_chars(menu) == 0
+    sentence = "The convoy of 17 buses has been stuck in the Syrian desert since Tuesday, officials said on Saturday."
+    assert prose_chars(sentence) == len(sentence)
+    assert prose_chars(sentence[:-1] + " …") == 0  # a teaser excerpt is not prose
 
 
 def test_looks_binary():
