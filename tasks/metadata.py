@@ -410,7 +410,11 @@ def choose_title(
         if len(_squash(heading)) < 4 or _squash(heading) == site:
             continue
         if any(_agrees(heading, t) for _src, t in titles):
-            return heading, "h1"
+            # the same words in the metadata: its text, which is free of the layout's typography
+            # (line breaks, quote styles set by the template); OpenGraph first, as sites share it
+            by_source = {src.split(":")[0]: t for src, t in reversed(titles) if _squash(t) == _squash(heading)}
+            text = next((by_source[s] for s in ("opengraph", "json-ld", "twitter") if s in by_source), heading)
+            return text, "h1"
     for src, title in titles:
         if src.endswith(":site-first"):
             continue  # "Site | Slogan" or "Site - Section": nothing says it is this article's headline
