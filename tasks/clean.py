@@ -140,7 +140,7 @@ _TEASER_HEADER = re.compile(
     r"more on this(?: story)?|something to consider|what to read next|further reading|in case you missed it|"
     r"(?:[\w.]+\s+)?(?:주요\s?뉴스|관련\s?기사|많이 본 뉴스)|leia (?:mais|também)|veja também|notícias relacionadas|"
     r"artigos relacionados|noticias relacionadas|artículos relacionados|leggi anche|articoli correlati|lesen sie auch|"
-    r"mehr zum thema|à lire aussi|lire aussi|sur le même sujet|читайте также|похожие статьи|関連記事)"
+    r"mehr zum thema|à lire aussi|lire aussi|sur le même sujet|читайте также|похожие статьи|関連記事|read more|see also|read also)"
     r"\s*(?:\.{3}|…|:)?$",
     re.I,
 )
@@ -175,7 +175,9 @@ _BYLINE = re.compile(
 _URL_LIKE = re.compile(r"^(?:https?://|www\.)\S+$|^\S+\.\w{2,4}/\S*$", re.I)
 _PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:twitter|facebook|instagram|linkedin)\.com/[\w.]+/?$", re.I)
 _LABELLED_LINK = re.compile(r"^[\w.' ]{1,25}:\s*(?:https?://|www\.)\S+(?:\s+and\s+(?:https?://|www\.)\S+)?$", re.I)
-_COMMENT_MODERATION = re.compile(r"\b(?:comments?|comentários|comentarios|commenti|kommentare|commentaires)\b.*\bmodera", re.I)
+_COMMENT_MODERATION = re.compile(
+    r"\b(?:comments?|comentários|comentarios|commenti|kommentare|commentaires)\b.*\bmodera|\bcomment(?:ing)? (?:policy|guidelines)\b", re.I
+)
 _REPRINTS = re.compile(
     r"^this copy is for your personal,? non-commercial use|^[-•]?\s*(?:order reprints|print article|reprints|gift (?:this )?article|save article)$"
     r"|^an error has occurred,? please try again|^this article has been sent to\b",
@@ -194,7 +196,14 @@ _ADVERTISEMENT = re.compile(r"^(?:advertisement|advertising|sponsored(?: content
 _COMMENT_WIDGET = re.compile(
     r"^(?:\d+\s+)?(?:new comments?|comments?|leave a (?:comment|reply)|post a comment|add a comment|"
     r"this will delete your current comment|comments?: no comments|\d+ comments?|tell us what you think|"
-    r"join the (?:conversation|discussion)|show comments|view comments)\W*$",
+    r"join the (?:conversation|discussion)|show comments|view comments|"
+    r"would you like to comment(?: on this (?:article|story|post))?|join [\w -]{0,40}conversations?\b.*)\W*$",
+    re.I,
+)
+# "This is a breaking news story - more to follow": a notice about the page, not the story.
+_DEVELOPING = re.compile(
+    r"^(?:this is an? (?:breaking|developing) (?:news? )?story\b.*|this (?:story|article) is (?:developing|breaking)\b.*|"
+    r"this (?:story|article) will be updated\b.*|more to follow|check back (?:later|soon) for (?:updates|more)\b.*)\W*$",
     re.I,
 )
 _ALL_CAPS_MIN_WORDS = 8  # shorter all-caps lines are often subheads ("HOW TO USE A WATER BATH CANNER")
@@ -370,7 +379,7 @@ LINE_RULES: list[LineRule] = [
     LineRule("repeated_line", "duplicate", _duplicate_of_previous),
     SHARE_RULE,
     LineRule("alternate_address", "alternate_address", _alternate_address),
-    LineRule("comment_widget", "comment_widget", lambda ls, i: ls[i].words <= 8 and bool(_COMMENT_WIDGET.match(ls[i].stripped))),
+    LineRule("comment_widget", "comment_widget", lambda ls, i: ls[i].words <= 16 and bool(_COMMENT_WIDGET.match(ls[i].stripped))),
     _regex_rule("contributed_credit", "credit", r"^[\w.,'’ &-]{2,200} contributed (?:to )?(?:this|the) (?:report|story|article)\.?$|^[\w.,'’ &-]{2,120} contributed reporting\b.{0,80}\.$", max_words=40),
     _regex_rule("reporting_credit", "credit", r"^\(?(?:Reporting|Writing|Editing|Additional reporting|Compiled) by\b.*\)?$", max_words=40),
     LineRule("signature", "signature", lambda ls, i: ls[i].words <= 8 and bool(_SIGNATURE.match(ls[i].stripped))),
@@ -393,6 +402,7 @@ LINE_RULES: list[LineRule] = [
     LineRule("reading_time", "metadata_bar", lambda ls, i: ls[i].words <= 8 and bool(_READING_TIME.match(ls[i].stripped))),
     LineRule("shortcode_markup", "markup", lambda ls, i: bool(_SHORTCODE.match(ls[i].stripped))),
     LineRule("advertisement", "advertisement", lambda ls, i: ls[i].words <= 4 and bool(_ADVERTISEMENT.match(ls[i].stripped))),
+    _regex_rule("developing_notice", "notice", _DEVELOPING.pattern, re.I, max_words=20),
 ]
 
 # Partial-line rules: boilerplate glued onto an article sentence ("...continuum.Click To Tweet").

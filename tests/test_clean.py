@@ -316,3 +316,18 @@ def test_standfirst_is_kept_in_the_body():
 def test_empty_body_after_cleaning_raises():
     with pytest.raises(ValueError, match="empty body after cleaning"):
         _html_article("Share\nFacebook\nTwitter\n")
+
+
+def test_comment_prompts_read_more_and_developing_notices_go():
+    text = (
+        BODY + "READ MORE:\n- Convoy reaches the border after a week\n"
+        "This is a breaking news story - more to follow\n"
+        "Would you like to comment on this article?\n"
+        "Please read our Comment Policy before commenting.\n"
+        "Join thought-provoking conversations, follow other readers and see their replies\n"
+    )
+    a = _html_article(text)
+    assert a.body == BODY.strip()
+    # the same words inside a sentence stay
+    kept = _html_article(BODY + "She said more to follow would be decided by the council, which meets in March.\n")
+    assert "more to follow" in kept.body
