@@ -150,13 +150,13 @@ _DASH_BULLET = re.compile(r"^[-•]\s+\S")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _CONTACT_WORDS = re.compile(r"\b(?:write to|e-?mail|reach(?:ed)?|contact|tips?|follow)\b", re.I)
 _FOLLOW_SOCIAL = re.compile(
-    r"^(?:follow|like|find)\s+(?:(?:him|her|them|us|me)\b|@\w+|[\w.'’& -]{1,60}?\s+on\s+(?:twitter|facebook|instagram|youtube|linkedin))"
+    r"^(?:follow|like|find)\s+(?:(?:him|her|them|us|me)\b|@\w+|[\w.'’& -]{1,60}?\s+on\s+(?:twitter|facebook|instagram|youtube|linkedin|google news|flipboard|threads|bluesky|tiktok))"
     r"|^follow (?:[\w'’]+ ){0,3}(?:full |complete |latest |live )?coverage\b"
     r"|\bfollow (?:him|her|them|us|me)\b[^.]*\b(?:twitter|facebook|instagram)\b[^.]*\.?$",
     re.I,
 )
 _SOCIAL_NETWORK = re.compile(
-    r"\b(?:twitter|facebook|instagram|youtube|linkedin|tiktok|threads|bluesky|mastodon|telegram|whatsapp|social media|x\.com)\b", re.I
+    r"\b(?:twitter|facebook|instagram|youtube|linkedin|tiktok|threads|bluesky|mastodon|telegram|whatsapp|google news|flipboard|social media|x\.com)\b", re.I
 )
 # "Like her ...", "Follow him ...": a prompt only with a network or a handle named (or very short).
 _NEEDS_A_NETWORK = re.compile(r"^(?:like|find)\b|^follow\s+(?:him|her|them|us|me)\b", re.I)
@@ -176,7 +176,7 @@ _URL_LIKE = re.compile(r"^(?:https?://|www\.)\S+$|^\S+\.\w{2,4}/\S*$", re.I)
 _PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:twitter|facebook|instagram|linkedin)\.com/[\w.]+/?$", re.I)
 _LABELLED_LINK = re.compile(r"^[\w.' ]{1,25}:\s*(?:https?://|www\.)\S+(?:\s+and\s+(?:https?://|www\.)\S+)?$", re.I)
 _COMMENT_MODERATION = re.compile(
-    r"\b(?:comments?|comentários|comentarios|commenti|kommentare|commentaires)\b.*\bmodera|\bcomment(?:ing)? (?:policy|guidelines)\b", re.I
+    r"\b(?:comments?|comentários|comentarios|commenti|kommentare|commentaires)\b.*\bmodera|\bcomment(?:ing)? (?:policy|guidelines)\b|\bbefore (?:you can )?comment(?:ing)?\b", re.I
 )
 _REPRINTS = re.compile(
     r"^this copy is for your personal,? non-commercial use|^[-•]?\s*(?:order reprints|print article|reprints|gift (?:this )?article|save article)$"
