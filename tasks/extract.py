@@ -43,13 +43,13 @@ class ExtractOptions:
     """trafilatura settings, chosen by measurement on both extraction corpora (scrapinghub, fundus-dev).
 
     `python -m benchmarks.extraction --compare-options`, corpus F1 of extract + our clean stage
-    (scrapinghub / fundus-dev): trafilatura's own extractor alone (fast=True) 0.9773 / 0.9468;
-    with its readability/jusText fallback on every page (fast=False) 0.9730 / 0.9591; the fast
-    extraction, retried with the fallback only when it comes back thin (chosen) 0.9773 / 0.9619.
+    (scrapinghub / fundus-dev): trafilatura's own extractor alone (fast=True) 0.9773 / 0.9475;
+    with its readability/jusText fallback on every page (fast=False) 0.9731 / 0.9598; the fast
+    extraction, retried with the fallback only when it comes back thin (chosen) 0.9773 / 0.9625.
     On a page where the fast pass returns a menu or one paragraph (WashingtonTimes, PoliticoEu,
     MallorcaMagazin in fundus-dev) the fallback finds the article; elsewhere it adds sidebars.
-    favor_recall 0.9763 / 0.9591; favor_precision 0.9719 / 0.9538 (drops real paragraphs, loses a
-    page); include_comments 0.9757 / 0.9617 (pulls readers' comments in).
+    favor_recall 0.9764 / 0.9598; favor_precision 0.9720 / 0.9541 (drops real paragraphs, loses a
+    page); include_comments 0.9757 / 0.9621 (pulls readers' comments in).
     """
 
     include_comments: bool = False  # the default True pulls readers' comments into the text
