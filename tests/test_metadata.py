@@ -138,3 +138,20 @@ def test_text_stamp_precision():
     assert stamp_precision("2024-03-12 10:42:07") == "second"
     assert stamp_precision("March 12, 2024") == "day"
     assert stamp_precision("2008") is None and stamp_precision("March 2008") is None
+
+
+def test_new_columns_reach_the_public_view(memory_db):
+    from tasks.models import Article
+    from tasks.tables import articles_frame
+
+    article = Article(
+        "a1", "file:///a.html", "0" * 64, "text/html", "raw", body="body",
+        published_at=datetime(2024, 5, 3, 13, 47, tzinfo=UTC), published_at_precision="minute",
+        credited_source="AP", metadata_sources={"title": "h1", "published_at": "json-ld"},
+    )
+    frame = articles_frame([article], "run-1", datetime.now(UTC))
+    memory_db.register("incoming", frame)
+    memory_db.execute("INSERT INTO stg_articles BY NAME SELECT * FROM incoming")
+    row = memory_db.execute("SELECT published_at_precision, credited_source, metadata_sources FROM articles").fetchone()
+    assert row[0] == "minute" and row[1] == "AP"
+    assert json.loads(row[2]) == {"published_at": "json-ld", "title": "h1"}
