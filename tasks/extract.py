@@ -7,6 +7,7 @@ import gzip
 import re
 import zlib
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import charset_normalizer
@@ -212,8 +213,8 @@ def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"")
             sources["published_at"] = "trafilatura"
             if parsed.has_zone is False and (parsed.value.hour, parsed.value.minute, parsed.value.second) == (0, 0, 0):
                 parsed = replace(parsed, precision="day")  # htmldate writes a bare date as midnight
-            if parsed.precision == "day" and (parsed.value.month, parsed.value.day) == (1, 1) and not new_year_in(html, parsed.value.year):
-                parsed = None  # htmldate turns a year alone ("© 2008", /2008/) into 1 January: unknown, not invented
+            if parsed.precision == "day" and parsed.value.day == 1 and not first_day_written(html, parsed.value):
+                parsed = None  # htmldate turns a year or a month alone ("© 2008", /2008/05/) into the 1st: unknown, not invented
     if parsed is None:
         sources.pop("published_at", None)
         published_text = None
@@ -232,12 +233,14 @@ def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"")
     }
 
 
-def new_year_in(html: bytes, year: int) -> bool:
-    """The page writes 1 January of that year out in full (ISO, numeric or with the month's name)."""
+def first_day_written(html: bytes, value: datetime) -> bool:
+    """The page writes the 1st of that month out in full: ISO, numeric, or with the month's name in any language."""
     text = html.decode("latin-1")
-    y = str(year)
+    y, m = str(value.year), f"0?{value.month}"
+    month_word = r"[^\W\d_]{3,}\.?"  # the month's name, whatever the language
     return bool(re.search(
-        rf"{y}[-/.]0?1[-/.]0?1(?!\d)|(?<!\d)0?1[./]0?1[./]{y}|\bJan(?:uary|\.)?\s+0?1(?:st)?\b,?\s*{y}|(?<!\d)0?1\.?\s+(?:Jan|jan)\w*\.?\s+{y}",
+        rf"{y}[-/.]{m}[-/.]0?1(?!\d)|(?<!\d)0?1[./]{m}[./]{y}|(?<!\d){m}/0?1/{y}"
+        rf"|(?<!\d)0?1(?:st|er|º)?\.?\s+(?:de\s+)?{month_word},?\s+(?:de\s+)?{y}|{month_word}\s+0?1(?:st)?,?\s+{y}",
         text,
     ))
 

@@ -155,3 +155,10 @@ def test_new_columns_reach_the_public_view(memory_db):
     row = memory_db.execute("SELECT published_at_precision, credited_source, metadata_sources FROM articles").fetchone()
     assert row[0] == "minute" and row[1] == "AP"
     assert json.loads(row[2]) == {"published_at": "json-ld", "title": "h1"}
+
+
+def test_month_only_date_stays_null(tmp_path):
+    head = '<title>Convoy stranded in desert</title><meta property="og:url" content="https://example.com/2008/05/convoy.html">'
+    html = _page(head).replace("</article>", "</article><footer>Posted in May 2008</footer>")
+    a = _extract(tmp_path, html)
+    assert a.published_at is None and a.published_at_precision is None
