@@ -125,6 +125,28 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                     stack[:0] = item["@graph"]
 
 
+def _bare(url: str | None) -> str:
+    return re.sub(r"^https?://(?:www\.)?|[?#].*$|/$", "", (url or "").strip()).lower()
+
+
+def _page_article(tree: HtmlElement) -> dict[str, Any] | None:
+    """The JSON-LD article node describing this page: the one whose URL is the page's, else the first.
+
+    Pages also describe related stories; taking the first node blindly gives a related item's date.
+    """
+    articles = [n for n in _json_ld_nodes(tree) if _is_article(n)]
+    if len(articles) <= 1:
+        return articles[0] if articles else None
+    canonical = tree.xpath('string((.//link[@rel="canonical"]/@href | .//meta[@property="og:url"]/@content)[1])')
+    own = _bare(str(canonical))
+    for node in articles:
+        page = node.get("mainEntityOfPage")
+        ids = [node.get("url"), node.get("@id"), page.get("@id") if isinstance(page, dict) else page]
+        if own and any(isinstance(i, str) and _bare(i) == own for i in ids):
+            return node
+    return articles[0]
+
+
 def _types(node: dict[str, Any]) -> list[str]:
     value = node.get("@type", [])
     return [str(t) for t in (value if isinstance(value, list) else [value])]
@@ -276,7 +298,7 @@ _META_DATE_KEYS = (
 def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     """Title, authors, date, site name, URL and credited wire agency from JSON-LD, then meta tags, then <time>."""
     found = StructuredMetadata()
-    article = next((n for n in _json_ld_nodes(tree) if _is_article(n)), None)
+    article = _page_article(tree)
     site_from_ld: str | None = None
     if article is not None:
         if title := _text(article.get("headline")) or _text(article.get("name")):

@@ -162,3 +162,13 @@ def test_month_only_date_stays_null(tmp_path):
     html = _page(head).replace("</article>", "</article><footer>Posted in May 2008</footer>")
     a = _extract(tmp_path, html)
     assert a.published_at is None and a.published_at_precision is None
+
+
+def test_json_ld_of_a_related_story_is_not_taken(tmp_path):
+    related = {"@type": "NewsArticle", "headline": "An older story", "url": "https://example.com/older",
+               "datePublished": "2019-01-02T08:00:00Z"}
+    own = {"@type": "NewsArticle", "headline": "Convoy stranded in desert", "url": "https://example.com/convoy",
+           "datePublished": "2019-11-19T07:55:00Z"}
+    head = _json_ld([related, own]) + '<link rel="canonical" href="https://www.example.com/convoy/">'
+    a = _extract(tmp_path, _page(head))
+    assert a.published_at == datetime(2019, 11, 19, 7, 55, tzinfo=UTC)
