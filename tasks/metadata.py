@@ -185,6 +185,8 @@ def plausible_author(name: str, site_names: tuple[str, ...] = ()) -> bool:
     words = text.lower().replace(".", "").split()
     if len(words) > 6:
         return False  # a description ("professor at the faculty of ..."), not a name
+    if " " not in text and text == text.lower() and text != text.upper() and not (wire_agency(text) or _DOMAIN.search(text)):
+        return False  # a user name or a slug ("kevin-r", "admin2"), not how a byline is written
     if all(w in _NOT_A_NAME or w in _MONTH_WORDS for w in words):
         return False
     if not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) > 2:
@@ -193,6 +195,7 @@ def plausible_author(name: str, site_names: tuple[str, ...] = ()) -> bool:
     return not any(squashed == re.sub(r"[\W_]+", "", s.casefold()) for s in site_names if s)
 
 
+_DOMAIN = re.compile(r"\.[a-z]{2,6}$")
 _NAME_JOINER = re.compile(r"\s*(?:,|;|\s&\s|\s(?:and|und|et|y|e|og|och|en|i|und)\s)\s*")
 _INITIALS = re.compile(r"\s*\((?:[\w.]{1,6}|(?:https?://)?(?:www\.)?[\w.-]+\.\w{2,})\)\s*$")
 _NAME_WORD = re.compile(r"^(?:[^\W\d_][\w'’.-]*|d[aeiou]s?|van|von|der|den|de|del|la|le|al|bin|ibn)$")
@@ -240,6 +243,9 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
             for name in split_names(part):
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
+                agency = wire_agency(name)
+                if agency and agency.lower() == name.lower():
+                    name = agency  # "Dpa", "AFP": the agency's own spelling
                 key = re.sub(r"[\W_]+", "", name.casefold())
                 if plausible_author(name, site_names) and key not in seen:
                     seen.add(key)

@@ -121,6 +121,8 @@ def test_site_slogan_or_name_is_not_a_title():
         (["Brazil, Rachel"], ["Rachel Brazil"]),
         (["Elena Oberholzer (obe)"], ["Elena Oberholzer"]),
         (["Marcus De Guzman"], ["Marcus De Guzman"]),
+        (["kevin-r"], []),
+        (["松岡大地"], ["松岡大地"]),
     ],
 )
 def test_junk_authors_are_rejected(names, expected):
