@@ -120,7 +120,7 @@ _NEWSLETTER = re.compile(
     r"^(?:subscribe|sign[ -]up)\b|^(?:join|register)\b.*\b(?:our|free|today|now|here|newsletter|membership|club|challenge)\b"
     r"|^(?:thanks|thank you) for (?:signing up|subscribing)"
     r"|^there was an error processing your subscription|^keep an eye on your inbox"
-    r"|^[\w'’ &-]{0,40}\bnewsletters?$"
+    r"|^[\w'’ &-]{0,40}\bnewsletters?$|^newsletters?\s*:"
     r"|\b(?:newsletters?|inbox)\b.*\b(?:sign(?:ing)?[ -]up|subscrib\w*|deliver\w*|get)\b"
     r"|\b(?:sign(?:ing)?[ -]up|subscrib\w*|deliver\w*|get)\b.*\b(?:newsletters?|inbox)\b",
     re.I,
@@ -140,7 +140,9 @@ _TEASER_HEADER = re.compile(
     r"more on this(?: story)?|something to consider|what to read next|further reading|in case you missed it|"
     r"(?:[\w.]+\s+)?(?:주요\s?뉴스|관련\s?기사|많이 본 뉴스)|leia (?:mais|também)|veja também|notícias relacionadas|"
     r"artigos relacionados|noticias relacionadas|artículos relacionados|leggi anche|articoli correlati|lesen sie auch|"
-    r"mehr zum thema|à lire aussi|lire aussi|sur le même sujet|читайте также|похожие статьи|関連記事|read more|see also|read also)"
+    r"mehr zum thema|auch interessant|das könnte sie (?:auch )?interessieren|à lire aussi|lire aussi|sur le même sujet|"
+    r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also|"
+    r"(?:recommended|related|more|latest) videos?)"
     r"\s*(?:\.{3}|…|:)?$",
     re.I,
 )
@@ -164,7 +166,7 @@ _SOCIAL_HANDLE = re.compile(r"@\w+|\b(?:twitter|facebook|instagram)\.com/\w+", r
 # The labels of share buttons, each on its own line once the icons are gone.
 _SHARE_BUTTON = re.compile(
     r"^(?:facebook|twitter|google\+|whatsapp|linkedin|pinterest|reddit|e-?mail|print|telegram|share|tweet|pin it|"
-    r"messenger|flipboard|copy link|voltar|back to top|compartilhe|compartir|condividi|teilen|partager)$",
+    r"messenger|flipboard|copy link|embed|voltar|back to top|compartilhe|compartir|condividi|teilen|partager)$",
     re.I,
 )
 _NAME = r"[A-Z\u00C0-\u024F][\w.'’-]*"
@@ -187,7 +189,8 @@ _COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s|ⓒ)|\ball rights reserved\
 _TAGS = re.compile(r"^[-•]?\s*(?:tags|tagged(?: with)?|filed under|topics|categories|keywords)\s*(?::|\||$)", re.I)
 _SOURCE_LINE = re.compile(r"^source\s*:\s*\S", re.I)
 _READING_TIME = re.compile(
-    r"^(?:(?:tempo de leitura|reading time|read time|lesezeit|temps de lecture|tiempo de lectura)\s*:?\s*\d+\s*\w+"
+    r"^(?:(?:tempo de leitura|reading time|read time|lesezeit|lesedauer|temps de lecture|tiempo de lectura|tempo di lettura|"
+    r"leestijd|läsetid|lesetid|czas czytania)\s*:?\s*\d+\s*\w+"
     r"|\d+\s*(?:min|mins|minutes?)\s+read)\.?$",
     re.I,
 )
@@ -204,6 +207,18 @@ _COMMENT_WIDGET = re.compile(
 _DEVELOPING = re.compile(
     r"^(?:this is an? (?:breaking|developing) (?:news? )?story\b.*|this (?:story|article) is (?:developing|breaking)\b.*|"
     r"this (?:story|article) will be updated\b.*|more to follow|check back (?:later|soon) for (?:updates|more)\b.*)\W*$",
+    re.I,
+)
+# The reader is told the rest is for subscribers (or that the subscription is in use elsewhere).
+_PAYWALL = re.compile(
+    r"\b(?:réservée? aux abonnés|reserved for (?:our )?subscribers|for subscribers only|subscribers? only|"
+    r"subscribe (?:now )?to (?:continue|keep) reading|nur für abonnenten|exklusiv für abonnenten|solo para suscriptores|"
+    r"exclusivo para suscriptores|riservato agli abbonati|tu suscripción se está usando)\b|この記事は(?:有料)?会員限定|有料会員(?:になる|限定)",
+    re.I,
+)
+# An appeal for money or membership: "Did you like this article? Then support us with a donation".
+_DONATION = re.compile(
+    r"\b(?:support (?:us|our (?:work|journalism))|unterstützen sie uns|soutenez-nous|apóyanos|sostienici)\b.*\b(?:donat\w*|spende\w*|don|donación|member\w*|mitglied\w*|abonn\w*|subscri\w*)\b",
     re.I,
 )
 _ALL_CAPS_MIN_WORDS = 8  # shorter all-caps lines are often subheads ("HOW TO USE A WATER BATH CANNER")
@@ -403,6 +418,8 @@ LINE_RULES: list[LineRule] = [
     LineRule("shortcode_markup", "markup", lambda ls, i: bool(_SHORTCODE.match(ls[i].stripped))),
     LineRule("advertisement", "advertisement", lambda ls, i: ls[i].words <= 4 and bool(_ADVERTISEMENT.match(ls[i].stripped))),
     _regex_rule("developing_notice", "notice", _DEVELOPING.pattern, re.I, max_words=20),
+    LineRule("paywall_notice", "advertisement", lambda ls, i: ls[i].words <= 45 and bool(_PAYWALL.search(ls[i].stripped)) and not _QUOTED_OR_SAID.search(ls[i].stripped)),
+    LineRule("donation_appeal", "advertisement", lambda ls, i: ls[i].words <= 60 and bool(_DONATION.search(ls[i].stripped)) and not _QUOTED_OR_SAID.search(ls[i].stripped)),
 ]
 
 # Partial-line rules: boilerplate glued onto an article sentence ("...continuum.Click To Tweet").

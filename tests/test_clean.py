@@ -331,3 +331,17 @@ def test_comment_prompts_read_more_and_developing_notices_go():
     # the same words inside a sentence stay
     kept = _html_article(BODY + "She said more to follow would be decided by the council, which meets in March.\n")
     assert "more to follow" in kept.body
+
+
+def test_paywall_and_donation_notices_and_more_teaser_headers_go():
+    text = (
+        "Lesedauer: 4 Minuten\n" + BODY
+        + "Il vous reste 57% de cet article à lire. La suite est réservée aux abonnés.\n"
+        "Hat Ihnen dieser Artikel gefallen? Dann unterstützen Sie uns bitte mit einer Spende.\n"
+        "Auch interessant\n- Konvoi erreicht die Grenze nach einer Woche\n"
+    )
+    a = _html_article(text)
+    assert a.body == BODY.strip()
+    # a sentence about subscribers is article text
+    kept = _html_article(BODY + "The paper said the new section would be reserved for subscribers who pay for the print edition.\n")
+    assert "reserved for subscribers" in kept.body
