@@ -536,6 +536,7 @@ def _option_variants() -> dict[str, object]:
         "favor_recall": replace(DEFAULT_OPTIONS, favor_recall=True, favor_precision=False),
         "favor_precision": replace(DEFAULT_OPTIONS, favor_precision=True, favor_recall=False),
         "include_comments": replace(DEFAULT_OPTIONS, include_comments=True),
+        "tables left out": replace(DEFAULT_OPTIONS, include_tables=not DEFAULT_OPTIONS.include_tables),
     }
 
 

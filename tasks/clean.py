@@ -141,8 +141,7 @@ _TEASER_HEADER = re.compile(
     r"(?:[\w.]+\s+)?(?:주요\s?뉴스|관련\s?기사|많이 본 뉴스)|leia (?:mais|também)|veja também|notícias relacionadas|"
     r"artigos relacionados|noticias relacionadas|artículos relacionados|leggi anche|articoli correlati|lesen sie auch|"
     r"mehr zum thema|auch interessant|das könnte sie (?:auch )?interessieren|à lire aussi|lire aussi|sur le même sujet|"
-    r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also|"
-    r"(?:recommended|related|more|latest) videos?)"
+    r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also)"
     r"\s*(?:\.{3}|…|:)?$",
     re.I,
 )
@@ -418,6 +417,8 @@ LINE_RULES: list[LineRule] = [
     LineRule("shortcode_markup", "markup", lambda ls, i: bool(_SHORTCODE.match(ls[i].stripped))),
     LineRule("advertisement", "advertisement", lambda ls, i: ls[i].words <= 4 and bool(_ADVERTISEMENT.match(ls[i].stripped))),
     _regex_rule("developing_notice", "notice", _DEVELOPING.pattern, re.I, max_words=20),
+    # a video player's label: what follows is the article again, so it opens no teaser list
+    _regex_rule("video_label", "related", r"^(?:recommended|related|more|latest|featured) videos?\W*$", re.I, max_words=3),
     LineRule("paywall_notice", "advertisement", lambda ls, i: ls[i].words <= 45 and bool(_PAYWALL.search(ls[i].stripped)) and not _QUOTED_OR_SAID.search(ls[i].stripped)),
     LineRule("donation_appeal", "advertisement", lambda ls, i: ls[i].words <= 60 and bool(_DONATION.search(ls[i].stripped)) and not _QUOTED_OR_SAID.search(ls[i].stripped)),
 ]

@@ -44,13 +44,15 @@ class ExtractOptions:
     """trafilatura settings, chosen by measurement on both extraction corpora (scrapinghub, fundus-dev).
 
     `python -m benchmarks.extraction --compare-options`, corpus F1 of extract + our clean stage
-    (scrapinghub / fundus-dev): trafilatura's own extractor alone (fast=True) 0.9773 / 0.9475;
-    with its readability/jusText fallback on every page (fast=False) 0.9731 / 0.9598; the fast
-    extraction, retried with the fallback only when it comes back thin (chosen) 0.9773 / 0.9625.
+    (scrapinghub / fundus-dev): trafilatura's own extractor alone (fast=True) 0.9773 / 0.9483;
+    with its readability/jusText fallback on every page (fast=False) 0.9731 / 0.9606; the fast
+    extraction, retried with the fallback only when it comes back thin (chosen) 0.9773 / 0.9635
+    (the others were measured one cleaning change earlier, when the chosen setting gave 0.9634).
     On a page where the fast pass returns a menu or one paragraph (WashingtonTimes, PoliticoEu,
     MallorcaMagazin in fundus-dev) the fallback finds the article; elsewhere it adds sidebars.
-    favor_recall 0.9764 / 0.9598; favor_precision 0.9720 / 0.9541 (drops real paragraphs, loses a
-    page); include_comments 0.9757 / 0.9621 (pulls readers' comments in).
+    favor_recall 0.9764 / 0.9606; favor_precision 0.9720 / 0.9548 (drops real paragraphs, loses a
+    page); include_comments 0.9757 / 0.9629 (pulls readers' comments in); tables left out
+    0.9746 / 0.9634.
     """
 
     include_comments: bool = False  # the default True pulls readers' comments into the text

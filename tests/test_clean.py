@@ -345,3 +345,9 @@ def test_paywall_and_donation_notices_and_more_teaser_headers_go():
     # a sentence about subscribers is article text
     kept = _html_article(BODY + "The paper said the new section would be reserved for subscribers who pay for the print edition.\n")
     assert "reserved for subscribers" in kept.body
+
+
+def test_a_video_label_opens_no_teaser_list():
+    text = BODY + "Recommended Videos\nLa Vieille Ferme 2025 Rosé, France ($14.99, #559393)\nThe wine is pale and dry, and it costs less than most.\n"
+    a = _html_article(text)
+    assert "Recommended Videos" not in a.body and "La Vieille Ferme 2025" in a.body
