@@ -138,11 +138,6 @@ def score_corpus_fundus(pages: Iterable[PageScore]) -> CorpusScore:
     return CorpusScore(p, r, 2 * p * r / (p + r) if p + r else 0.0, len(scores))
 
 
-def load_corpus(corpus: Path = CORPUS) -> dict[str, dict[str, str]]:
-    """scrapinghub ground truth keyed by page id: {"articleBody": ..., "url": ...}."""
-    return json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
-
-
 def open_corpus(name: str, path: Path | None = None) -> Corpus:
     """A corpus by name, its ground truth normalised to Gold records."""
     path = path or CORPORA[name]
@@ -155,10 +150,6 @@ def open_corpus(name: str, path: Path | None = None) -> Corpus:
         for k, v in raw.items()
     }
     return Corpus(name, path, gold, "fundus")
-
-
-def page_path(page_id: str, corpus: Path = CORPUS) -> Path:
-    return corpus / "html" / f"{page_id}.html.gz"
 
 
 def _page_scorer(metric: str) -> Callable[[str, str, str], PageScore]:
@@ -194,29 +185,9 @@ def local_iso(article: Any) -> str | None:
     return str(when.isoformat())
 
 
-def factwire_extractor(options: object | None = None) -> Callable[[Path], tuple[str, object]]:
-    """Our pipeline's discover -> extract -> clean on one page file; returns (body, article).
-
-    The same calls as `factwire ingest` makes per document; a page that any of them refuses
-    (an ExtractError, or the clean stage's empty-body error) is a lost page: ("", None).
-    """
-    from tasks.clean import clean_article
-    from tasks.discover import read_document
-    from tasks.extract import DEFAULT_OPTIONS, extract_document
-
-    opts = options or DEFAULT_OPTIONS
-
-    def run(path: Path) -> tuple[str, object]:
-        try:
-            article = clean_article(extract_document(read_document(path), opts))  # type: ignore[arg-type]
-        except ValueError:  # ExtractError and the empty-body error are both ValueErrors
-            return "", None
-        return article.body, article
-
-    return run
-
-
 def predict_factwire(path: Path, options: object | None = None) -> Prediction:
+    """discover -> extract -> clean, the calls `factwire ingest` makes per document; a refused page
+    (an ExtractError, or the clean stage's empty-body error, both ValueErrors) is a lost page."""
     from tasks.clean import clean_article
     from tasks.discover import read_document
     from tasks.extract import DEFAULT_OPTIONS, extract_document
@@ -230,13 +201,6 @@ def predict_factwire(path: Path, options: object | None = None) -> Prediction:
 
 def _html(path: Path) -> str:
     return gzip.decompress(path.read_bytes()).decode("utf-8", errors="replace")
-
-
-def trafilatura_default(path: Path) -> str:
-    """Plain trafilatura.extract with its default settings: the reference in the same run."""
-    import trafilatura
-
-    return trafilatura.extract(_html(path)) or ""
 
 
 def _predict_trafilatura(path: Path, **settings: Any) -> Prediction:
@@ -376,19 +340,6 @@ def run_extractor(corpus: Corpus, extractor: str) -> ExtractorRun:
         extractor, preds, pages, _corpus_scorer(corpus.metric)(pages), seconds, lost,
         metadata_rates(corpus.gold, preds) if has_meta else None,
     )
-
-
-def run_factwire(truth: dict[str, dict[str, str]], corpus: Path = CORPUS, options: object | None = None) -> tuple[list[PageScore], dict[str, object], float]:
-    """Score our extract+clean on every scrapinghub page; also the cleaned articles and seconds taken."""
-    extract = factwire_extractor(options)
-    scores: list[PageScore] = []
-    articles: dict[str, object] = {}
-    started = time.perf_counter()
-    for page_id, expected in truth.items():
-        body, article = extract(page_path(page_id, corpus))
-        articles[page_id] = article
-        scores.append(score_page(page_id, body, expected["articleBody"]))
-    return scores, articles, time.perf_counter() - started
 
 
 def body_without_rule(article: Any, rule: str) -> str:

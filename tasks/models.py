@@ -51,7 +51,7 @@ class Article:
     language: str | None = None
     url: str | None = None
     fetched_at: datetime | None = None
-    description: str | None = None  # the page's own summary (HTML metadata): spots a repeated standfirst
+    description: str | None = None  # the page's own summary (HTML metadata)
     credited_source: str | None = None  # the wire agency credited for republished copy (AP, Reuters, ...); outlet stays the site
     metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from ("json-ld", "opengraph", ...)
     body: str = ""
