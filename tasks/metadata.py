@@ -341,15 +341,17 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
             if names:
                 found.authors, found.sources["author"] = names, "meta"
                 break
-    if not found.published_text:
-        for key in _META_DATE_KEYS:
-            if parse_page_date(meta.get(key)):
-                found.published_text, found.sources["published_at"] = meta[key], "opengraph" if key.startswith(("article", "og")) else "meta"
-                break
-    if not found.published_text:
-        when = _time_element(tree)
-        if when:
-            found.published_text, found.sources["published_at"] = when, "time-element"
+    # Later sources are read when the earlier ones have no date, or only the day of it: a time
+    # given elsewhere on the page for the same day is kept.
+    chosen = parse_page_date(found.published_text)
+    for source, value in [*_meta_dates(meta), ("time-element", _time_element(tree))]:
+        candidate = parse_page_date(value)
+        if candidate is None or value is None:
+            continue
+        if chosen is None or (chosen.precision == "day" and candidate.precision != "day" and candidate.value.date() == chosen.value.date()):
+            found.published_text, found.sources["published_at"], chosen = value, source, candidate
+        if chosen.precision != "day":
+            break
     if found.published_text and (parsed := parse_page_date(found.published_text)) and parsed.precision != "day" and not parsed.has_zone:
         # a local time without a zone: the page's other timestamps (modified, created) often carry it
         zones = Counter(z for z in (_zone_of(v) for v in [*meta.values(), *_ld_dates(article)]) if z)
@@ -449,6 +451,11 @@ def choose_title(
         if src != "html-title" or len(titles) == 1:
             return title, src
     return None, "none"
+
+
+def _meta_dates(meta: dict[str, str]) -> list[tuple[str, str]]:
+    """The page's meta tags that name the publication time, strongest first, with their source."""
+    return [(("opengraph" if key.startswith(("article", "og")) else "meta"), meta[key]) for key in _META_DATE_KEYS if key in meta]
 
 
 def _zone_of(value: str) -> str | None:

@@ -174,3 +174,11 @@ def test_json_ld_of_a_related_story_is_not_taken(tmp_path):
     head = _json_ld([related, own]) + '<link rel="canonical" href="https://www.example.com/convoy/">'
     a = _extract(tmp_path, _page(head))
     assert a.published_at == datetime(2019, 11, 19, 7, 55, tzinfo=UTC)
+
+
+def test_a_time_given_elsewhere_for_the_same_day_is_kept(tmp_path):
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert", "datePublished": "2019-11-19"}) \
+        + '<meta property="article:published_time" content="2019-11-19T07:55:00+01:00">'
+    a = _extract(tmp_path, _page(head))
+    assert a.published_at == datetime(2019, 11, 19, 6, 55, tzinfo=UTC) and a.published_at_precision == "second"
+    assert a.metadata_sources["published_at"] == "opengraph"
