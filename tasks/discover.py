@@ -22,6 +22,17 @@ SUFFIX_MEDIA_TYPES = {
     ".htm.gz": "application/gzip+html",
 }
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# Share of control bytes (other than tab, LF, FF, CR) above which bytes are binary, not text in
+# an odd encoding: a stray NUL or two in a web page does not make it binary.
+BINARY_CONTROL_SHARE = 0.05
+SNIFF_BYTES = 65536
+# Every byte except the control characters that do not occur in text (tab, LF, FF, CR do).
+_NOT_CONTROL = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 12, 13))
+# Byte-order marks of the UTF-16/32 encodings, longest first (UTF-32-LE starts like UTF-16-LE).
+TEXT_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"),
+)
 
 
 def media_type_for(path: Path) -> str | None:
@@ -46,6 +57,20 @@ def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise FileNotFoundError(f"input path does not exist: {path}")
     return sorted(found)
+
+
+def bom_encoding(data: bytes) -> str | None:
+    """The UTF-16/32 encoding a byte-order mark announces, or None."""
+    return next((name for bom, name in TEXT_BOMS if data.startswith(bom)), None)
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for bytes that are not text: many control bytes, not one stray NUL; UTF-16/32 with a BOM is text."""
+    if bom_encoding(data):
+        return False
+    sample = data[:SNIFF_BYTES]
+    controls = len(sample.translate(None, _NOT_CONTROL))  # counted in C, not byte by byte
+    return controls > BINARY_CONTROL_SHARE * max(len(sample), 1)
 
 
 def sha256_hex(data: bytes) -> str:

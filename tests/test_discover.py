@@ -6,7 +6,13 @@ import hashlib
 
 import pytest
 
-from tasks.discover import list_input_files, media_type_for, read_document
+from tasks.discover import (
+    bom_encoding,
+    list_input_files,
+    looks_binary,
+    media_type_for,
+    read_document,
+)
 
 
 def test_lists_supported_files_recursively(tmp_path):
@@ -64,3 +70,19 @@ def test_the_discover_suite_keeps_a_document_whose_bytes_do_not_match_its_hash_o
     assert {r["stage"] for r in rows} == {"discover"}
     assert docs[0].error is None
     assert docs[1].error and "check_hash_matches_bytes" in docs[1].error
+
+
+def test_binary_is_a_share_of_control_bytes_not_one_nul():
+    page = b"<html><body><p>" + b"A sentence of the article. " * 200 + b"\x00</p></body></html>"
+    assert not looks_binary(page)
+    assert looks_binary(bytes(range(256)) * 10)  # an image or archive: control bytes everywhere
+    assert looks_binary(b"\x00\x01\x02\x03 text" * 100)
+
+
+def test_utf16_and_utf32_with_bom_are_text():
+    for encoding in ("utf-16", "utf-16-le", "utf-16-be", "utf-32"):
+        data = "Texte en français, 2024.\n".encode(encoding)
+        if encoding in ("utf-16-le", "utf-16-be"):
+            data = "\ufeff".encode(encoding) + data
+        assert bom_encoding(data) is not None and not looks_binary(data), encoding
+    assert looks_binary("Texte sans BOM".encode("utf-16-le"))  # no BOM: NUL every other byte

@@ -40,14 +40,26 @@ def test_html_main_text_and_metadata(tmp_path):
 
 
 def test_options_are_the_measured_ones():
-    # chosen on the extraction benchmark (see ExtractOptions): no comments, no fallback extractors
+    # chosen on both extraction corpora (see ExtractOptions): no comments, the fallback
+    # extractors only as a retry for a thin fast pass
     assert DEFAULT_OPTIONS.include_comments is False and DEFAULT_OPTIONS.fast is True
+    assert DEFAULT_OPTIONS.retry_below_prose_chars > 0
     assert not DEFAULT_OPTIONS.favor_precision and not DEFAULT_OPTIONS.favor_recall
+
+
+def test_thin_fast_pass_is_retried_with_the_fallback():
+    from tasks.extract import prose_chars
+
+    menu = "Home\nWorld\nPolitics\nSport\n"
+    assert prose_chars(menu) == 0
+    sentence = "The convoy of 17 buses has been stuck in the Syrian desert since Tuesday, officials said on Saturday."
+    assert prose_chars(sentence) == len(sentence)
+    assert prose_chars(sentence[:-1] + " …") == 0  # a teaser excerpt is not prose
 
 
 def test_looks_binary():
     assert looks_binary(bytes(range(1, 32)) * 100)
-    assert looks_binary(b"text\x00more")
+    assert not looks_binary(b"a line of ordinary text, then\x00 more of it\n" * 20)  # a stray NUL a line: text
     assert not looks_binary("Le café à Genève\n\tfermé".encode())
 
 
@@ -112,3 +124,17 @@ def test_the_extract_stage_checks_its_output(tmp_path):
     assert (batch.run_id, batch.index, len(batch.articles)) == ("run-1", 3, 1)
     assert {r["suite"] for r in batch.dq_rows} == {"extracted_articles"}
     assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
+
+
+def test_page_with_a_stray_nul_byte_is_read(tmp_path):
+    page = ARTICLE_HTML.replace("<nav>", "\x00<nav>").encode()
+    articles, quarantined = _extract(tmp_path, "nul.html", page)
+    assert not quarantined and "17 buses" in articles[0].raw_text
+
+
+def test_utf16_with_bom_is_text(tmp_path):
+    text = "Le convoi est bloqué dans le désert depuis mardi, selon les autorités.\n"
+    articles, quarantined = _extract(tmp_path, "fr.txt", text.encode("utf-16"))
+    assert not quarantined and articles[0].raw_text == text
+    articles, quarantined = _extract(tmp_path, "a16.html", ARTICLE_HTML.encode("utf-16"))
+    assert not quarantined and "17 buses" in articles[0].raw_text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
@@ -25,6 +26,7 @@ ARTICLE_COLUMNS = [
     "article_id", "content_sha256", "source_uri", "media_type", "url", "outlet", "title", "author",
     "published_at", "published_at_text", "published_at_source", "language", "body", "raw_text",
     "word_count", "fetched_at", "run_id", "ingested_at",
+    "published_at_precision", "credited_source", "metadata_sources",
 ]
 BOILERPLATE_COLUMNS = [f.name for f in fields(BoilerplateSpan)]
 MENTION_COLUMNS = [f.name for f in fields(Mention)]
@@ -51,6 +53,8 @@ def articles_frame(articles: list[Article], run_id: str, ingested_at: datetime) 
             "published_at_source": a.published_at_source, "language": a.language, "body": a.body,
             "raw_text": a.raw_text, "word_count": a.word_count, "fetched_at": a.fetched_at,
             "run_id": run_id, "ingested_at": ingested_at,
+            "published_at_precision": a.published_at_precision, "credited_source": a.credited_source,
+            "metadata_sources": json.dumps(a.metadata_sources, sort_keys=True) if a.metadata_sources else None,
         }
         for a in articles
     ]

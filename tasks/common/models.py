@@ -42,15 +42,18 @@ class Article:
     media_type: str
     raw_text: str
     title: str | None = None
-    author: str | None = None
+    author: str | None = None  # several authors separated by "; "
     outlet: str | None = None
     published_at: datetime | None = None  # timezone-aware, UTC
     published_at_text: str | None = None
     published_at_source: str | None = None  # where the date came from and how it was resolved
+    published_at_precision: str | None = None  # 'day', 'minute' or 'second': what the page gave; None when unknown
     language: str | None = None
     url: str | None = None
     fetched_at: datetime | None = None
-    description: str | None = None  # the page's own summary (HTML metadata): spots a repeated standfirst
+    description: str | None = None  # the page's own summary (HTML metadata)
+    credited_source: str | None = None  # the wire agency credited for republished copy (AP, Reuters, ...); outlet stays the site
+    metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from ("json-ld", "opengraph", ...)
     body: str = ""
     word_count: int = 0
     boilerplate: list[BoilerplateSpan] = field(default_factory=list)

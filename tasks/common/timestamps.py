@@ -64,21 +64,30 @@ def parse_iso_date(text: str, tz: str = "UTC") -> datetime | None:
     return value.astimezone(UTC)
 
 
-def resolve_metadata_date(text: str, tz: str | None = None) -> ResolvedDate:
-    """A date from HTML metadata (htmldate's "%Y-%m-%dT%H:%M:%S%z"), with how sure it is.
+def resolve_metadata_date(text: str, tz: str | None = None, precision: str | None = None) -> ResolvedDate:
+    """A date from page metadata (ISO 8601, or htmldate's "%Y-%m-%dT%H:%M:%S%z"), with how sure it is.
 
     With an offset the instant is exact. Without one it is local time: the outlet's zone
-    when known, else UTC. Midnight without an offset means the page gave only a date.
+    when known, else UTC. A date without a time (precision 'day', or htmldate's bare
+    midnight) is kept as midnight of that day, and the precision says the time is unknown.
     """
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return ResolvedDate(None, "html-metadata: unparsed")
+    from tasks.common.metadata import parse_page_date
+
+    parsed = parse_page_date(text)
+    if parsed is None:
+        try:
+            value = datetime.fromisoformat(text.strip())
+        except ValueError:
+            return ResolvedDate(None, "html-metadata: unparsed")
+    else:
+        value = parsed.value
+        if parsed.precision == "day":
+            precision = "day"
     if value.tzinfo is not None:
         return ResolvedDate(value.astimezone(UTC), "html-metadata")
     zone = tz or "UTC"
     local = value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
-    if (value.hour, value.minute, value.second) == (0, 0, 0):
+    if precision == "day" or (precision is None and (value.hour, value.minute, value.second) == (0, 0, 0)):
         return ResolvedDate(local, f"html-metadata: date only, midnight {zone}")
     return ResolvedDate(local, f"html-metadata: no zone given, {zone} assumed")
 

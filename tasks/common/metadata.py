@@ -1,0 +1,492 @@
+"""Page metadata from the page's own structured data: JSON-LD, OpenGraph and meta tags, <time>."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from lxml.html import HtmlElement
+
+# schema.org types whose node describes the article itself (subtypes of Article / CreativeWork news).
+_ARTICLE_TYPE = re.compile(r"(?:Article|BlogPosting|LiveBlogPosting|Report|NewsArticle|Posting)$", re.I)
+_MONTH_WORDS = frozenset(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "january", "february", "march", "april", "june", "july", "august", "september", "october", "november", "december"]
+)
+# Words that are a byline's furniture, never a name on their own.
+_NOT_A_NAME = frozenset(
+    ["by", "von", "par", "por", "di", "da", "de", "door", "av", "af", "z", "and", "und", "et", "y", "e", "og", "i", "the", "staff", "admin", "administrator", "editor", "editors",
+        "editorial", "redaktion", "redaktion:", "unknown", "anonymous", "none", "null", "undefined", "author", "autor", "auteur", "autore"]
+)
+# Wire agencies whose copy news sites republish: the name on the page (in any case) -> the short name kept.
+WIRE_AGENCIES = {
+    "associated press": "AP", "ap": "AP", "the associated press": "AP",
+    "reuters": "Reuters", "thomson reuters": "Reuters",
+    "afp": "AFP", "agence france-presse": "AFP", "agence france presse": "AFP",
+    "dpa": "dpa", "deutsche presse-agentur": "dpa",
+    "efe": "EFE", "agencia efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo", "kyodo news": "Kyodo",
+    "xinhua": "Xinhua", "upi": "UPI", "united press international": "UPI", "pa": "PA", "pa media": "PA",
+    "press association": "PA", "apa": "APA", "sda": "SDA", "keystone-sda": "SDA", "anp": "ANP", "belga": "Belga",
+    "ritzau": "Ritzau", "ntb": "NTB", "tt": "TT", "pap": "PAP", "ctk": "ČTK", "čtk": "ČTK", "tass": "TASS",
+    "ria novosti": "RIA Novosti", "yonhap": "Yonhap", "anadolu": "Anadolu", "anadolu agency": "Anadolu",
+    "aap": "AAP", "australian associated press": "AAP", "canadian press": "The Canadian Press",
+    "the canadian press": "The Canadian Press", "kna": "KNA", "epd": "epd", "europa press": "Europa Press",
+    "lusa": "Lusa", "ians": "IANS", "pti": "PTI", "press trust of india": "PTI", "bernama": "Bernama",
+    "antara": "Antara", "jiji": "Jiji", "jiji press": "Jiji", "sapa": "SAPA", "nzpa": "NZPA",
+}
+_WIRE_IN_TEXT = re.compile(
+    r"\((AP|Reuters|AFP|dpa|EFE|ANSA|UPI|Xinhua|Kyodo|Yonhap|PTI|IANS|AAP|KNA|APA|AA|TASS)\)\s*[-—–]"
+    r"|^\s*(?:[A-ZÀ-Ý][\w.'’ -]{1,40}),?\s*\((AP|Reuters|AFP|dpa|EFE|ANSA|UPI|Xinhua|Kyodo|Yonhap|PTI|IANS|AAP|KNA|APA)\)",
+    re.M,
+)
+EARLIEST_YEAR = 1990  # before the web: a placeholder or a typo, never a web page's publication date
+_ISO_DATE = re.compile(
+    r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?\s*$", re.I
+)
+
+
+@dataclass(slots=True)
+class StructuredMetadata:
+    """What the page says about itself, with the source of each field."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published_text: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    url: str | None = None
+    credited_source: str | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A publication time as the page wrote it: aware when it gave a zone, else naive local time."""
+
+    value: datetime
+    precision: str  # 'day', 'minute' or 'second'
+    has_zone: bool
+
+
+def parse_page_date(text: str | None) -> ParsedDate | None:
+    """An ISO 8601 date or datetime from page metadata; None for a year or month alone."""
+    if not text:
+        return None
+    m = _ISO_DATE.match(text)
+    if not m:
+        return None
+    year, month, day, hour, minute, second, zone = m.groups()
+    try:
+        value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+    if not EARLIEST_YEAR <= value.year <= datetime.now(UTC).year + 1:
+        return None  # a template's placeholder ("0001-01-01T00:00:00Z"), not a publication date
+    if hour is None:
+        return ParsedDate(value, "day", False)
+    precision = "second" if second is not None else "minute"
+    if zone:
+        z = zone.upper()
+        if z in ("Z", "UTC", "GMT"):
+            value = value.replace(tzinfo=UTC)
+        else:
+            digits = z.replace(":", "")
+            value = datetime.fromisoformat(f"{value.isoformat()}{digits[:3]}:{digits[3:5]}")
+        return ParsedDate(value, precision, True)
+    return ParsedDate(value, precision, False)
+
+
+def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the page's JSON-LD scripts, @graph members and lists flattened."""
+    for script in tree.iterfind('.//script[@type="application/ld+json"]'):
+        text = (script.text or "").strip()
+        if not text:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            try:  # a frequent fault: raw newlines or tabs inside strings
+                data = json.loads(re.sub(r"[\r\n\t]+", " ", text))
+            except ValueError:
+                continue
+        stack = [data]
+        while stack:
+            item = stack.pop(0)
+            if isinstance(item, list):
+                stack[:0] = item
+            elif isinstance(item, dict):
+                yield item
+                if isinstance(item.get("@graph"), list):
+                    stack[:0] = item["@graph"]
+
+
+def _bare(url: str | None) -> str:
+    return re.sub(r"^https?://(?:www\.)?|[?#].*$|/$", "", (url or "").strip()).lower()
+
+
+def _page_article(tree: HtmlElement) -> dict[str, Any] | None:
+    """The JSON-LD article node describing this page: the one whose URL is the page's, else the first.
+
+    Pages also describe related stories; taking the first node blindly gives a related item's date.
+    """
+    articles = [n for n in _json_ld_nodes(tree) if _is_article(n)]
+    if len(articles) <= 1:
+        return articles[0] if articles else None
+    canonical = tree.xpath('string((.//link[@rel="canonical"]/@href | .//meta[@property="og:url"]/@content)[1])')
+    own = _bare(str(canonical))
+    for node in articles:
+        page = node.get("mainEntityOfPage")
+        ids = [node.get("url"), node.get("@id"), page.get("@id") if isinstance(page, dict) else page]
+        if own and any(isinstance(i, str) and _bare(i) == own for i in ids):
+            return node
+    return articles[0]
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    value = node.get("@type", [])
+    return [str(t) for t in (value if isinstance(value, list) else [value])]
+
+
+def _is_article(node: dict[str, Any]) -> bool:
+    return any(_ARTICLE_TYPE.search(t) for t in _types(node))
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value")
+    if not isinstance(value, str):
+        return None
+    return " ".join(html.unescape(value).split()) or None
+
+
+def _names(value: Any) -> list[str]:
+    """Author names from a JSON-LD author value: a string, an object, or a list of either."""
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for item in items:
+        name = _text(item.get("name") if isinstance(item, dict) else item)
+        if name:
+            out.append(name)
+    return out
+
+
+def plausible_author(name: str, site_names: tuple[str, ...] = ()) -> bool:
+    """A person or agency: not a byline's furniture ("By"), a month ("Dec"), a URL, a caption or the site's name."""
+    text = name.strip(" ,;:|-–—")
+    if not text or len(text) > 80 or "://" in text or "@" in text or text.startswith(("www.", "(")) or ":" in text:
+        return False
+    words = text.lower().replace(".", "").split()
+    if len(words) > 6:
+        return False  # a description ("professor at the faculty of ..."), not a name
+    if " " not in text and text == text.lower() and text != text.upper() and not (wire_agency(text) or _DOMAIN.search(text)):
+        return False  # a user name or a slug ("kevin-r", "admin2"), not how a byline is written
+    if all(w in _NOT_A_NAME or w in _MONTH_WORDS for w in words):
+        return False
+    if not any(c.isalpha() for c in text) or sum(c.isdigit() for c in text) > 2:
+        return False
+    squashed = re.sub(r"[\W_]+", "", text.casefold())
+    return not any(squashed == re.sub(r"[\W_]+", "", s.casefold()) for s in site_names if s)
+
+
+_DOMAIN = re.compile(r"\.[a-z]{2,6}$")
+_NAME_JOINER = re.compile(r"\s*(?:,|;|\s&\s|\s(?:and|und|et|y|e|og|och|en|i|und)\s)\s*")
+_INITIALS = re.compile(r"\s*\((?:[\w.]{1,6}|(?:https?://)?(?:www\.)?[\w.-]+\.\w{2,})\)\s*$")
+_NAME_WORD = re.compile(r"^(?:[^\W\d_][\w'’.-]*|d[aeiou]s?|van|von|der|den|de|del|la|le|al|bin|ibn)$")
+
+
+def _looks_like_a_name(text: str) -> bool:
+    """Two to five words, each a capitalised word or a name particle ("van", "de")."""
+    words = text.split()
+    return 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words) and words[0][0].isupper()
+
+
+def split_names(text: str) -> list[str]:
+    """ "A and B", "A, B & C" -> names, but only when every part is name-shaped; "Smith, John" is one name."""
+    parts = [p for p in _NAME_JOINER.split(text) if p.strip()]
+    if len(parts) < 2:
+        return [text]
+    if len(parts) == 2 and "," in text and len(parts[0].split()) == 1 and 1 <= len(parts[1].split()) <= 2:
+        return [f"{parts[1]} {parts[0]}"]  # "Brazil, Rachel": a surname first, as in citation metadata
+    return parts if all(_looks_like_a_name(p) for p in parts) else [text]
+
+
+# A byline's lead-in: "By", "Analysis by", "Text:", "Текст", "Von", "Par", ...
+_LEAD_IN = re.compile(r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор)\s*:?\s+", re.I)
+# A job title or an affiliation, not a name: "AP Auto Writer", "CNN Editor-at-large", "NJ Advance Media for NJ".
+_ROLE = re.compile(
+    r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|staff|photographer|"
+    r"producer|redakteur(?:in)?|korrespondent(?:in)?|journalist(?:in)?|wire services?|news services?|bureau)\b|\sfor\s", re.I
+)
+# Furniture glued to a name by a careless template: "Jeff Foust Monday", "Carrie Arnold November", "... Published".
+_TRAILING_FURNITURE = re.compile(
+    r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
+    r"august|september|october|november|december|published|updated|posted))+\s*$",
+    re.I,
+)
+
+
+def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[str]:
+    """Plausible names: lead-ins ("By"), roles ("AP Writer"), trailing dates and initials dropped; several split."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for raw in names:
+        for part in re.split(r"\s*[|;]\s*", raw):
+            part = _LEAD_IN.sub("", part).strip(" ,;|")
+            if _ROLE.search(part):
+                continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
+            for name in split_names(part):
+                name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
+                agency = wire_agency(name)
+                if agency and agency.lower() == name.lower():
+                    name = agency  # "Dpa", "AFP": the agency's own spelling
+                key = re.sub(r"[\W_]+", "", name.casefold())
+                if plausible_author(name, site_names) and key not in seen:
+                    seen.add(key)
+                    out.append(name)
+    return out
+
+
+def clean_site_name(name: str | None) -> str | None:
+    """The site's name as a reader would write it; None for a URL, a handle-only or a copyright line."""
+    if not name:
+        return None
+    text = " ".join(name.split()).lstrip("@")
+    if not text or "://" in text or text.lower().startswith(("www.", "copyright", "©", "(c)")):
+        return None
+    return text
+
+
+def wire_agency(name: str | None) -> str | None:
+    """The short name of a wire agency, or None for anyone else."""
+    if not name:
+        return None
+    return WIRE_AGENCIES.get(" ".join(name.lower().replace(".", "").split()))
+
+
+def _meta(tree: HtmlElement) -> dict[str, str]:
+    """<meta> content by lower-cased property/name/itemprop; the first occurrence wins."""
+    out: dict[str, str] = {}
+    for el in tree.iterfind(".//meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        content = el.get("content")
+        if key and content and content.strip():
+            out.setdefault(key.strip().lower(), " ".join(content.split()))
+            # spellings vary ("article:published:time", "article_published_time"): also keep a squashed key
+            out.setdefault(re.sub(r"[\W_]+", "", key.lower()), " ".join(content.split()))
+    return out
+
+
+def _meta_all(tree: HtmlElement, key: str) -> list[str]:
+    """Every <meta> content under one property/name (citation metadata repeats the tag per author)."""
+    out = []
+    for el in tree.iterfind(".//meta"):
+        name = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        if name == key and (content := " ".join((el.get("content") or "").split())):
+            out.append(content)
+    return out
+
+
+# Squashed <meta> keys (letters and digits only) that name the publication time, strongest first.
+_META_DATE_KEYS = (
+    "articlepublishedtime", "ogarticlepublishedtime", "datepublished", "publishdate", "publishdatetime",
+    "pubdate", "dcdateissued", "dctermsissued", "dctermscreated", "sailthrudate", "parselypubdate",
+    "articlepublished", "cxenseparserecspublishtime", "date", "dcdate",
+)
+
+
+def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
+    """Title, authors, date, site name, URL and credited wire agency from JSON-LD, then meta tags, then <time>."""
+    found = StructuredMetadata()
+    article = _page_article(tree)
+    site_from_ld: str | None = None
+    if article is not None:
+        if title := _text(article.get("headline")) or _text(article.get("name")):
+            found.title, found.sources["title"] = title, "json-ld"
+        if names := _names(article.get("author")):
+            found.authors, found.sources["author"] = names, "json-ld"
+        when = _text(article.get("datePublished")) or _text(article.get("dateCreated"))
+        if when and parse_page_date(when):
+            found.published_text, found.sources["published_at"] = when, "json-ld"
+        site_from_ld = _text(article.get("publisher"))
+        found.description = _text(article.get("description"))
+        found.url = _text(article.get("url")) or _text(article.get("mainEntityOfPage"))
+        for key in ("sourceOrganization", "provider", "isBasedOn", "creditText", "copyrightHolder"):
+            if agency := wire_agency(_text(article.get(key))):
+                found.credited_source = agency
+                break
+        if not found.credited_source:
+            found.credited_source = next((a for a in map(wire_agency, _names(article.get("author"))) if a), None)
+    meta = _meta(tree)
+    found.site_name = meta.get("og:site_name") or site_from_ld
+    ld_title = found.title
+    found.title, found.sources["title"] = choose_title(
+        [("json-ld", ld_title), ("opengraph", meta.get("og:title")), ("twitter", meta.get("twitter:title")),
+         ("html-title", _text(tree.findtext(".//title")))],
+        [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:5],
+        found.site_name,
+        found.url or meta.get("og:url"),
+    )
+    if found.title is None:
+        del found.sources["title"]
+    if not found.authors:
+        for key in ("article:author", "author", "citation_author", "dc.creator", "sailthru.author", "parsely-author"):
+            names = [v for v in _meta_all(tree, key) if "://" not in v]
+            if names:
+                found.authors, found.sources["author"] = names, "meta"
+                break
+    # Later sources are read when the earlier ones have no date, or only the day of it: a time
+    # given elsewhere on the page for the same day is kept.
+    chosen = parse_page_date(found.published_text)
+    for source, value in [*_meta_dates(meta), ("time-element", _time_element(tree))]:
+        candidate = parse_page_date(value)
+        if candidate is None or value is None:
+            continue
+        if chosen is None or (chosen.precision == "day" and candidate.precision != "day" and candidate.value.date() == chosen.value.date()):
+            found.published_text, found.sources["published_at"], chosen = value, source, candidate
+        if chosen.precision != "day":
+            break
+    if found.published_text and (parsed := parse_page_date(found.published_text)) and parsed.precision != "day" and not parsed.has_zone:
+        # a local time without a zone: the page's other timestamps (modified, created) often carry it
+        zones = Counter(z for z in (_zone_of(v) for v in [*meta.values(), *_ld_dates(article)]) if z)
+        if len(zones) == 1:
+            found.published_text = f"{parsed.value.isoformat()}{next(iter(zones))}"
+            found.sources["published_at"] += " (zone from the page's other timestamps)"
+    found.description = found.description or meta.get("og:description") or meta.get("description")
+    found.url = found.url or meta.get("og:url")
+    return found
+
+
+_TITLE_SEPARATOR = re.compile(r"\s+[|–—:·•-]\s+|\s*[|｜]\s*|：(?=[^：]{1,30}$)")
+_DATE_LIKE = re.compile(r"^[\d./ -]{6,}$")
+
+
+def _same_but_domain(a: str, b: str) -> bool:
+    """One squashed name is the other plus a domain ending ("golemde" and "golem")."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) and long[len(short):] in _DOMAIN_ENDINGS
+
+
+_DOMAIN_ENDINGS = frozenset({"com", "de", "at", "ch", "couk", "uk", "fr", "es", "it", "nl", "net", "org", "online", "news", "in", "jp", "ru", "pl", "eu", "info", "web"})
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def strip_site_name(title: str, site_name: str | None) -> str:
+    """The headline without the site's name (and a date or "by ...") appended or prepended to it."""
+    parts = _TITLE_SEPARATOR.split(title)
+    if len(parts) < 2:
+        return title
+    site = _squash(site_name or "")
+
+    def is_furniture(part: str) -> bool:
+        p = _squash(part)
+        if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I):
+            return True
+        # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
+        return bool(site) and (p == site or (len(p) >= 3 and _same_but_domain(p, site)))
+
+    kept = list(parts)
+    while len(kept) > 1 and is_furniture(kept[-1]):
+        kept.pop()
+    while len(kept) > 1 and is_furniture(kept[0]):
+        kept.pop(0)
+    if len(kept) == len(parts):
+        return title
+    # cut the original string, keeping the headline's own punctuation
+    start = title.find(kept[0])
+    end = title.rfind(kept[-1]) + len(kept[-1])
+    return title[start:end].strip() if start >= 0 and end > start else title
+
+
+def _agrees(heading: str, title: str) -> bool:
+    """The heading is the metadata title, up to punctuation and case, or a part of it (a kicker aside)."""
+    h, t = _squash(heading), _squash(title)
+    return h == t or (len(h) >= 12 and h in t)
+
+
+def choose_title(
+    candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None
+) -> tuple[str | None, str]:
+    """The visible headline (<h1>) when the page's metadata confirms it, else the first metadata title.
+
+    Metadata titles often carry the site's name ("Headline | Site"); a page's <h1> is the
+    headline as shown but can be a logo or a section name, so it is taken only when it
+    agrees with a metadata title. Never taken: the site's name alone, a section name (a title of
+    one or two words that is a folder of the URL), and the <title> of a page that starts with the
+    site's name and is confirmed by nothing else ("Site | Slogan").
+    """
+    site = _squash(site_name or "")
+    sections = {_squash(p) for p in re.split(r"[/_.-]+", re.sub(r"^\w+://[^/]+", "", url or "")) if p}
+    titles: list[tuple[str, str]] = []
+    for src, raw in candidates:
+        if not raw:
+            continue
+        title = strip_site_name(raw, site_name)
+        squashed = _squash(title)
+        if not squashed or squashed == site or (len(title.split()) <= 2 and squashed in sections):
+            continue
+        site_first = bool(site) and title != raw and _squash(raw).startswith(site)
+        titles.append((src if not site_first else f"{src}:site-first", title))
+    for heading in headings:
+        if len(_squash(heading)) < 4 or _squash(heading) == site:
+            continue
+        if any(_agrees(heading, t) for _src, t in titles):
+            # the same words in the metadata: its text, which is free of the layout's typography
+            # (line breaks, quote styles set by the template); OpenGraph first, as sites share it
+            by_source = {src.split(":")[0]: t for src, t in reversed(titles) if _squash(t) == _squash(heading)}
+            text = next((by_source[s] for s in ("opengraph", "json-ld", "twitter") if s in by_source), heading)
+            return text, "h1"
+    for src, title in titles:
+        if src.endswith(":site-first"):
+            continue  # "Site | Slogan" or "Site - Section": nothing says it is this article's headline
+        if src != "html-title" or len(titles) == 1:
+            return title, src
+    return None, "none"
+
+
+def _meta_dates(meta: dict[str, str]) -> list[tuple[str, str]]:
+    """The page's meta tags that name the publication time, strongest first, with their source."""
+    return [(("opengraph" if key.startswith(("article", "og")) else "meta"), meta[key]) for key in _META_DATE_KEYS if key in meta]
+
+
+def _zone_of(value: str) -> str | None:
+    parsed = parse_page_date(value)
+    if parsed is None or not parsed.has_zone:
+        return None
+    return parsed.value.isoformat()[19:] or None
+
+
+def _ld_dates(node: dict[str, Any] | None) -> list[str]:
+    if not node:
+        return []
+    return [v for k in ("datePublished", "dateModified", "dateCreated", "uploadDate") if isinstance(v := node.get(k), str)]
+
+
+def _time_element(tree: HtmlElement) -> str | None:
+    """A <time datetime> marked as the publication time, else the first inside the <article>."""
+    marked = tree.xpath(
+        './/time[@datetime][@itemprop="datePublished" or @pubdate or contains(@class, "publish")]'
+    )
+    candidates = marked or tree.xpath("(.//article)[1]//time[@datetime]")[:1]
+    for el in candidates:
+        value = el.get("datetime", "").strip()
+        if parse_page_date(value):
+            return str(value)
+    return None
+
+
+def wire_credit_in_text(text: str) -> str | None:
+    """A wire agency credited in the dateline, "WASHINGTON (AP) —", in the first lines of the text."""
+    m = _WIRE_IN_TEXT.search(text[:600])
+    if not m:
+        return None
+    return wire_agency(m.group(1) or m.group(2)) or (m.group(1) or m.group(2))

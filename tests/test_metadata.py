@@ -1,0 +1,184 @@
+"""Metadata: the page's structured data first, junk rejected, time and precision kept, nothing invented."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tasks.clean import clean_article, stamp_precision
+from tasks.common.metadata import (
+    choose_title,
+    clean_authors,
+    parse_page_date,
+    strip_site_name,
+    wire_agency,
+    wire_credit_in_text,
+)
+from tasks.discover import read_document
+from tasks.extract import extract_documents
+
+PARAGRAPHS = """
+<p>The convoy of 17 buses has been stuck in the Syrian desert since Tuesday, officials said on Saturday.</p>
+<p>Hezbollah said six buses were still in areas controlled by the Syrian government and called for aid.</p>
+<p>The US-led coalition said it would keep monitoring the convoy and would not strike civilians.</p>
+"""
+
+
+def _page(head: str, body: str = "") -> str:
+    return f"<html><head>{head}</head><body><article>{body}{PARAGRAPHS}</article></body></html>"
+
+
+def _extract(tmp_path, html: str):
+    path = tmp_path / "page.html"
+    path.write_text(html, encoding="utf-8")
+    articles, quarantined = extract_documents([read_document(path)])
+    assert not quarantined
+    return clean_article(articles[0])
+
+
+def _json_ld(data: object) -> str:
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_json_ld_graph_gives_title_authors_and_a_timed_date(tmp_path):
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "name": "Example News"},
+        {"@type": "NewsArticle", "headline": "Convoy stranded in desert",
+         "author": [{"@type": "Person", "name": "Jane Doe"}, {"@type": "Person", "name": "John Roe"}],
+         "datePublished": "2024-05-03T15:47:42+02:00"},
+    ]}
+    head = _json_ld(graph) + '<meta property="og:title" content="Convoy stranded in desert | Example News">' \
+        '<meta property="og:site_name" content="Example News"><meta name="author" content="By">'
+    a = _extract(tmp_path, _page(head, "<h1>Convoy stranded in desert</h1>"))
+    assert a.title == "Convoy stranded in desert"
+    assert a.author == "Jane Doe; John Roe"
+    assert a.published_at == datetime(2024, 5, 3, 13, 47, 42, tzinfo=UTC)
+    assert a.published_at_precision == "second"
+    assert a.outlet == "Example News"
+    assert a.metadata_sources == {"title": "h1", "author": "json-ld", "published_at": "json-ld"}
+
+
+def test_opengraph_time_when_there_is_no_json_ld(tmp_path):
+    head = '<meta property="og:title" content="Convoy stranded in desert - Example News">' \
+        '<meta property="og:site_name" content="Example News">' \
+        '<meta property="article:published_time" content="2019-11-19T07:55Z">'
+    a = _extract(tmp_path, _page(head))
+    assert a.title == "Convoy stranded in desert"
+    assert a.published_at == datetime(2019, 11, 19, 7, 55, tzinfo=UTC)
+    assert a.published_at_precision == "minute"
+    assert a.metadata_sources["published_at"] == "opengraph"
+
+
+def test_time_element_and_a_date_without_time_keeps_its_precision(tmp_path):
+    a = _extract(tmp_path, _page("<title>Convoy stranded in desert</title>", '<time datetime="2019-11-19">Nov 19</time>'))
+    assert a.published_at == datetime(2019, 11, 19, tzinfo=UTC)
+    assert a.published_at_precision == "day"
+
+
+def test_year_only_date_stays_null(tmp_path):
+    # htmldate reads "© 2008" as 1 January 2008: an invented date, refused
+    html = _page("<title>Convoy stranded in desert</title>").replace("</article>", "</article><footer>Copyright 2008</footer>")
+    a = _extract(tmp_path, html)
+    assert a.published_at is None and a.published_at_precision is None
+
+
+def test_placeholder_dates_are_refused():
+    assert parse_page_date("0001-01-01T00:00:00Z") is None
+    assert parse_page_date("2008") is None and parse_page_date("2008-05") is None
+    assert parse_page_date("2024-05-03 15:47").precision == "minute"  # type: ignore[union-attr]
+
+
+def test_wire_copy_keeps_the_site_as_outlet(tmp_path):
+    head = '<meta property="og:site_name" content="Example Gazette"><title>Convoy stranded in desert</title>'
+    body = "<p>WASHINGTON (AP) — The convoy of buses was still stuck in the desert late on Friday, aid groups said.</p>"
+    a = _extract(tmp_path, _page(head, body))
+    assert a.outlet == "Example Gazette"
+    assert a.credited_source == "AP"
+
+
+def test_site_slogan_or_name_is_not_a_title():
+    title, source = choose_title([("opengraph", "Example News"), ("html-title", "Example News | All the news")], [], "Example News")
+    assert title is None  # the site's name, and its slogan
+    section, _ = choose_title([("opengraph", "Politics")], [], "Example News", "https://example.com/politics/")
+    assert section is None
+    assert strip_site_name("Convoy stranded | Example News | 28.04.2023", "Example News") == "Convoy stranded"
+    assert strip_site_name("The Guardian view on the convoy | Editorial", "the Guardian") == "The Guardian view on the convoy | Editorial"
+    heading, source = choose_title([("json-ld", "Convoy stranded in desert")], ["Example News", "Convoy stranded in desert"], "Example News")
+    assert (heading, source) == ("Convoy stranded in desert", "h1")
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["By"], []),
+        (["Dec"], []),
+        (["Example News"], []),
+        (["Jeff Foust Monday"], ["Jeff Foust"]),
+        (["Analysis by Chris Cillizza; CNN Editor-at-large"], ["Chris Cillizza"]),
+        (["Samya Kullab and Vasilisa Stepanenko"], ["Samya Kullab", "Vasilisa Stepanenko"]),
+        (["Brazil, Rachel"], ["Rachel Brazil"]),
+        (["Elena Oberholzer (obe)"], ["Elena Oberholzer"]),
+        (["Marcus De Guzman"], ["Marcus De Guzman"]),
+        (["kevin-r"], []),
+        (["松岡大地"], ["松岡大地"]),
+    ],
+)
+def test_junk_authors_are_rejected(names, expected):
+    assert clean_authors(names, ("Example News",)) == expected
+
+
+def test_wire_agencies():
+    assert wire_agency("The Associated Press") == "AP" and wire_agency("Example News") is None
+    assert wire_credit_in_text("LONDON (Reuters) - Shares rose on Monday.") == "Reuters"
+    assert wire_credit_in_text("Like her father, she ran the bakery.") is None
+
+
+def test_text_stamp_precision():
+    assert stamp_precision("12 March 2024, 10:42") == "minute"
+    assert stamp_precision("2024-03-12 10:42:07") == "second"
+    assert stamp_precision("March 12, 2024") == "day"
+    assert stamp_precision("2008") is None and stamp_precision("March 2008") is None
+
+
+def test_new_columns_reach_the_public_view(memory_db):
+    from tasks.common.frames import articles_frame
+    from tasks.common.models import Article
+
+    article = Article(
+        "a1", "file:///a.html", "0" * 64, "text/html", "raw", body="body",
+        published_at=datetime(2024, 5, 3, 13, 47, tzinfo=UTC), published_at_precision="minute",
+        credited_source="AP", metadata_sources={"title": "h1", "published_at": "json-ld"},
+    )
+    frame = articles_frame([article], "run-1", datetime.now(UTC))
+    memory_db.register("incoming", frame)
+    memory_db.execute("INSERT INTO stg_articles BY NAME SELECT * FROM incoming")
+    row = memory_db.execute("SELECT published_at_precision, credited_source, metadata_sources FROM articles").fetchone()
+    assert row[0] == "minute" and row[1] == "AP"
+    assert json.loads(row[2]) == {"published_at": "json-ld", "title": "h1"}
+
+
+def test_month_only_date_stays_null(tmp_path):
+    head = '<title>Convoy stranded in desert</title><meta property="og:url" content="https://example.com/2008/05/convoy.html">'
+    html = _page(head).replace("</article>", "</article><footer>Posted in May 2008</footer>")
+    a = _extract(tmp_path, html)
+    assert a.published_at is None and a.published_at_precision is None
+
+
+def test_json_ld_of_a_related_story_is_not_taken(tmp_path):
+    related = {"@type": "NewsArticle", "headline": "An older story", "url": "https://example.com/older",
+               "datePublished": "2019-01-02T08:00:00Z"}
+    own = {"@type": "NewsArticle", "headline": "Convoy stranded in desert", "url": "https://example.com/convoy",
+           "datePublished": "2019-11-19T07:55:00Z"}
+    head = _json_ld([related, own]) + '<link rel="canonical" href="https://www.example.com/convoy/">'
+    a = _extract(tmp_path, _page(head))
+    assert a.published_at == datetime(2019, 11, 19, 7, 55, tzinfo=UTC)
+
+
+def test_a_time_given_elsewhere_for_the_same_day_is_kept(tmp_path):
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert", "datePublished": "2019-11-19"}) \
+        + '<meta property="article:published_time" content="2019-11-19T07:55:00+01:00">'
+    a = _extract(tmp_path, _page(head))
+    assert a.published_at == datetime(2019, 11, 19, 6, 55, tzinfo=UTC) and a.published_at_precision == "second"
+    assert a.metadata_sources["published_at"] == "opengraph"
