@@ -378,3 +378,16 @@ def test_a_video_label_opens_no_teaser_list():
     text = BODY + "Recommended Videos\nLa Vieille Ferme 2025 Rosé, France ($14.99, #559393)\nThe wine is pale and dry, and it costs less than most.\n"
     a = _html_article(text)
     assert "Recommended Videos" not in a.body and "La Vieille Ferme 2025" in a.body
+
+
+def test_every_kind_a_rule_can_give_is_one_the_boilerplate_suite_knows():
+    """A new rule with a new kind must be added to expectations/boilerplate.json, or every batch
+    where it fires reports a failed check."""
+    import re
+
+    from expectations.validate import load_suite
+
+    source = (REPO / "tasks" / "clean.py").read_text(encoding="utf-8")
+    kinds = set(re.findall(r'_regex_rule\(\s*"[a-z_]+",\s*"([a-z_]+)"', source)) | set(re.findall(r'kind="([a-z_]+)"', source))
+    known = next(e["kwargs"]["value_set"] for e in load_suite("boilerplate").expectations if e["kwargs"].get("column") == "kind")
+    assert kinds and kinds <= set(known), kinds - set(known)
