@@ -28,6 +28,7 @@ from tasks.fingerprint import fingerprint
 from tasks.link import link
 from tasks.load import Landed, known_documents, known_sources, land_raw, load, load_entities
 from tasks.runs import finish_run, start_run
+from tasks.stories import group_stories
 
 
 @task(name="batch", cache_policy=NO_CACHE)
@@ -53,7 +54,7 @@ def read(plan: BatchPlan, settings: IngestSettings, run_id: str) -> tuple[list[R
 @flow(name="factwire-ingest", task_runner=runtime.warm_pool())  # type: ignore[arg-type]  # prefect types runners by future class
 def ingest(settings: IngestSettings) -> dict[str, Any]:
     """discover -> land raw -> [extract -> clean -> entities -> facts -> fingerprint] -> load, per
-    batch, then link across the warehouse."""
+    batch, then link across the warehouse and put new articles into stories."""
     db = settings.db
     run_id = start_run(db, settings.inputs(), settings.lock_wait_seconds)
     counts: Counter[str] = Counter()
@@ -71,6 +72,7 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             ):
                 counts.update(load(db, batch_landed, processed))
             counts.update(link(db, run_id))
+            counts.update(group_stories(db, run_id))
     except BaseException as exc:
         finish_run(db, run_id, "failed", dict(counts), f"{type(exc).__name__}: {exc}")
         raise

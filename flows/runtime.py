@@ -44,10 +44,10 @@ PRELOAD = ["flows.warm"]
 def warm_stages() -> None:
     """Build each stage's per-process state once (gazetteer, units, MinHash permutations, GX suites)."""
     from expectations import validate
-    from tasks import clean, entities, facts, fingerprint
+    from tasks import clean, entities, facts, fingerprint, stories
     from tasks.common import nlp
 
-    for stage in (nlp, clean, entities, facts, fingerprint, validate):
+    for stage in (nlp, clean, entities, facts, fingerprint, stories, validate):
         stage.warm()
 
 

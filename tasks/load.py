@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from prefect import get_run_logger, task
+from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.validate import validate
@@ -19,6 +19,7 @@ from tasks.common.frames import (
     sources_frame,
     stage_errors_frame,
 )
+from tasks.common.logs import run_logger
 from tasks.common.models import Batch, Quarantined, RawDocument
 from warehouse import writer
 from warehouse.writer import LoadVerdict
@@ -112,7 +113,7 @@ def load(db: str, landed: Landed, batch: Batch) -> dict[str, int]:
     dq_rows = landed.dq_rows + batch.dq_rows + verdict.dq_rows
     articles = batch.tables.get("stg_articles")
     n_loaded = 0 if articles is None else len(articles)
-    get_run_logger().info("batch %d: %d read, %d loaded, %d quarantined, %d skipped, %d stage errors", batch.index, landed.n_read,
+    run_logger("factwire.load").info("batch %d: %d read, %d loaded, %d quarantined, %d skipped, %d stage errors", batch.index, landed.n_read,
                           n_loaded, len(quarantined), landed.n_skipped, len(batch.stage_errors))
     return {
         "n_read": landed.n_read,

@@ -20,7 +20,7 @@ import duckdb
 # What a user queries. Columns that differ between two runs of the same input by design
 # (ids and times of the run) are left out.
 PUBLIC = ("articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts", "entities",
-          "entity_surfaces", "candidate_entities", "shared_passages", "article_similarity")
+          "entity_surfaces", "candidate_entities", "shared_passages", "article_similarity", "stories")
 VOLATILE = {"run_id", "ingested_at", "fetched_at", "checked_at", "first_seen_at", "landed_at"}
 
 

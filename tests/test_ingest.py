@@ -41,7 +41,7 @@ def test_seeds_load_and_rerun_adds_nothing(db_path):
     counts = {t: _count(db_path, t) for t in ("articles", "boilerplate", "mentions", "facts", "entities")}
     assert counts["articles"] == 5 and all(v > 0 for v in counts.values())
     stages = {r[0] for r in _query(db_path, "SELECT DISTINCT stage FROM dq_results")}
-    assert stages == {"discover", "extract", "clean", "entities", "facts", "fingerprint", "load", "link"}
+    assert stages == {"discover", "extract", "clean", "entities", "facts", "fingerprint", "load", "link", "stories"}
     assert _query(db_path, "SELECT count(*) FROM dq_results WHERE severity = 'critical' AND NOT success") == [(0,)]
     titles = dict(_query(db_path, "SELECT regexp_extract(source_uri, '[^/]+$'), title FROM articles"))
     assert titles["001_3da009fc58483ec1.txt"].startswith("Evacuating Islamic State Convoy")

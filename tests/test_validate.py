@@ -24,6 +24,7 @@ SUITES_BY_STAGE = {
     "fingerprint": {"article_fingerprints"},
     "load": {"loaded_rows"},
     "link": {"shared_passages", "article_duplicates", "claims"},
+    "stories": {"article_stories"},
 }
 
 

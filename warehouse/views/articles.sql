@@ -1,7 +1,10 @@
--- Public: one row per ingested article; duplicate_of from the linking pass (article_duplicates).
+-- Public: one row per ingested article; duplicate_of from the linking pass (article_duplicates),
+-- story_id and topic_id from the stories stage (article_stories).
 SELECT a.article_id, a.source_uri, a.outlet, a.title, a.author, a.published_at, a.published_at_text,
        a.published_at_source, a.language, a.body, a.raw_text, a.word_count, a.content_sha256,
        d.duplicate_of, a.url, a.media_type, a.fetched_at, a.run_id, a.ingested_at,
-       a.published_at_precision, a.credited_source, a.metadata_sources
+       a.published_at_precision, a.credited_source, a.metadata_sources,
+       st.story_id, st.topic_id
 FROM stg_articles a
 LEFT JOIN article_duplicates d USING (article_id)
+LEFT JOIN article_stories st USING (article_id)
