@@ -95,3 +95,41 @@ def test_benchmark_figures_hold_their_floors():
     assert topics["wikiref_dev_topics"]["ari"] >= FLOOR["topics_wikiref_ari"]
     assert events["wikiref_dev_topics"]["precision"] >= FLOOR["stories_wikiref_precision"]
     assert events["fundus_dev_unrelated"]["pages_in_shared_stories"] <= FLOOR["stories_fundus_pages_in_shared_stories_max"]
+
+
+def test_claims_and_conflicts_stay_within_one_story(db_path):
+    """'31 killed' in two unrelated events is two claims, and figures of different events never
+    make a conflict pair."""
+    from tasks.common.frames import articles_frame, facts_frame
+    from tasks.common.models import Article
+    from tasks.facts import extract_facts
+    from tasks.link import RULES
+    from warehouse.db import initialise, write_connection
+    from warehouse.linking import link
+    from warehouse.writer import write_batch
+
+    initialise(db_path)
+    texts = {
+        "bhutto": ("Bhutto assassinated in Rawalpindi rally attack",
+                   "Benazir Bhutto was assassinated at a rally in Rawalpindi. At least 31 people were killed in the suicide attack, police said.", T0),
+        "strikes": ("Indian missile strikes on Pakistan kill dozens",
+                    "Indian missiles struck targets across Pakistan and Kashmir overnight. The army said 31 people were killed in the strikes.",
+                    T0 + timedelta(days=365 * 17)),
+        "strikes2": ("Pakistan says Indian strikes killed civilians",
+                     "Pakistan said Indian missile strikes across Kashmir killed 26 people, while Indian officials said the strikes hit militant camps.",
+                     T0 + timedelta(days=365 * 17, hours=5)),
+    }
+    articles = [Article(k, f"file:///{k}.txt", k.ljust(64, "0"), "text/plain", body, title=title, body=body, published_at=at,
+                        language="en", word_count=len(body.split())) for k, (title, body, at) in texts.items()]
+    write_batch(db_path, {"stg_articles": articles_frame(articles, "run", T0), "stg_facts": facts_frame(extract_facts(articles, []))})
+    with write_connection(db_path) as con:
+        link(con, RULES)
+    stories.group_stories.fn(str(db_path), "run-1")
+    con = duckdb.connect(str(db_path), read_only=True)
+    story = dict(con.execute("SELECT article_id, story_id FROM articles").fetchall())
+    claims = con.execute("SELECT story_id, value, article_ids FROM claims WHERE value = 31 ORDER BY story_id").fetchall()
+    conflicts = con.execute("SELECT story_id, value, other_value FROM claim_conflicts").fetchall()
+    con.close()
+    assert story["strikes"] == story["strikes2"] != story["bhutto"]
+    assert len(claims) == 2 and all(len(ids) == 1 for _s, _v, ids in claims)  # not one claim with two articles
+    assert conflicts and all(s == story["strikes"] for s, _v, _o in conflicts)  # 26 vs 31 within the strikes story only

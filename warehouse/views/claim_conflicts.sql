@@ -1,4 +1,4 @@
--- Public: the same thing counted (category or unit, and action) with incompatible values:
+-- Public: within one story, the same thing counted (category or unit, and action) with incompatible values:
 -- pairs of claims whose value ranges do not overlap, unless both come from the very same
 -- articles and speakers. One row per pair of claims, the smaller value first. Built on the
 -- claims view, so it compares claims (a few per subject), never every pair of facts.
@@ -16,9 +16,11 @@ SELECT
     c.claim_key,
     o.claim_key         AS other_claim_key,
     c.fact_ids,
-    o.fact_ids          AS other_fact_ids
+    o.fact_ids          AS other_fact_ids,
+    c.story_id
 FROM claims c
 JOIN claims o
-  ON c.claim_category = o.claim_category AND c.action = o.action AND c.claim_key <> o.claim_key
+  ON c.story_id IS NOT DISTINCT FROM o.story_id
+ AND c.claim_category = o.claim_category AND c.action = o.action AND c.claim_key <> o.claim_key
 WHERE c.value_high < o.value_low
   AND NOT (c.article_ids = o.article_ids AND c.speakers IS NOT DISTINCT FROM o.speakers)
