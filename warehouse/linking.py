@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse.db import load_query, transaction, write_connection
+from warehouse.db import load_query, registered, transaction, write_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +47,48 @@ class LinkSummary:
     linked_at: datetime | None = None
 
 
+def requeue_partners(con: duckdb.DuckDBPyConnection, ids_table: str) -> int:
+    """Queue again for linking every article linked with the articles in `ids_table` (which are
+    being reloaded or forgotten): their links are dropped and `linked_at` reset, so the next pass
+    recomputes them against what is loaded then. Without this, what a partner found depended on
+    which version of the other article it had met (a copy paired with an original that is gone,
+    a new body root never compared). Returns how many were queued."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _partners AS
+        SELECT other_article_id AS article_id FROM article_similarity WHERE article_id IN (SELECT article_id FROM {ids_table})
+        UNION SELECT article_id FROM article_similarity WHERE other_article_id IN (SELECT article_id FROM {ids_table})
+        UNION SELECT other_article_id FROM shared_passages WHERE article_id IN (SELECT article_id FROM {ids_table})
+        """
+    )
+    con.execute(f"DELETE FROM _partners WHERE article_id IN (SELECT article_id FROM {ids_table})")
+    n = int(con.execute("SELECT count(*) FROM _partners").fetchall()[0][0])
+    if n:
+        _drop_links(con, "_partners")
+        con.execute("UPDATE article_fingerprints SET linked_at = NULL WHERE article_id IN (SELECT article_id FROM _partners)")
+    con.execute("DROP TABLE _partners")
+    return n
+
+
+def _drop_links(con: duckdb.DuckDBPyConnection, ids_table: str) -> None:
+    """Delete every passage and pair an article in `ids_table` has, in both directions."""
+    for table in ("article_similarity", "shared_passages"):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {ids_table}) "
+                    f"OR other_article_id IN (SELECT article_id FROM {ids_table})")
+
+
 def _forget_stale(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop fingerprints and links of articles that are gone or whose body changed."""
+    """Drop fingerprints and links of articles that are gone or whose body changed (their partners
+    are queued again)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _stale AS SELECT f.article_id FROM article_fingerprints f "
         "LEFT JOIN stg_articles a USING (article_id) WHERE a.article_id IS NULL OR f.body_sha256 <> sha256(a.body)"
     )
-    con.execute("DELETE FROM article_fingerprints WHERE article_id IN (SELECT article_id FROM _stale)")
-    con.execute("DELETE FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _stale)")
-    for table in ("article_similarity", "shared_passages"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _stale) OR other_article_id IN (SELECT article_id FROM _stale)")
+    if con.execute("SELECT count(*) FROM _stale").fetchall()[0][0]:
+        requeue_partners(con, "_stale")
+        con.execute("DELETE FROM article_fingerprints WHERE article_id IN (SELECT article_id FROM _stale)")
+        con.execute("DELETE FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _stale)")
+        _drop_links(con, "_stale")
     con.execute("DROP TABLE _stale")
 
 LINK_CHUNK = 500  # new articles linked per pass: bounds memory whatever the corpus size
@@ -79,45 +111,63 @@ def _fingerprint_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: datet
     return len(missing)
 
 
-def _link_exact_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[str]:
-    """Articles whose body is identical to another's: paired with the first such article by hash.
+def _sync_exact_copies(con: duckdb.DuckDBPyConnection) -> int:
+    """Articles whose body is identical to another's: each paired with the first article (by id)
+    of that body, over the whole warehouse; returns how many pairs were added.
 
     Wire copy republished verbatim is common; comparing it sentence by sentence with every other
     copy grows with the square of the number of copies. An exact copy shares every sentence, so
-    it is recorded as a pair (containment 1) without passage rows; returns the copies' ids.
+    it is recorded as a pair (containment 1) without passage rows, and only the first article of
+    each body (its root) is compared with the rest. Recomputed from every fingerprint on each
+    pass (a group-by, cheap), so which article is the root never depends on load order: a root
+    that stops being one loses its passages, and pairs with an old root are replaced.
     """
-    con.register("_ids", pd.DataFrame({"article_id": ids}))
-    copies = con.execute(
+    con.execute(
         """
-        WITH roots AS (SELECT body_sha256, min(article_id) AS root FROM article_fingerprints GROUP BY body_sha256)
-        SELECT r.root AS article_id, f.article_id AS other_article_id, 1.0 AS containment, 1.0 AS jaccard,
-               f.n_sentences AS n_shared_sentences, true AS is_duplicate
-        FROM article_fingerprints f JOIN roots r USING (body_sha256)
-        WHERE f.article_id IN (SELECT article_id FROM _ids) AND f.article_id <> r.root
+        CREATE OR REPLACE TEMP TABLE _copies AS
+        SELECT article_id, root, n_sentences FROM (
+            SELECT article_id, n_sentences, min(article_id) OVER (PARTITION BY body_sha256) AS root FROM article_fingerprints
+        ) WHERE article_id <> root
         """
-    ).df()
-    con.unregister("_ids")
-    if not copies.empty:
-        con.register("_pairs", copies)
-        con.execute("INSERT OR REPLACE INTO article_similarity BY NAME SELECT * FROM _pairs")
-        con.unregister("_pairs")
-    return copies["other_article_id"].tolist()
+    )
+    con.execute("DELETE FROM shared_passages WHERE article_id IN (SELECT article_id FROM _copies) "
+                "OR other_article_id IN (SELECT article_id FROM _copies)")
+    con.execute(
+        """
+        DELETE FROM article_similarity s
+        WHERE (s.article_id IN (SELECT article_id FROM _copies) OR s.other_article_id IN (SELECT article_id FROM _copies))
+          AND NOT EXISTS (SELECT 1 FROM _copies c WHERE c.article_id = s.other_article_id AND c.root = s.article_id)
+        """
+    )
+    added = con.execute(
+        """
+        INSERT INTO article_similarity (article_id, other_article_id, containment, jaccard, n_shared_sentences, is_duplicate)
+        SELECT c.root, c.article_id, 1.0, 1.0, c.n_sentences, true FROM _copies c
+        WHERE NOT EXISTS (SELECT 1 FROM article_similarity s WHERE s.article_id = c.root AND s.other_article_id = c.article_id)
+        """
+    ).fetchall()[0][0]
+    con.execute("DROP TABLE _copies")
+    return int(added)
 
 
 def _link_pending(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: datetime) -> tuple[int, int, int]:
-    """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs)."""
+    """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs).
+
+    Only body roots are compared sentence by sentence; exact copies are paired by hash."""
+    n_pairs = _sync_exact_copies(con)
     pending = [r[0] for r in con.execute(
         "SELECT article_id FROM article_fingerprints WHERE linked_at IS NULL ORDER BY article_id"
     ).fetchall()]
-    n_shared = n_pairs = 0
+    roots = {r[0] for r in con.execute(
+        "SELECT min(article_id) FROM article_fingerprints GROUP BY body_sha256 HAVING bool_or(linked_at IS NULL)"
+    ).fetchall()}
+    n_shared = 0
     for start in range(0, len(pending), LINK_CHUNK):
         chunk = pending[start : start + LINK_CHUNK]
-        copies = set(_link_exact_copies(con, chunk))
-        shared, pairs = _link_new(con, rules, [a for a in chunk if a not in copies])
-        n_shared, n_pairs = n_shared + shared, n_pairs + pairs + len(copies)
-        con.register("_done", pd.DataFrame({"article_id": chunk}))
-        con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
-        con.unregister("_done")
+        shared, pairs = _link_new(con, rules, [a for a in chunk if a in roots])
+        n_shared, n_pairs = n_shared + shared, n_pairs + pairs
+        with registered(con, "_done", pd.DataFrame({"article_id": chunk})):
+            con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
     return len(pending), n_shared, n_pairs
 
 
@@ -126,6 +176,11 @@ def _link_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[st
     if not new_ids:
         return 0, 0
     con.register("_new", pd.DataFrame({"article_id": new_ids}))
+    # Buckets are capped before the self-join: a bucket shared by more than max_bucket_articles
+    # distinct bodies is a template (stock phrase, boilerplate the cleaner kept, a form letter)
+    # and is not used, so the join holds at most max_bucket_articles rows per bucket side and
+    # memory is bounded whatever the corpus. Counted over the whole warehouse, so whether a
+    # bucket is a template does not depend on which articles came first.
     candidates = con.execute(
         """
         WITH touched AS (
@@ -135,24 +190,24 @@ def _link_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[st
             SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256
         ),
         members AS (
-            SELECT b.*, d.duplicate_of IS NULL AS is_root,
-                   count(*) OVER (PARTITION BY b.band, b.bucket) AS bucket_size,
-                   row_number() OVER (PARTITION BY b.band, b.bucket ORDER BY d.duplicate_of IS NULL DESC, b.article_id) AS bucket_rank
-            FROM sentence_bands b JOIN touched USING (band, bucket) JOIN stg_articles a USING (article_id)
-            LEFT JOIN article_duplicates d USING (article_id)
-            SEMI JOIN body_roots USING (article_id)
+            SELECT b.* FROM sentence_bands b JOIN touched USING (band, bucket) SEMI JOIN body_roots USING (article_id)
+        ),
+        usable AS (
+            SELECT band, bucket FROM members GROUP BY band, bucket HAVING count(DISTINCT article_id) BETWEEN 2 AND ?
+        ),
+        kept AS (
+            SELECT m.* FROM members m JOIN usable USING (band, bucket)
         )
         SELECT DISTINCT n.article_id, n.sentence_index, n.start_char, n.end_char,
                o.article_id AS other_article_id, o.sentence_index AS other_sentence_index,
                o.start_char AS other_start_char, o.end_char AS other_end_char
-        FROM members n
-        JOIN members o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
+        FROM kept n
+        JOIN kept o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
         WHERE n.article_id IN (SELECT article_id FROM _new)
           AND (o.article_id IN (SELECT article_id FROM _new) AND n.article_id < o.article_id
                OR o.article_id IN (SELECT article_id FROM article_fingerprints WHERE linked_at IS NOT NULL))
-          AND (o.bucket_size <= ? OR (o.is_root AND o.bucket_rank <= ?))
         """,
-        [rules.max_bucket_articles, rules.max_bucket_articles],
+        [rules.max_bucket_articles],
     ).df()
     con.unregister("_new")
     if candidates.empty:

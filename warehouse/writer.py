@@ -11,13 +11,15 @@ import duckdb
 import pandas as pd
 
 from warehouse.db import load_query, registered, transaction, write_connection, write_transaction
+from warehouse.linking import requeue_partners
 
 # Rows that belong to one article and are replaced with it when it is loaded again.
 ARTICLE_CHILD_TABLES = (
     "stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities", "article_fingerprints",
     "sentence_bands", "stage_errors",
 )
-# Links of a reloaded article; the next linking pass finds them again (its fingerprint is new).
+# Links of a reloaded article; the next linking pass finds them again (its fingerprint is new),
+# and recomputes those of every article it was linked with (warehouse.linking.requeue_partners).
 ARTICLE_LINK_TABLES = ("article_similarity", "shared_passages")
 # Tables a loaded batch may hold rows for, in the order they are written.
 BATCH_TABLES = ("stg_articles", *ARTICLE_CHILD_TABLES, "quarantine", "dq_results")
@@ -64,7 +66,9 @@ def _delete_reloaded(con: duckdb.DuckDBPyConnection) -> None:
     reloaded = con.execute("SELECT count(*) FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)").fetchall()[0][0]
     if not reloaded:
         return
-    # Links found for the old version are found again for the new one by the next linking pass.
+    # Links found for the old version are found again for the new one by the next linking pass,
+    # and so are those of its partners: links stay a function of what is loaded, not of load order.
+    requeue_partners(con, "_ids")
     con.execute("DELETE FROM fact_claims WHERE fact_id IN (SELECT fact_id FROM stg_facts WHERE article_id IN (SELECT article_id FROM _ids))")
     con.execute("DELETE FROM article_duplicates WHERE article_id IN (SELECT article_id FROM _ids)")
     for table in (*ARTICLE_CHILD_TABLES, "stg_articles"):
