@@ -396,3 +396,20 @@ def test_a_failed_linking_pass_keeps_the_loads_and_the_next_run_links(prefect_ha
     assert summary["status"] == "completed" and summary["n_articles_loaded"] == 0
     assert query(db, "SELECT count(*) FROM article_fingerprints WHERE linked_at IS NULL") == [(0,)]
     assert query(db, "SELECT count(*) FROM article_duplicates") == [(1,)]
+
+
+def test_reruns_and_reprocess_do_not_double_quarantine(prefect_harness, tmp_path):
+    """An empty file and a binary one, ingested by a run, a rerun and a --reprocess: one row each,
+    seen twice (the rerun skips what is known; --reprocess looks again)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next(SEEDS.glob("*.txt")), inbox / "story.txt")
+    (inbox / "blank.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    db = tmp_path / "f.duckdb"
+    for reprocess in (False, False, True):
+        summary = ingest(IngestSettings(paths=[str(inbox)], db=str(db), reprocess=reprocess))
+        assert summary["status"] == "completed"
+    rows = query(db, "SELECT regexp_extract(source_uri, '[^/]+$'), n_seen, last_seen_at > quarantined_at FROM quarantine ORDER BY 1")
+    assert rows == [("binary.txt", 2, True), ("blank.txt", 2, True)]
+    assert query(db, "SELECT count(*) FROM stg_articles") == [(1,)]
