@@ -434,3 +434,52 @@ def test_thousands_of_template_texts_link_within_a_small_memory_limit(tmp_path, 
     assert n_unlinked == 0
     assert n_passages <= 3000 * 4 * LINK_RULES.max_bucket_articles  # no pair of notices over every template sentence
     print(f"3,000 template notices linked in {elapsed:.1f}s under 128MB: {n_passages} passages")
+
+
+def test_a_bucket_that_becomes_a_template_or_stops_being_one_relinks_its_members(tmp_path):
+    """Passages through a bucket are those of one clean load whichever came first: a third story
+    with the stock sentence makes it a template (the first two lose their passage), and a reload
+    that takes it out again gives it back."""
+    from dataclasses import replace
+
+    from tasks.common.models import Article
+    from warehouse import writer
+    from warehouse.db import initialise
+    from warehouse.linking import link_warehouse
+
+    rules = replace(RULES, max_bucket_articles=2)
+    stock = "Follow our live coverage of the summit for the latest updates from the negotiating table tonight."
+    own = ["Farmers in the valley harvested an early crop of apricots this week.",
+           "The city council voted to repair the old stone bridge over the river.",
+           "A new museum of maritime history opened its doors to school groups."]
+
+    def story(i: int, with_stock: bool = True) -> Article:
+        body = f"{own[i]} {stock}" if with_stock else f"{own[i]} It rained all day."
+        return Article(article_id=f"s{i}", source_uri=f"file://{i}", content_sha256=f"{i}{with_stock}", media_type="text/plain",
+                       raw_text=body, body=body, word_count=len(body.split()))
+
+    def passages(db) -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("SELECT article_id, other_article_id FROM shared_passages ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+
+    def clean_load(articles, name) -> list[tuple]:
+        db = tmp_path / name
+        initialise(db)
+        writer.write_batch(db, _batch_frames(articles))
+        link_warehouse(str(db), rules)
+        return passages(db)
+
+    db = tmp_path / "steps.duckdb"
+    initialise(db)
+    writer.write_batch(db, _batch_frames([story(0), story(1)]))
+    link_warehouse(str(db), rules)
+    assert passages(db) == [("s0", "s1"), ("s1", "s0")]
+    writer.write_batch(db, _batch_frames([story(2)]))  # a third body in the bucket: a template now
+    link_warehouse(str(db), rules)
+    assert passages(db) == clean_load([story(0), story(1), story(2)], "three.duckdb") == []
+    writer.write_batch(db, _batch_frames([story(2, with_stock=False)]))  # reloaded without it: two bodies again
+    link_warehouse(str(db), rules)
+    assert passages(db) == clean_load([story(0), story(1), story(2, with_stock=False)], "two.duckdb") == [("s0", "s1"), ("s1", "s0")]

@@ -62,11 +62,97 @@ def requeue_partners(con: duckdb.DuckDBPyConnection, ids_table: str) -> int:
         """
     )
     con.execute(f"DELETE FROM _partners WHERE article_id IN (SELECT article_id FROM {ids_table})")
-    n = int(con.execute("SELECT count(*) FROM _partners").fetchall()[0][0])
-    if n:
-        _drop_links(con, "_partners")
-        con.execute("UPDATE article_fingerprints SET linked_at = NULL WHERE article_id IN (SELECT article_id FROM _partners)")
+    n = _requeue(con, "_partners")
     con.execute("DROP TABLE _partners")
+    _note_buckets_left(con, ids_table)
+    return n
+
+
+def _requeue(con: duckdb.DuckDBPyConnection, ids_table: str) -> int:
+    """Drop the links of the articles in `ids_table` and mark them unlinked; returns how many."""
+    n = int(con.execute(f"SELECT count(*) FROM {ids_table}").fetchall()[0][0])
+    if n:
+        _drop_links(con, ids_table)
+        con.execute(f"UPDATE article_fingerprints SET linked_at = NULL WHERE article_id IN (SELECT article_id FROM {ids_table})")
+    return n
+
+
+def _note_buckets_left(con: duckdb.DuckDBPyConnection, ids_table: str) -> None:
+    """Before articles leave their LSH buckets (reloaded or forgotten), note how many distinct
+    bodies each of those buckets holds: if one was a template and no longer is, the next pass
+    links its remaining members again (_recheck_buckets_left)."""
+    con.execute(
+        f"""
+        INSERT INTO link_bucket_rechecks
+        SELECT b.band, b.bucket, count(DISTINCT b.article_id) AS n_bodies_before
+        FROM sentence_bands b
+        SEMI JOIN (SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM {ids_table})) t
+             USING (band, bucket)
+        SEMI JOIN (SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256) r USING (article_id)
+        GROUP BY b.band, b.bucket HAVING count(DISTINCT b.article_id) > 2
+        ON CONFLICT (band, bucket) DO UPDATE SET n_bodies_before = greatest(link_bucket_rechecks.n_bodies_before, excluded.n_bodies_before)
+        """
+    )
+
+
+def _recheck_buckets_left(con: duckdb.DuckDBPyConnection, rules: LinkRules) -> int:
+    """Members of buckets that were templates before a reload and are not any more: their
+    passages through the bucket were never looked for, so they are linked again."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _requeue AS
+        WITH roots AS (SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256),
+        members AS (
+            SELECT b.band, b.bucket, b.article_id FROM sentence_bands b
+            SEMI JOIN link_bucket_rechecks c USING (band, bucket) SEMI JOIN roots USING (article_id)
+        ),
+        now AS (
+            SELECT c.band, c.bucket, c.n_bodies_before, count(DISTINCT m.article_id) AS n_bodies
+            FROM link_bucket_rechecks c LEFT JOIN members m USING (band, bucket) GROUP BY ALL
+        )
+        SELECT DISTINCT m.article_id FROM members m JOIN now USING (band, bucket)
+        WHERE now.n_bodies_before > $cap AND now.n_bodies <= $cap
+          AND m.article_id IN (SELECT article_id FROM article_fingerprints WHERE linked_at IS NOT NULL)
+        """,
+        {"cap": rules.max_bucket_articles},
+    )
+    n = _requeue(con, "_requeue")
+    con.execute("DROP TABLE _requeue")
+    con.execute("DELETE FROM link_bucket_rechecks")
+    return n
+
+
+def _requeue_new_templates(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[str]) -> int:
+    """Buckets the articles about to be linked make templates: their members linked by an
+    earlier pass (at most the cap of them: it was no template then) may hold passages through
+    the bucket, which a clean load would not have, so they are linked again in this pass.
+    Articles linked earlier in this pass already knew the bucket's size (_linked_this_pass)."""
+    if not new_ids:
+        return 0
+    with registered(con, "_new", pd.DataFrame({"article_id": new_ids})):
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _requeue AS
+            WITH touched AS (
+                SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _new)
+            ),
+            members AS (
+                SELECT b.band, b.bucket, b.article_id, f.linked_at IS NOT NULL AND t.article_id IS NULL AS linked_before
+                FROM sentence_bands b JOIN touched USING (band, bucket)
+                SEMI JOIN (SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256) r USING (article_id)
+                JOIN article_fingerprints f USING (article_id)
+                LEFT JOIN _linked_this_pass t USING (article_id)
+            ),
+            crossed AS (
+                SELECT band, bucket FROM members GROUP BY band, bucket
+                HAVING count(DISTINCT article_id) > $cap AND count(DISTINCT article_id) FILTER (WHERE linked_before) BETWEEN 1 AND $cap
+            )
+            SELECT DISTINCT article_id FROM members JOIN crossed USING (band, bucket) WHERE linked_before
+            """,
+            {"cap": rules.max_bucket_articles},
+        )
+    n = _requeue(con, "_requeue")
+    con.execute("DROP TABLE _requeue")
     return n
 
 
@@ -153,22 +239,31 @@ def _sync_exact_copies(con: duckdb.DuckDBPyConnection) -> int:
 def _link_pending(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: datetime) -> tuple[int, int, int]:
     """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs).
 
-    Only body roots are compared sentence by sentence; exact copies are paired by hash."""
+    Only body roots are compared sentence by sentence; exact copies are paired by hash. An
+    article queued again during the pass (a bucket became a template) is linked in this pass."""
     n_pairs = _sync_exact_copies(con)
-    pending = [r[0] for r in con.execute(
-        "SELECT article_id FROM article_fingerprints WHERE linked_at IS NULL ORDER BY article_id"
-    ).fetchall()]
-    roots = {r[0] for r in con.execute(
-        "SELECT min(article_id) FROM article_fingerprints GROUP BY body_sha256 HAVING bool_or(linked_at IS NULL)"
-    ).fetchall()}
-    n_shared = 0
-    for start in range(0, len(pending), LINK_CHUNK):
-        chunk = pending[start : start + LINK_CHUNK]
-        shared, pairs = _link_new(con, rules, [a for a in chunk if a in roots])
-        n_shared, n_pairs = n_shared + shared, n_pairs + pairs
+    _recheck_buckets_left(con, rules)
+    con.execute("CREATE OR REPLACE TEMP TABLE _linked_this_pass (article_id VARCHAR PRIMARY KEY)")
+    n_linked = n_shared = 0
+    while True:
+        chunk = [r[0] for r in con.execute(
+            "SELECT article_id FROM article_fingerprints WHERE linked_at IS NULL ORDER BY article_id LIMIT ?", [LINK_CHUNK]
+        ).fetchall()]
+        if not chunk:
+            break
+        with registered(con, "_chunk", pd.DataFrame({"article_id": chunk})):
+            roots = [r[0] for r in con.execute(
+                "SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256 "
+                "HAVING min(article_id) IN (SELECT article_id FROM _chunk) ORDER BY 1"
+            ).fetchall()]
+        _requeue_new_templates(con, rules, roots)
+        shared, pairs = _link_new(con, rules, roots)
+        n_linked, n_shared, n_pairs = n_linked + len(chunk), n_shared + shared, n_pairs + pairs
         with registered(con, "_done", pd.DataFrame({"article_id": chunk})):
             con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
-    return len(pending), n_shared, n_pairs
+            con.execute("INSERT OR IGNORE INTO _linked_this_pass SELECT article_id FROM _done")
+    con.execute("DROP TABLE _linked_this_pass")
+    return n_linked, n_shared, n_pairs
 
 
 def _link_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[str]) -> tuple[int, int]:
@@ -266,7 +361,8 @@ def _set_duplicates(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: dateti
         con.unregister("_ids")
         articles = {r["article_id"]: r for r in rows.to_dict("records")}
     roots = rules.duplicate_roots([p for p in pairs if p[0] in articles and p[1] in articles], articles)
-    con.register("_roots", pd.DataFrame({"article_id": list(roots), "duplicate_of": list(roots.values())}, columns=["article_id", "duplicate_of"]))
+    # typed: an empty frame would otherwise reach DuckDB as DOUBLE (when the last copy goes)
+    con.register("_roots", pd.DataFrame({"article_id": list(roots), "duplicate_of": list(roots.values())}, dtype="string"))
     con.execute("DELETE FROM article_duplicates d WHERE NOT EXISTS "
                 "(SELECT 1 FROM _roots r WHERE r.article_id = d.article_id AND r.duplicate_of = d.duplicate_of)")
     con.execute("INSERT INTO article_duplicates SELECT r.article_id, r.duplicate_of, ? FROM _roots r "
