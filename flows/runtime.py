@@ -347,16 +347,19 @@ def raise_if_stopped() -> None:
 
 
 def run_status(exc: BaseException) -> str:
-    """How a run that raised ended: 'cancelled' when a signal stopped it, else 'failed'."""
-    return "cancelled" if isinstance(exc, RunCancelled) or _STOP.signal_name is not None else "failed"
+    """How a run that raised ended: 'cancelled' when a signal stopped it (ours, or Prefect's
+    TerminationSignal and KeyboardInterrupt when one came before the run took signals over),
+    else 'failed'."""
+    by_signal = isinstance(exc, RunCancelled | KeyboardInterrupt) or getattr(exc, "signal", None) is not None
+    return "cancelled" if by_signal or _STOP.signal_name is not None else "failed"
 
 
 def describe(exc: BaseException) -> str:
     """An error for runs.error that is never blank (a bare TerminationSignal says nothing)."""
     text = str(exc)
     signum = getattr(exc, "signal", None)
-    if not text and signum is not None:
-        text = f"signal {signal.Signals(signum).name}"
+    if signum is not None and text in ("", str(signum)):
+        text = f"{signal.Signals(signum).name} received"
     if not text and _STOP.signal_name is not None:
         text = f"{_STOP.signal_name} received"
     return f"{type(exc).__name__}: {text or repr(exc)}"
@@ -368,6 +371,7 @@ def after_loads(step: Any, *args: Any) -> tuple[dict[str, Any], str | None]:
     What it did not do is still pending (e.g. linked_at NULL), so the next run does it."""
     raise_if_stopped()
     state = step(*args, return_state=True)
+    raise_if_stopped()  # a signal during the step is not swallowed: the run ends 'cancelled'
     if state.is_completed():
         return cast("dict[str, Any]", state.result()), None
     exc = state.result(raise_on_failure=False)

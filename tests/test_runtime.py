@@ -224,3 +224,17 @@ def test_a_signal_stops_in_parallel_at_the_next_batch_boundary():
     seen, reason = _signalled_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(10)
     assert seen == [0, 1] and reason.startswith("SIGTERM received") and "batch boundary" in reason
     assert stop_requested() == "SIGTERM" and run_status(RuntimeError()) == "cancelled"
+
+
+def test_a_run_ended_by_a_signal_is_cancelled_with_a_reason_that_is_never_blank():
+    import signal
+
+    from prefect.exceptions import TerminationSignal
+
+    from flows import runtime
+
+    runtime._STOP.signal_name = None
+    early = TerminationSignal(signal.SIGTERM)  # Prefect's, before the run took signals over: str() is "15" or ""
+    assert runtime.run_status(early) == "cancelled" and runtime.describe(early) == "TerminationSignal: SIGTERM received"
+    assert runtime.run_status(KeyboardInterrupt()) == "cancelled"
+    assert runtime.run_status(ValueError("boom")) == "failed" and runtime.describe(ValueError("boom")) == "ValueError: boom"
