@@ -67,16 +67,17 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             counts["n_discovered"] = len(files) + len(urls)
             plans = runtime.plan_batches(files, urls, settings.batch_size, settings.workers)
             landed = (land_raw(db, run_id, plan.index, read(plan, settings, run_id), known) for plan in plans)
-            for batch_landed, processed in runtime.in_parallel(
-                landed, lambda b: runtime.submit_batch(process_batch, b.todo, run_id, b.index), settings.workers
-            ):
+            for batch_landed, processed in runtime.in_workers(landed, process_batch, run_id, settings.workers):
                 counts.update(load(db, batch_landed, processed))
-            counts.update(link(db, run_id))
-            counts.update(group_stories(db, run_id))
+            link_counts, link_error = runtime.after_loads(link, db, run_id)
+            counts.update(link_counts)
+            story_counts, story_error = runtime.after_loads(group_stories, db, run_id)
+            counts.update(story_counts)
     except BaseException as exc:
-        finish_run(db, run_id, "failed", dict(counts), f"{type(exc).__name__}: {exc}")
+        finish_run(db, run_id, runtime.run_status(exc), dict(counts), runtime.describe(exc))
         raise
-    return finish_run(db, run_id, "completed", dict(counts))
+    error = "; ".join(e for e in (link_error, story_error) if e) or None
+    return finish_run(db, run_id, "link_failed" if error else "completed", dict(counts), error)
 
 
 def run_ingest(settings: IngestSettings) -> dict[str, Any]:

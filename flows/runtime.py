@@ -18,8 +18,12 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,7 +37,9 @@ if TYPE_CHECKING:
     from prefect.task_runners import TaskRunner
 
     from flows.settings import IngestSettings
+    from tasks.common.models import Batch, RawDocument
 
+log = logging.getLogger("factwire.runtime")
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -49,6 +55,36 @@ def warm_stages() -> None:
 
     for stage in (nlp, clean, entities, facts, fingerprint, stories, validate):
         stage.warm()
+
+
+def start_worker() -> None:
+    """Initializer of each pool worker: die with the server it was forked from, warm the stages."""
+    die_with_parent()
+    warm_stages()
+
+
+# --- children die with their parent ----------------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux; elsewhere a no-op).
+
+    Called in the worker server (whose parent is the `factwire` process) and in every worker
+    (whose parent is the server): a SIGKILLed run then leaves no server, no worker still
+    computing, and (its pipe closed by all of them) no resource tracker behind. Nothing is lost
+    by the kill: the only writer is the parent, and it is gone.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -104,32 +140,243 @@ def submit_batch(task: Any, batch: Any, *args: Any) -> PrefectFuture[Any]:
     return cast("PrefectFuture[Any]", task.submit(batch if on_dask else passed(batch), *args))
 
 
-def in_parallel(items: Iterable[T], submit: Callable[[T], PrefectFuture[R]], max_in_flight: int) -> Iterator[tuple[T, R]]:
+def in_parallel(
+    items: Iterable[T],
+    submit: Callable[[T], PrefectFuture[R]],
+    max_in_flight: int,
+    recover: Callable[[T, BaseException], R] | None = None,
+) -> Iterator[tuple[T, R]]:
     """Submit each item as it is produced and yield (item, result) as results arrive, with at most
     `max_in_flight` submitted and unfinished: memory is bounded by a few batches, not the corpus.
-    Memory is handed back to the system after each result is used."""
-    from prefect.futures import as_completed, wait
+    Memory is handed back to the system after each result is used.
 
+    Between two batches (and every half second while waiting) a stop asked by SIGINT/SIGTERM is
+    honoured (RunCancelled). A result lost to a worker process that died is handed to `recover`
+    (when given) instead of failing the run."""
     in_flight: dict[PrefectFuture[R], T] = {}
+    completed: set[int] = set()
+    wake = threading.Event()
+
+    def on_done(future: Any) -> None:
+        completed.add(id(future))
+        wake.set()
 
     def finished(block: bool) -> Iterator[tuple[T, R]]:
-        done = {next(as_completed(list(in_flight)))} if block else set()
-        done |= wait(list(in_flight), timeout=0).done
-        for future in [f for f in in_flight if f in done]:  # in submission order
+        while block and not any(id(f) in completed for f in in_flight):
+            wake.wait(0.5)
+            wake.clear()
+            raise_if_stopped()
+        for future in [f for f in in_flight if id(f) in completed]:  # in submission order
             item = in_flight.pop(future)
-            yield item, future.result()
+            completed.discard(id(future))
+            raise_if_stopped()
+            yield item, _result(future, item, recover)
             del future, item
             # A used batch leaves reference cycles (pandas, Prefect states) holding its frames:
             # the writer grew ~185 MB per 1,000 pages without this.
             release_memory()
 
     for item in items:
-        in_flight[submit(item)] = item
+        raise_if_stopped()
+        future = submit(item)
+        in_flight[future] = item
+        _when_done(future, on_done)
         yield from finished(block=False)
         while len(in_flight) > max_in_flight:
             yield from finished(block=True)
     while in_flight:
         yield from finished(block=True)
+
+
+def in_workers(landed: Iterable[Any], task: Any, run_id: str, workers: int) -> Iterator[tuple[Any, Batch]]:
+    """Each landed batch's documents through the per-batch `task` on the flow's task runner,
+    `workers` batches at once, as (landed, processed). A batch whose worker process died is run
+    again on fresh workers and, if it kills them too, bisected to the document that does
+    (process_surviving_crashes): one such page never fails the run."""
+
+    def run(landed_batch: Any, docs: list[RawDocument]) -> Batch:
+        return cast("Batch", submit_batch(task, docs, run_id, landed_batch.index).result())
+
+    return in_parallel(
+        landed, lambda b: submit_batch(task, b.todo, run_id, b.index), workers,
+        recover=lambda b, _crash: process_surviving_crashes(lambda docs: run(b, docs), b.todo),
+    )
+
+
+def _when_done(future: Any, callback: Callable[[Any], None]) -> None:
+    """Call back once the future is done (Prefect's own completion hook where it has one)."""
+    hook = getattr(future, "_add_prefect_done_callback", None) or future.add_done_callback
+    hook(callback)
+
+
+def _result(future: Any, item: T, recover: Callable[[T, BaseException], R] | None) -> R:
+    try:
+        return cast(R, future.result())
+    except Exception as exc:
+        if recover is None or not worker_died(exc):
+            raise
+        log.warning("a worker process died (%s: %s); recovering its batch", type(exc).__name__, exc)
+        return recover(item, exc)
+
+
+# --- a worker that dies ------------------------------------------------------------------------------
+
+
+def worker_died(exc: BaseException) -> bool:
+    """True when a result was lost because its worker process ended (os._exit, a segfault, the
+    OOM killer), as opposed to a stage raising."""
+    from concurrent.futures import BrokenExecutor
+
+    return isinstance(exc, BrokenExecutor)
+
+
+def renew_workers() -> None:
+    """Replace a broken process pool by fresh workers forked from the warm server (no-op on
+    other runners or while the pool is healthy)."""
+    runner = _current_runner()
+    renew = getattr(runner, "renew_workers", None)
+    if renew is not None:
+        renew()
+
+
+def process_surviving_crashes(run: Callable[[list[RawDocument]], Batch], docs: list[RawDocument]) -> Batch:
+    """A batch whose worker died: run it again on fresh workers; if it kills that one too, split
+    it in halves until the document that kills a worker is alone, and quarantine it with the
+    reason. Every other document of the batch is processed as usual."""
+    from tasks.common.models import Quarantined
+
+    renew_workers()
+    try:
+        return run(docs)
+    except Exception as exc:
+        if not worker_died(exc):
+            raise
+        renew_workers()
+        if len(docs) == 1:
+            doc = docs[0]
+            log.warning("document %s kills the worker process that processes it: quarantined", doc.source_uri)
+            reason = (f"the worker process died while processing this document ({type(exc).__name__}: {exc}); "
+                      "it died again on a fresh worker, with this document alone")
+            return _merged([], [Quarantined(doc.source_uri, doc.content_sha256 or None, "worker", reason, doc.raw_bytes)])
+        half = len(docs) // 2
+        parts = [process_surviving_crashes(run, part) for part in (docs[:half], docs[half:])]
+        return _merged(parts, [])
+
+
+def _merged(parts: list[Batch], quarantined: list[Any]) -> Batch:
+    """Sub-batches of one batch as one, ready for its single load."""
+    import pandas as pd
+
+    from tasks.common.models import Batch
+
+    merged = Batch(parts[0].run_id, parts[0].index) if parts else Batch()
+    for part in parts:
+        merged.quarantined += part.quarantined
+        merged.stage_errors += part.stage_errors
+        merged.dq_rows += part.dq_rows
+        for table, frame in part.tables.items():
+            frames = [f for f in (merged.tables.get(table), frame) if f is not None and len(f)]
+            merged.tables[table] = pd.concat(frames, ignore_index=True) if frames else frame
+    merged.quarantined += quarantined
+    return merged
+
+
+def _current_runner() -> Any:
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    return context.task_runner if context is not None else None
+
+
+# --- SIGINT / SIGTERM: stop at a batch boundary --------------------------------------------------------
+
+
+class RunCancelled(Exception):
+    """A signal asked the run to stop; it stopped between two batches."""
+
+
+@dataclass(slots=True)
+class _StopRequest:
+    signal_name: str | None = None
+
+
+_STOP = _StopRequest()
+
+
+def stop_requested() -> str | None:
+    """The name of the signal that asked the run to stop, if one did."""
+    return _STOP.signal_name
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While entered, SIGINT and SIGTERM ask the run to stop at the next batch boundary instead of
+    interrupting whatever runs (a load's transaction, a Prefect call, a worker's batch): the
+    batch being loaded commits, the workers are stopped at once, and the run ends 'cancelled'.
+    A second signal interrupts at once. Only the main thread can take signals; elsewhere this
+    does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _STOP.signal_name = None
+
+    def handle(signum: int, _frame: Any) -> None:
+        if _STOP.signal_name is not None:
+            raise KeyboardInterrupt(f"{signal.Signals(signum).name} received twice: stopping at once")
+        _STOP.signal_name = signal.Signals(signum).name
+        log.warning("%s received: the run stops after the batch being loaded", _STOP.signal_name)
+
+    previous = {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def raise_if_stopped() -> None:
+    """At a batch boundary: end the run if a signal asked for it, stopping the workers first."""
+    if _STOP.signal_name is None:
+        return
+    runner = _current_runner()
+    stop_now = getattr(runner, "stop_workers_now", None)
+    if stop_now is not None:
+        stop_now()
+    raise RunCancelled(f"{_STOP.signal_name} received: the run stopped at a batch boundary; the batches loaded "
+                       "before it are committed and the next run loads the rest")
+
+
+def run_status(exc: BaseException) -> str:
+    """How a run that raised ended: 'cancelled' when a signal stopped it (ours, or Prefect's
+    TerminationSignal and KeyboardInterrupt when one came before the run took signals over),
+    else 'failed'."""
+    by_signal = isinstance(exc, RunCancelled | KeyboardInterrupt) or getattr(exc, "signal", None) is not None
+    return "cancelled" if by_signal or _STOP.signal_name is not None else "failed"
+
+
+def describe(exc: BaseException) -> str:
+    """An error for runs.error that is never blank (a bare TerminationSignal says nothing)."""
+    text = str(exc)
+    signum = getattr(exc, "signal", None)
+    if signum is not None and text in ("", str(signum)):
+        text = f"{signal.Signals(signum).name} received"
+    if not text and _STOP.signal_name is not None:
+        text = f"{_STOP.signal_name} received"
+    return f"{type(exc).__name__}: {text or repr(exc)}"
+
+
+def after_loads(step: Any, *args: Any) -> tuple[dict[str, Any], str | None]:
+    """Run a warehouse-wide step that follows the committed loads (linking). Its failure neither
+    undoes nor fails them: returns its counts, or no counts and the error to record on the run.
+    What it did not do is still pending (e.g. linked_at NULL), so the next run does it."""
+    raise_if_stopped()
+    state = step(*args, return_state=True)
+    raise_if_stopped()  # a signal during the step is not swallowed: the run ends 'cancelled'
+    if state.is_completed():
+        return cast("dict[str, Any]", state.result()), None
+    exc = state.result(raise_on_failure=False)
+    log.error("%s failed after the loads committed; the next run retries it: %s", step.name, exc)
+    return {}, f"{step.name} failed (loads committed; the next run retries it): {describe(exc)}"
 
 
 @contextmanager
@@ -189,15 +436,42 @@ def _warm_pool_class() -> type:
 
     class WarmProcessPoolTaskRunner(ProcessPoolTaskRunner):  # type: ignore[type-arg]
         def __enter__(self) -> WarmProcessPoolTaskRunner:
+            # started from this thread, not lazily from Prefect's submit thread: the server dies
+            # with the thread that started it (die_with_parent), and that thread ends with the pool
+            start_worker_server()
             with spawn_means_forkserver():
                 return super().__enter__()  # type: ignore[no-any-return]
+
+        def renew_workers(self) -> None:
+            """A fresh pool of warm workers in place of one a dead worker broke."""
+            from concurrent.futures import ProcessPoolExecutor
+
+            from prefect.task_runners import _initialize_process_pool_worker
+
+            old = self._executor
+            if old is None or not getattr(old, "_broken", False):
+                return
+            self._executor = ProcessPoolExecutor(
+                max_workers=self._max_workers, mp_context=_warm_server(), initializer=_initialize_process_pool_worker,
+                initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
+            )
+            old.shutdown(wait=False, cancel_futures=True)
+
+        def stop_workers_now(self) -> None:
+            """Kill the workers (their batches are abandoned) instead of waiting for them to finish."""
+            executor, self._executor = self._executor, None
+            if executor is None:
+                return
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.kill()
+            executor.shutdown(wait=False, cancel_futures=True)
 
     return WarmProcessPoolTaskRunner
 
 
 def warm_pool(max_workers: int | None = None) -> TaskRunner[Any]:
     """The default task runner: one warm worker process per core (or `max_workers`)."""
-    return cast("TaskRunner[Any]", _warm_pool_class()(max_workers=max_workers, initializer=warm_stages))
+    return cast("TaskRunner[Any]", _warm_pool_class()(max_workers=max_workers, initializer=start_worker))
 
 
 def task_runner_for(settings: IngestSettings) -> TaskRunner[Any]:
@@ -217,9 +491,9 @@ def task_runner_for(settings: IngestSettings) -> TaskRunner[Any]:
 
 @contextmanager
 def run_context() -> Iterator[None]:
-    """Around a whole run in the main process: workers share its Prefect API, and start-up
-    objects are kept out of the per-batch collections."""
-    with api_shared_with_workers(), start_up_objects_frozen():
+    """Around a whole run in the main process: workers share its Prefect API, start-up objects
+    are kept out of the per-batch collections, and SIGINT/SIGTERM stop the run between batches."""
+    with api_shared_with_workers(), start_up_objects_frozen(), stop_on_signals():
         yield
 
 

@@ -4,8 +4,12 @@ import atexit
 import gc
 import os
 
-import flows.ingest  # noqa: F401  # the flow and every stage, imported once for all workers
-from flows.runtime import warm_stages
+from flows.runtime import die_with_parent
+
+die_with_parent()  # first: the server must not outlive a `factwire` that is killed while it warms up
+
+import flows.ingest  # noqa: E402, F401  # the flow and every stage, imported once for all workers
+from flows.runtime import warm_stages  # noqa: E402
 
 warm_stages()
 

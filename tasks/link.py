@@ -30,9 +30,9 @@ from warehouse.writer import insert_dq_rows
 # story scores 0.68; other pairs of seeds, all about the same event, 0.04-0.12; on the 181
 # bodies of the extraction benchmark the highest pair (two stories quoting the same people) 0.31.
 DUPLICATE_CONTAINMENT = 0.5
-# A bucket holding more sentences than this is a stock phrase or leftover boilerplate, or a wire
-# story copied very widely: a new sentence is then compared only with the originals in it
-# (articles that are not copies), at most this many, so no bucket makes the work quadratic.
+# A bucket shared by more distinct bodies than this is a template: a stock phrase, boilerplate the
+# cleaner kept, a form letter. It is skipped before the self-join (verbatim copies count once: they
+# are paired by body hash), so no bucket makes the work or the memory quadratic.
 MAX_BUCKET_ARTICLES = 100
 
 

@@ -12,7 +12,7 @@ EXPECTED_TABLES = {
     "schema_migrations", "runs", "dq_results", "quarantine", "raw_documents", "raw_sources",
     "stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "entities", "stg_candidate_entities",
     "article_fingerprints", "sentence_bands", "article_similarity", "shared_passages",
-    "article_duplicates", "fact_claims", "stage_errors", "article_stories", "story_groups",
+    "article_duplicates", "fact_claims", "stage_errors", "article_stories", "story_groups", "link_bucket_rechecks",
 }
 EXPECTED_VIEWS = {"articles", "boilerplate", "mentions", "facts", "claims", "claim_conflicts", "entity_surfaces", "candidate_entities",
                   "stories"}

@@ -149,7 +149,7 @@ def test_reloaded_article_is_fingerprinted_again(seeds_db, seed_articles):
     seeds_db.execute("DELETE FROM stg_articles WHERE article_id = ?", [article_id])
     seeds_db.execute("INSERT INTO stg_articles SELECT * REPLACE (body || ' An added line.' AS body) FROM _row")
     summary = link(seeds_db, RULES, AT)
-    assert summary.n_fingerprinted == 1
+    assert summary.n_fingerprinted == 2  # linked again: the article, and the original it was paired with
     assert seeds_db.execute("SELECT duplicate_of FROM articles WHERE article_id = ?", [article_id]).fetchone()[0] is not None
 
 
@@ -221,16 +221,20 @@ def test_readme_queries_run_on_the_seeds(seeds_db):
     assert sum(1 for r in results if r) >= len(queries) - 1
 
 
-def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, monkeypatch):
+def test_a_sentence_in_more_bodies_than_the_cap_is_a_template_not_a_passage(memory_db):
+    """A bucket shared by more bodies than max_bucket_articles is skipped before the self-join:
+    the stock sentence six stories end with is no shared passage, while a sentence two of them
+    share is; the same whichever came first."""
     from dataclasses import replace
 
     from tasks.common.models import Article
 
     rules = replace(RULES, max_bucket_articles=2)
     stock = "Follow our live coverage of the summit for the latest updates from the negotiating table tonight."
+    pair = "The ministers met again on Sunday evening to discuss the grain corridor through the straits."
     articles = [
         Article(article_id=f"a{i}", source_uri=f"file://{i}", content_sha256=str(i), media_type="text/plain", raw_text="",
-                body=f"{own} {stock}")
+                body=f"{own} {pair if i in (1, 5) else ''} {stock}")
         for i, own in enumerate([
             "Farmers in the valley harvested an early crop of apricots this week.",
             "The city council voted to repair the old stone bridge over the river.",
@@ -244,8 +248,14 @@ def test_crowded_buckets_compare_with_a_bounded_number_of_originals(memory_db, m
     link(memory_db, rules, AT)
     _load(memory_db, articles[5:])
     link(memory_db, rules, AT)
-    partners = memory_db.execute("SELECT DISTINCT other_article_id FROM shared_passages WHERE article_id = 'a5'").fetchall()
-    assert 0 < len(partners) <= 2
+    passages = memory_db.execute("SELECT article_id, other_article_id, text FROM shared_passages ORDER BY ALL").fetchall()
+    assert passages == [("a1", "a5", pair), ("a5", "a1", pair)]
+    clean = duckdb.connect(":memory:")
+    migrate(clean)
+    _load(clean, articles)
+    link(clean, rules, AT)
+    assert clean.execute("SELECT article_id, other_article_id, text FROM shared_passages ORDER BY ALL").fetchall() == passages
+    clean.close()
 
 
 def test_choose_original_with_unknown_outlets_and_dates():
@@ -291,3 +301,185 @@ def test_the_link_suites_pass_on_the_seeds_and_reject_a_broken_passage(seeds_db)
     frames["shared_passages"].loc[0, "check_text_at_offsets"] = False
     _rows, rejected = check_links(frames, "run-1")
     assert len(rejected["shared_passages"]) == 1 and rejected["article_duplicates"].empty
+
+
+# --- links are a function of what is loaded (issue 16, item 1) ----------------------------------
+
+
+def _batch_frames(articles) -> dict[str, pd.DataFrame]:
+    """A batch as the load stage writes it: articles, facts, fingerprints and sentence bands."""
+    from tasks.common.frames import facts_frame
+    from tasks.fingerprint import fingerprint_frames
+
+    facts = extract_facts(articles, find_mentions(articles))
+    fingerprints, bands = fingerprint_frames([(a.article_id, a.body) for a in articles], AT)
+    return {"stg_articles": articles_frame(articles, "run", AT), "stg_facts": facts_frame(facts),
+            "article_fingerprints": fingerprints, "sentence_bands": bands}
+
+
+def _file_state(db) -> tuple:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return (
+            con.execute("SELECT article_id, duplicate_of FROM article_duplicates ORDER BY ALL").fetchall(),
+            con.execute("SELECT * FROM shared_passages ORDER BY ALL").fetchall(),
+            con.execute("SELECT * FROM article_similarity ORDER BY ALL").fetchall(),
+            con.execute("SELECT fact_id, claim_key FROM fact_claims ORDER BY ALL").fetchall(),
+            con.execute("SELECT claim_key, n_articles, n_independent FROM claims ORDER BY ALL").fetchall(),
+            con.execute("SELECT count(*) FROM article_fingerprints WHERE linked_at IS NULL").fetchall(),
+        )
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def linking_corpus(seed_articles):
+    """The seeds (a rewrite, wire copy shared by different stories, one convoy claim from four
+    outlets) plus verbatim republications of the AP story, ids on both sides of the original's."""
+    from dataclasses import replace
+
+    original = seed_articles["001_3da009fc58483ec1.txt"]
+    copies = [replace(original, article_id=aid, content_sha256=aid * 4, boilerplate=[])
+              for aid in ("0000000000000c01", "fffffffffffffc02", "8000000000000c03")]
+    return [*seed_articles.values(), *copies]
+
+
+def test_reloads_and_overlapping_runs_give_the_links_of_one_clean_load(linking_corpus, tmp_path):
+    """Links and claim counts after loads in pieces, a --reprocess of a subset (its original and
+    the first of its copies among it) and two overlapping runs interleaved, equal those of one
+    clean load of the same documents."""
+    from tasks.link import RULES as LINK_RULES
+    from warehouse import writer
+    from warehouse.db import initialise
+    from warehouse.linking import link_warehouse
+
+    by_id = {a.article_id: a for a in linking_corpus}
+    ids = sorted(by_id)
+    clean = tmp_path / "clean.duckdb"
+    initialise(clean)
+    writer.write_batch(clean, _batch_frames(linking_corpus))
+    link_warehouse(str(clean), LINK_RULES)
+    expected = _file_state(clean)
+    assert expected[0] and expected[1] and expected[2] and expected[4]  # copies, passages, pairs, claims all present
+    assert len(expected[0]) == 4  # the rewrite and three verbatim copies point at their originals
+
+    pieces = tmp_path / "pieces.duckdb"
+    initialise(pieces)
+    original = linking_corpus[1].article_id
+    first, rest = [by_id[i] for i in ids if i != "0000000000000c01"][:5], [by_id[i] for i in ids if i != "0000000000000c01"][5:]
+    writer.write_batch(pieces, _batch_frames(first))
+    link_warehouse(str(pieces), LINK_RULES)
+    writer.write_batch(pieces, _batch_frames(rest))
+    link_warehouse(str(pieces), LINK_RULES)
+    # a copy with a smaller id than every article so far: it becomes the root of its body
+    writer.write_batch(pieces, _batch_frames([by_id["0000000000000c01"]]))
+    link_warehouse(str(pieces), LINK_RULES)
+    assert _file_state(pieces) == expected
+    # --reprocess of a subset: the AP original, one copy and two other stories
+    subset = [by_id[original], by_id["0000000000000c01"], by_id[ids[3]], by_id[ids[-1]]]
+    writer.write_batch(pieces, _batch_frames(subset))
+    link_warehouse(str(pieces), LINK_RULES)
+    assert _file_state(pieces) == expected
+    # two runs at once: A reloads half, B reloads an overlapping half, A links, B reloads more, B links
+    writer.write_batch(pieces, _batch_frames([by_id[i] for i in ids[:6]]))
+    writer.write_batch(pieces, _batch_frames([by_id[i] for i in ids[3:]]))
+    link_warehouse(str(pieces), LINK_RULES)
+    writer.write_batch(pieces, _batch_frames([by_id[i] for i in ids[::2]]))
+    link_warehouse(str(pieces), LINK_RULES)
+    assert _file_state(pieces) == expected
+
+
+def _template_frames(start: int, n: int) -> dict[str, pd.DataFrame]:
+    """n short notices from one template (each with its own number and street), as a batch."""
+    from tasks.common.models import Article
+
+    streets = ["Mill Lane", "High Street", "Station Road", "Church Walk", "Bridge Street", "Park Avenue", "Market Square"]
+    articles = [
+        Article(article_id=f"t{i:015d}", source_uri=f"file://t{i}", content_sha256=f"t{i}", media_type="text/plain", raw_text="",
+                body=(f"Notice {i}: the council office on {streets[i % len(streets)]} will be closed on Monday for scheduled "
+                      "maintenance of its computer systems and telephone lines. Residents who need urgent help during the closure "
+                      "should call the emergency number listed on the council website. We apologise for any inconvenience this may "
+                      f"cause to residents and visitors to the area. Reference {i} of the maintenance programme for this year."))
+        for i in range(start, start + n)
+    ]
+    for a in articles:
+        a.word_count = len(a.body.split())
+    return _batch_frames(articles)
+
+
+def test_thousands_of_template_texts_link_within_a_small_memory_limit(tmp_path, monkeypatch):
+    """Linking is bounded in memory by design: 3,000 notices from one template, loaded in batches
+    through the writer, link under a 128 MB DuckDB limit, and their template sentences are not
+    passages between every pair of them."""
+    import time
+
+    from tasks.link import RULES as LINK_RULES
+    from warehouse import db as warehouse_db
+    from warehouse import writer
+    from warehouse.linking import link_warehouse
+
+    monkeypatch.setattr(warehouse_db, "MEMORY_LIMIT", "128MB")
+    db = tmp_path / "templates.duckdb"
+    warehouse_db.initialise(db)
+    for start in range(0, 3000, 500):
+        writer.write_batch(db, _template_frames(start, 500))
+    started = time.monotonic()
+    summary = link_warehouse(str(db), LINK_RULES)
+    elapsed = time.monotonic() - started
+    assert summary.n_fingerprinted == 3000
+    con = duckdb.connect(str(db), read_only=True)
+    n_passages, n_unlinked = con.execute(
+        "SELECT (SELECT count(*) FROM shared_passages), (SELECT count(*) FROM article_fingerprints WHERE linked_at IS NULL)").fetchone()
+    con.close()
+    assert n_unlinked == 0
+    assert n_passages <= 3000 * 4 * LINK_RULES.max_bucket_articles  # no pair of notices over every template sentence
+    print(f"3,000 template notices linked in {elapsed:.1f}s under 128MB: {n_passages} passages")
+
+
+def test_a_bucket_that_becomes_a_template_or_stops_being_one_relinks_its_members(tmp_path):
+    """Passages through a bucket are those of one clean load whichever came first: a third story
+    with the stock sentence makes it a template (the first two lose their passage), and a reload
+    that takes it out again gives it back."""
+    from dataclasses import replace
+
+    from tasks.common.models import Article
+    from warehouse import writer
+    from warehouse.db import initialise
+    from warehouse.linking import link_warehouse
+
+    rules = replace(RULES, max_bucket_articles=2)
+    stock = "Follow our live coverage of the summit for the latest updates from the negotiating table tonight."
+    own = ["Farmers in the valley harvested an early crop of apricots this week.",
+           "The city council voted to repair the old stone bridge over the river.",
+           "A new museum of maritime history opened its doors to school groups."]
+
+    def story(i: int, with_stock: bool = True) -> Article:
+        body = f"{own[i]} {stock}" if with_stock else f"{own[i]} It rained all day."
+        return Article(article_id=f"s{i}", source_uri=f"file://{i}", content_sha256=f"{i}{with_stock}", media_type="text/plain",
+                       raw_text=body, body=body, word_count=len(body.split()))
+
+    def passages(db) -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("SELECT article_id, other_article_id FROM shared_passages ORDER BY ALL").fetchall()
+        finally:
+            con.close()
+
+    def clean_load(articles, name) -> list[tuple]:
+        db = tmp_path / name
+        initialise(db)
+        writer.write_batch(db, _batch_frames(articles))
+        link_warehouse(str(db), rules)
+        return passages(db)
+
+    db = tmp_path / "steps.duckdb"
+    initialise(db)
+    writer.write_batch(db, _batch_frames([story(0), story(1)]))
+    link_warehouse(str(db), rules)
+    assert passages(db) == [("s0", "s1"), ("s1", "s0")]
+    writer.write_batch(db, _batch_frames([story(2)]))  # a third body in the bucket: a template now
+    link_warehouse(str(db), rules)
+    assert passages(db) == clean_load([story(0), story(1), story(2)], "three.duckdb") == []
+    writer.write_batch(db, _batch_frames([story(2, with_stock=False)]))  # reloaded without it: two bodies again
+    link_warehouse(str(db), rules)
+    assert passages(db) == clean_load([story(0), story(1), story(2, with_stock=False)], "two.duckdb") == [("s0", "s1"), ("s1", "s0")]

@@ -245,3 +245,171 @@ def test_snapshot_is_a_consistent_copy_that_does_not_block_the_writer(tmp_path, 
         session.close()
     assert query(snap, "SELECT count(*) FROM runs") == [(2,)]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+# --- kills, signals, crashing workers, failed linking (issue 16, items 2, 4, 5, 6) -----------------
+
+
+def hooked_factwire(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """`factwire` whose workers obey FACTWIRE-TEST-HOOK directives in the documents (tests/stage_hooks.py)."""
+    import sys
+
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "tests.stage_hooks", *args], env=env, cwd=SEEDS.parent,
+                                start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
+
+
+def directive_inbox(root: Path, n: int, directive: str, plain: int = 0) -> Path:
+    """n seeds (distinct bytes) each carrying `directive`, then `plain` more without one."""
+    root.mkdir(parents=True, exist_ok=True)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for i in range(n + plain):
+        text = seeds[i % len(seeds)].read_text(encoding="utf-8") + f"\n\nEdition {i}.\n"
+        if i < n:
+            text += f"\nFACTWIRE-TEST-HOOK {directive}\n"
+        (root / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+def alive(processes: list) -> list:
+    """Those of the processes still running (a zombie waiting to be reaped has ended)."""
+    import psutil
+
+    out = []
+    for p in processes:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def test_a_sigkilled_ingest_leaves_no_process_behind(prefect_api, tmp_path):
+    """The warm server, its workers (mid-batch) and the resource tracker die with `factwire`."""
+    import psutil
+
+    marker = tmp_path / "started"
+    inbox = directive_inbox(tmp_path / "inbox", 4, f"touch={marker} sleep=120")
+    log = tmp_path / "run.log"
+    proc = hooked_factwire(["ingest", str(inbox), "--db", str(tmp_path / "f.duckdb"), "--batch-size", "1", "--workers", "2"],
+                           base_env(tmp_path / "client", prefect_api), log)
+    try:
+        wait_until(lambda: marker.exists() and marker.read_text().strip() or proc.poll() is not None, timeout=300,
+                   what="a worker inside its batch")
+        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+        names = " | ".join(" ".join(p.cmdline())[:120] for p in descendants)
+        assert len(descendants) >= 3, names  # the server, its workers, the resource tracker
+        assert {int(pid) for pid in marker.read_text().split()} <= {p.pid for p in descendants}, names
+        os.kill(proc.pid, signal.SIGKILL)  # the command alone, as the OOM killer or `kill -9 PID` would
+        proc.wait(10)
+        started = time.monotonic()
+        wait_until(lambda: not alive(descendants), timeout=15, interval=0.2,
+                   what=f"the children of a killed factwire to end: {[p.cmdline()[:3] for p in alive(descendants)]}")
+        print(f"{len(descendants)} children gone {time.monotonic() - started:.1f}s after SIGKILL")
+    finally:
+        stop(proc)
+        for p in alive(psutil.Process().children(recursive=True)):
+            if p.pid != proc.pid and "stage_hooks" in " ".join(p.cmdline()):
+                p.kill()
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_a_signal_ends_the_run_at_a_batch_boundary_as_cancelled(signame, prefect_api, tmp_path):
+    """SIGTERM to the command (`kill PID`), SIGINT to its whole group (Ctrl-C): the run stops within
+    seconds after the batch being loaded, recorded 'cancelled' with the reason."""
+    db, log = tmp_path / "f.duckdb", tmp_path / "run.log"
+    inbox = directive_inbox(tmp_path / "inbox", 10, "sleep=3")
+    proc = hooked_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "1", "--workers", "2"],
+                           base_env(tmp_path / "client", prefect_api), log)
+    try:
+        def loaded() -> int:
+            if not db.exists():
+                return 0
+            try:
+                return query_waiting(db, "SELECT count(*) FROM stg_articles")[0][0]
+            except duckdb.CatalogException:
+                return 0
+
+        wait_until(lambda: loaded() >= 1 or proc.poll() is not None, timeout=300, interval=0.3, what="a first batch loaded")
+        assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+        sent = time.monotonic()
+        if signame == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        code = proc.wait(30)
+        took = time.monotonic() - sent
+    finally:
+        stop(proc)
+    output = log.read_text(errors="replace")
+    assert code != 0, output[-3000:]
+    assert took < 15, f"{signame}: the run took {took:.1f}s to end"
+    (status, error, n_loaded), = query_waiting(db, "SELECT status, error, n_articles_loaded FROM runs")
+    assert status == "cancelled", (status, error, output[-3000:])
+    assert signame in error and "batch boundary" in error
+    assert 1 <= query_waiting(db, "SELECT count(*) FROM stg_articles")[0][0] < 10
+    print(f"{signame}: ended {took:.1f}s after the signal; {n_loaded} articles loaded before it")
+
+
+def query_waiting(db: Path, sql: str) -> list[tuple]:
+    con = connect(db, read_only=True, wait_seconds=60)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_page_that_kills_its_worker_is_quarantined_and_the_run_completes(prefect_api, tmp_path):
+    """The batch is retried on fresh workers, then bisected to the page, which is quarantined."""
+    db, log = tmp_path / "f.duckdb", tmp_path / "run.log"
+    inbox = directive_inbox(tmp_path / "inbox", 1, "exit=1", plain=5)
+    proc = hooked_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "6", "--workers", "1"],
+                           base_env(tmp_path / "client", prefect_api), log)
+    code = finish(proc, log)
+    output = log.read_text(errors="replace")
+    assert code == 0, output[-3000:]
+    (status, n_loaded, n_quarantined), = query_waiting(db, "SELECT status, n_articles_loaded, n_quarantined FROM runs")
+    assert (status, n_loaded, n_quarantined) == ("completed", 5, 1), output[-3000:]
+    (source, stage, reason), = query_waiting(db, "SELECT source_uri, stage, reason FROM quarantine")
+    assert source.endswith("/00.txt") and stage == "worker" and "worker process died" in reason
+
+
+def test_a_failed_linking_pass_keeps_the_loads_and_the_next_run_links(prefect_harness, tmp_path, monkeypatch):
+    """The loads before it stay committed, the run says 'link_failed' and why, and the next run links."""
+    import tasks.link
+
+    db = tmp_path / "f.duckdb"
+
+    def out_of_memory(*_args, **_kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB (test)")
+
+    monkeypatch.setattr(tasks.link, "link_warehouse", out_of_memory)
+    monkeypatch.setattr(tasks.link.link, "retry_delay_seconds", 0)
+    summary = ingest(IngestSettings(paths=[str(SEEDS)], db=str(db)))
+    assert summary["status"] == "link_failed" and summary["n_articles_loaded"] == 5
+    assert "Out of Memory" in summary["error"] and "next run" in summary["error"]
+    assert query(db, "SELECT count(*) FROM article_fingerprints WHERE linked_at IS NULL") == [(5,)]
+    monkeypatch.undo()
+    summary = ingest(IngestSettings(paths=[str(SEEDS)], db=str(db)))
+    assert summary["status"] == "completed" and summary["n_articles_loaded"] == 0
+    assert query(db, "SELECT count(*) FROM article_fingerprints WHERE linked_at IS NULL") == [(0,)]
+    assert query(db, "SELECT count(*) FROM article_duplicates") == [(1,)]
+
+
+def test_reruns_and_reprocess_do_not_double_quarantine(prefect_harness, tmp_path):
+    """An empty file and a binary one, ingested by a run, a rerun and a --reprocess: one row each,
+    seen twice (the rerun skips what is known; --reprocess looks again)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next(SEEDS.glob("*.txt")), inbox / "story.txt")
+    (inbox / "blank.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    db = tmp_path / "f.duckdb"
+    for reprocess in (False, False, True):
+        summary = ingest(IngestSettings(paths=[str(inbox)], db=str(db), reprocess=reprocess))
+        assert summary["status"] == "completed"
+    rows = query(db, "SELECT regexp_extract(source_uri, '[^/]+$'), n_seen, last_seen_at > quarantined_at FROM quarantine ORDER BY 1")
+    assert rows == [("binary.txt", 2, True), ("blank.txt", 2, True)]
+    assert query(db, "SELECT count(*) FROM stg_articles") == [(1,)]

@@ -4,6 +4,7 @@ workers; and the same seeds give the same tables on every task runner: process p
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 from prefect import flow, task
 
@@ -143,3 +144,97 @@ def test_in_parallel_yields_every_result_once_with_a_bounded_number_in_flight():
     assert sorted(out) == [(x, x * x) for x in range(12)]
     assert most_ahead <= 3  # at most `limit` waiting, plus the one just produced
 
+
+
+# --- a worker that dies, a signal between batches (issue 16, items 5, 6) --------------------------
+
+
+def _docs(n: int):
+    from tasks.common.models import RawDocument
+
+    return [RawDocument(f"file:///{i}.txt", f"sha{i}", f"text {i}".encode(), "text/plain", 6) for i in range(n)]
+
+
+def test_a_batch_whose_worker_dies_is_retried_then_bisected_to_the_page(monkeypatch):
+    """Retried whole first (another page's crash may have broken the pool); the page that kills
+    every worker is found by halving and quarantined, every other page processed once more."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from flows import runtime
+    from tasks.common.models import Batch
+
+    renewed: list[int] = []
+    monkeypatch.setattr(runtime, "renew_workers", lambda: renewed.append(1))
+    calls: list[list[str]] = []
+
+    def run(docs):
+        calls.append([d.source_uri for d in docs])
+        if any(d.source_uri == "file:///5.txt" for d in docs):
+            raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+        return Batch("run", 3, tables={"stg_articles": pd.DataFrame({"article_id": [d.content_sha256 for d in docs]})},
+                     dq_rows=[{"success": True}])
+
+    batch = runtime.process_surviving_crashes(run, _docs(8))
+    assert sorted(batch.tables["stg_articles"]["article_id"]) == sorted(f"sha{i}" for i in range(8) if i != 5)
+    [killer] = batch.quarantined
+    assert (killer.source_uri, killer.stage, killer.raw_bytes) == ("file:///5.txt", "worker", b"text 5")
+    assert "worker process died" in killer.reason and "BrokenProcessPool" in killer.reason
+    assert (batch.run_id, batch.index) == ("run", 3)
+    assert len(calls) == 1 + 2 + 2 + 2  # the whole batch, then halves down to the page: 8, 4+4, 2+2, 1+1
+    assert renewed  # fresh workers before each retry
+
+    ok = runtime.process_surviving_crashes(run, _docs(4))  # a batch that only shared the broken pool
+    assert len(ok.tables["stg_articles"]) == 4 and not ok.quarantined
+
+
+def test_a_stage_that_raises_is_not_taken_for_a_dead_worker():
+    from flows import runtime
+
+    def run(docs):
+        raise ValueError("a bug in a stage")
+
+    with pytest.raises(ValueError, match="a bug"):
+        runtime.process_surviving_crashes(run, _docs(2))
+
+
+@flow(name="factwire-test-stop-on-signal")
+def _signalled_flow(n: int) -> tuple[list[int], str]:
+    import os
+    import signal
+
+    from flows.runtime import RunCancelled, in_parallel, stop_on_signals
+
+    seen: list[int] = []
+    with stop_on_signals():
+        try:
+            for item, _ in in_parallel(range(n), _square_slowly.submit, 1):
+                seen.append(item)
+                if item == 1:
+                    os.kill(os.getpid(), signal.SIGTERM)  # arrives while batch 2 runs
+        except RunCancelled as exc:
+            return seen, str(exc)
+    return seen, ""
+
+
+def test_a_signal_stops_in_parallel_at_the_next_batch_boundary():
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.runtime import run_status, stop_requested
+
+    seen, reason = _signalled_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(10)
+    assert seen == [0, 1] and reason.startswith("SIGTERM received") and "batch boundary" in reason
+    assert stop_requested() == "SIGTERM" and run_status(RuntimeError()) == "cancelled"
+
+
+def test_a_run_ended_by_a_signal_is_cancelled_with_a_reason_that_is_never_blank():
+    import signal
+
+    from prefect.exceptions import TerminationSignal
+
+    from flows import runtime
+
+    runtime._STOP.signal_name = None
+    early = TerminationSignal(signal.SIGTERM)  # Prefect's, before the run took signals over: str() is "15" or ""
+    assert runtime.run_status(early) == "cancelled" and runtime.describe(early) == "TerminationSignal: SIGTERM received"
+    assert runtime.run_status(KeyboardInterrupt()) == "cancelled"
+    assert runtime.run_status(ValueError("boom")) == "failed" and runtime.describe(ValueError("boom")) == "ValueError: boom"

@@ -130,3 +130,70 @@ def test_a_batch_with_no_article_still_stores_its_quarantine(warehouse_file):
     con = duckdb.connect(str(warehouse_file), read_only=True)
     assert con.execute("SELECT reason FROM quarantine").fetchall() == [("HTTP 404",)]
     con.close()
+
+
+# --- quarantine is idempotent (issue 16, item 10) ------------------------------------------------
+
+
+def _quarantine_rows(db) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT source_uri, reason, run_id, n_seen, quarantined_at, last_seen_at, content_sha256 "
+                           "FROM quarantine ORDER BY source_uri, reason").fetchall()
+    finally:
+        con.close()
+
+
+def test_quarantine_keeps_one_row_per_source_and_reason_with_a_count(warehouse_file):
+    """An unreadable file and a failing URL seen by three runs, a --reprocess of a broken file,
+    the same failure twice in one batch: one row each, counted, the first run and time kept."""
+    from datetime import timedelta
+
+    from tasks.common.frames import quarantine_frame
+    from tasks.common.models import Quarantined
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    for run in range(3):
+        items = [
+            Quarantined("file:///inbox/locked.html", None, "discover", "unreadable: Permission denied"),
+            Quarantined("https://example.org/gone", None, "fetch", "HTTP 404"),
+            Quarantined("file:///inbox/blank.txt", "e3b0c442", "discover", "empty file", b""),
+        ]
+        if run == 0:
+            items.append(Quarantined("https://example.org/gone", None, "fetch", "HTTP 404"))  # twice in one batch
+        if run == 2:
+            items.append(Quarantined("https://example.org/gone", None, "fetch", "HTTP 503"))  # another reason: its own row
+        writer.write_batch(warehouse_file, {"quarantine": quarantine_frame(items, f"run-{run}", t0 + timedelta(hours=run))})
+    rows = _quarantine_rows(warehouse_file)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("file:///inbox/blank.txt", "empty file", "run-0", 3),
+        ("file:///inbox/locked.html", "unreadable: Permission denied", "run-0", 3),
+        ("https://example.org/gone", "HTTP 404", "run-0", 4),
+        ("https://example.org/gone", "HTTP 503", "run-2", 1),
+    ]
+    assert all(r[4] == t0 for r in rows[:3]) and all(r[5] == t0 + timedelta(hours=2) for r in rows)
+    # the file changed but still fails the same way: still one row, now with the new content
+    changed = quarantine_frame([Quarantined("file:///inbox/blank.txt", "0000ffff", "discover", "empty file", b" ")], "run-3", t0)
+    writer.write_batch(warehouse_file, {"quarantine": changed})
+    assert [r[3:] for r in _quarantine_rows(warehouse_file) if r[0].endswith("blank.txt")] == [(4, t0, t0 + timedelta(hours=2), "0000ffff")]
+
+
+def test_the_migration_folds_quarantine_rows_already_doubled(tmp_path, monkeypatch):
+    from warehouse import db as warehouse_db
+
+    path = tmp_path / "old.duckdb"
+    every = warehouse_db.migration_files()
+    monkeypatch.setattr(warehouse_db, "migration_files", lambda: [p for p in every if int(p.name[:4]) < 80])
+    monkeypatch.setattr(warehouse_db, "create_views", lambda con: None)  # today's views read later tables
+    initialise(path)
+    con = duckdb.connect(str(path))
+    for i in range(3):  # what --reprocess did before: a new row per run
+        con.execute("INSERT INTO quarantine (quarantine_id, run_id, source_uri, stage, reason, quarantined_at) "
+                    "VALUES (?, ?, 'file:///x.html', 'extract', 'no text', TIMESTAMPTZ '2026-01-01' + to_days(?))", [f"q{i}", f"r{i}", i])
+    con.close()
+    monkeypatch.undo()
+    initialise(path)
+    con = duckdb.connect(str(path), read_only=True)
+    rows = con.execute("SELECT quarantine_id, run_id, n_seen, last_seen_at FROM quarantine").fetchall()
+    con.close()
+    assert rows == [("q0", "r0", 3, datetime(2026, 1, 3, tzinfo=UTC))]

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse.db import load_query, transaction, write_connection
+from warehouse.db import load_query, registered, transaction, write_connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +47,134 @@ class LinkSummary:
     linked_at: datetime | None = None
 
 
+def requeue_partners(con: duckdb.DuckDBPyConnection, ids_table: str) -> int:
+    """Queue again for linking every article linked with the articles in `ids_table` (which are
+    being reloaded or forgotten): their links are dropped and `linked_at` reset, so the next pass
+    recomputes them against what is loaded then. Without this, what a partner found depended on
+    which version of the other article it had met (a copy paired with an original that is gone,
+    a new body root never compared). Returns how many were queued."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _partners AS
+        SELECT other_article_id AS article_id FROM article_similarity WHERE article_id IN (SELECT article_id FROM {ids_table})
+        UNION SELECT article_id FROM article_similarity WHERE other_article_id IN (SELECT article_id FROM {ids_table})
+        UNION SELECT other_article_id FROM shared_passages WHERE article_id IN (SELECT article_id FROM {ids_table})
+        """
+    )
+    con.execute(f"DELETE FROM _partners WHERE article_id IN (SELECT article_id FROM {ids_table})")
+    n = _requeue(con, "_partners")
+    con.execute("DROP TABLE _partners")
+    _note_buckets_left(con, ids_table)
+    return n
+
+
+def _requeue(con: duckdb.DuckDBPyConnection, ids_table: str) -> int:
+    """Drop the links of the articles in `ids_table` and mark them unlinked; returns how many."""
+    n = int(con.execute(f"SELECT count(*) FROM {ids_table}").fetchall()[0][0])
+    if n:
+        _drop_links(con, ids_table)
+        con.execute(f"UPDATE article_fingerprints SET linked_at = NULL WHERE article_id IN (SELECT article_id FROM {ids_table})")
+    return n
+
+
+def _note_buckets_left(con: duckdb.DuckDBPyConnection, ids_table: str) -> None:
+    """Before articles leave their LSH buckets (reloaded or forgotten), note how many distinct
+    bodies each of those buckets holds: if one was a template and no longer is, the next pass
+    links its remaining members again (_recheck_buckets_left)."""
+    con.execute(
+        f"""
+        INSERT INTO link_bucket_rechecks
+        SELECT b.band, b.bucket, count(DISTINCT b.article_id) AS n_bodies_before
+        FROM sentence_bands b
+        SEMI JOIN (SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM {ids_table})) t
+             USING (band, bucket)
+        SEMI JOIN (SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256) r USING (article_id)
+        GROUP BY b.band, b.bucket HAVING count(DISTINCT b.article_id) > 2
+        ON CONFLICT (band, bucket) DO UPDATE SET n_bodies_before = greatest(link_bucket_rechecks.n_bodies_before, excluded.n_bodies_before)
+        """
+    )
+
+
+def _recheck_buckets_left(con: duckdb.DuckDBPyConnection, rules: LinkRules) -> int:
+    """Members of buckets that were templates before a reload and are not any more: their
+    passages through the bucket were never looked for, so they are linked again."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _requeue AS
+        WITH roots AS (SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256),
+        members AS (
+            SELECT b.band, b.bucket, b.article_id FROM sentence_bands b
+            SEMI JOIN link_bucket_rechecks c USING (band, bucket) SEMI JOIN roots USING (article_id)
+        ),
+        now AS (
+            SELECT c.band, c.bucket, c.n_bodies_before, count(DISTINCT m.article_id) AS n_bodies
+            FROM link_bucket_rechecks c LEFT JOIN members m USING (band, bucket) GROUP BY ALL
+        )
+        SELECT DISTINCT m.article_id FROM members m JOIN now USING (band, bucket)
+        WHERE now.n_bodies_before > $cap AND now.n_bodies <= $cap
+          AND m.article_id IN (SELECT article_id FROM article_fingerprints WHERE linked_at IS NOT NULL)
+        """,
+        {"cap": rules.max_bucket_articles},
+    )
+    n = _requeue(con, "_requeue")
+    con.execute("DROP TABLE _requeue")
+    con.execute("DELETE FROM link_bucket_rechecks")
+    return n
+
+
+def _requeue_new_templates(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[str]) -> int:
+    """Buckets the articles about to be linked make templates: their members linked by an
+    earlier pass (at most the cap of them: it was no template then) may hold passages through
+    the bucket, which a clean load would not have, so they are linked again in this pass.
+    Articles linked earlier in this pass already knew the bucket's size (_linked_this_pass)."""
+    if not new_ids:
+        return 0
+    with registered(con, "_new", pd.DataFrame({"article_id": new_ids})):
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _requeue AS
+            WITH touched AS (
+                SELECT DISTINCT band, bucket FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _new)
+            ),
+            members AS (
+                SELECT b.band, b.bucket, b.article_id, f.linked_at IS NOT NULL AND t.article_id IS NULL AS linked_before
+                FROM sentence_bands b JOIN touched USING (band, bucket)
+                SEMI JOIN (SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256) r USING (article_id)
+                JOIN article_fingerprints f USING (article_id)
+                LEFT JOIN _linked_this_pass t USING (article_id)
+            ),
+            crossed AS (
+                SELECT band, bucket FROM members GROUP BY band, bucket
+                HAVING count(DISTINCT article_id) > $cap AND count(DISTINCT article_id) FILTER (WHERE linked_before) BETWEEN 1 AND $cap
+            )
+            SELECT DISTINCT article_id FROM members JOIN crossed USING (band, bucket) WHERE linked_before
+            """,
+            {"cap": rules.max_bucket_articles},
+        )
+    n = _requeue(con, "_requeue")
+    con.execute("DROP TABLE _requeue")
+    return n
+
+
+def _drop_links(con: duckdb.DuckDBPyConnection, ids_table: str) -> None:
+    """Delete every passage and pair an article in `ids_table` has, in both directions."""
+    for table in ("article_similarity", "shared_passages"):
+        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM {ids_table}) "
+                    f"OR other_article_id IN (SELECT article_id FROM {ids_table})")
+
+
 def _forget_stale(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop fingerprints and links of articles that are gone or whose body changed."""
+    """Drop fingerprints and links of articles that are gone or whose body changed (their partners
+    are queued again)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _stale AS SELECT f.article_id FROM article_fingerprints f "
         "LEFT JOIN stg_articles a USING (article_id) WHERE a.article_id IS NULL OR f.body_sha256 <> sha256(a.body)"
     )
-    con.execute("DELETE FROM article_fingerprints WHERE article_id IN (SELECT article_id FROM _stale)")
-    con.execute("DELETE FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _stale)")
-    for table in ("article_similarity", "shared_passages"):
-        con.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT article_id FROM _stale) OR other_article_id IN (SELECT article_id FROM _stale)")
+    if con.execute("SELECT count(*) FROM _stale").fetchall()[0][0]:
+        requeue_partners(con, "_stale")
+        con.execute("DELETE FROM article_fingerprints WHERE article_id IN (SELECT article_id FROM _stale)")
+        con.execute("DELETE FROM sentence_bands WHERE article_id IN (SELECT article_id FROM _stale)")
+        _drop_links(con, "_stale")
     con.execute("DROP TABLE _stale")
 
 LINK_CHUNK = 500  # new articles linked per pass: bounds memory whatever the corpus size
@@ -79,46 +197,73 @@ def _fingerprint_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: datet
     return len(missing)
 
 
-def _link_exact_copies(con: duckdb.DuckDBPyConnection, ids: list[str]) -> list[str]:
-    """Articles whose body is identical to another's: paired with the first such article by hash.
+def _sync_exact_copies(con: duckdb.DuckDBPyConnection) -> int:
+    """Articles whose body is identical to another's: each paired with the first article (by id)
+    of that body, over the whole warehouse; returns how many pairs were added.
 
     Wire copy republished verbatim is common; comparing it sentence by sentence with every other
     copy grows with the square of the number of copies. An exact copy shares every sentence, so
-    it is recorded as a pair (containment 1) without passage rows; returns the copies' ids.
+    it is recorded as a pair (containment 1) without passage rows, and only the first article of
+    each body (its root) is compared with the rest. Recomputed from every fingerprint on each
+    pass (a group-by, cheap), so which article is the root never depends on load order: a root
+    that stops being one loses its passages, and pairs with an old root are replaced.
     """
-    con.register("_ids", pd.DataFrame({"article_id": ids}))
-    copies = con.execute(
+    con.execute(
         """
-        WITH roots AS (SELECT body_sha256, min(article_id) AS root FROM article_fingerprints GROUP BY body_sha256)
-        SELECT r.root AS article_id, f.article_id AS other_article_id, 1.0 AS containment, 1.0 AS jaccard,
-               f.n_sentences AS n_shared_sentences, true AS is_duplicate
-        FROM article_fingerprints f JOIN roots r USING (body_sha256)
-        WHERE f.article_id IN (SELECT article_id FROM _ids) AND f.article_id <> r.root
+        CREATE OR REPLACE TEMP TABLE _copies AS
+        SELECT article_id, root, n_sentences FROM (
+            SELECT article_id, n_sentences, min(article_id) OVER (PARTITION BY body_sha256) AS root FROM article_fingerprints
+        ) WHERE article_id <> root
         """
-    ).df()
-    con.unregister("_ids")
-    if not copies.empty:
-        con.register("_pairs", copies)
-        con.execute("INSERT OR REPLACE INTO article_similarity BY NAME SELECT * FROM _pairs")
-        con.unregister("_pairs")
-    return copies["other_article_id"].tolist()
+    )
+    con.execute("DELETE FROM shared_passages WHERE article_id IN (SELECT article_id FROM _copies) "
+                "OR other_article_id IN (SELECT article_id FROM _copies)")
+    con.execute(
+        """
+        DELETE FROM article_similarity s
+        WHERE (s.article_id IN (SELECT article_id FROM _copies) OR s.other_article_id IN (SELECT article_id FROM _copies))
+          AND NOT EXISTS (SELECT 1 FROM _copies c WHERE c.article_id = s.other_article_id AND c.root = s.article_id)
+        """
+    )
+    added = con.execute(
+        """
+        INSERT INTO article_similarity (article_id, other_article_id, containment, jaccard, n_shared_sentences, is_duplicate)
+        SELECT c.root, c.article_id, 1.0, 1.0, c.n_sentences, true FROM _copies c
+        WHERE NOT EXISTS (SELECT 1 FROM article_similarity s WHERE s.article_id = c.root AND s.other_article_id = c.article_id)
+        """
+    ).fetchall()[0][0]
+    con.execute("DROP TABLE _copies")
+    return int(added)
 
 
 def _link_pending(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: datetime) -> tuple[int, int, int]:
-    """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs)."""
-    pending = [r[0] for r in con.execute(
-        "SELECT article_id FROM article_fingerprints WHERE linked_at IS NULL ORDER BY article_id"
-    ).fetchall()]
-    n_shared = n_pairs = 0
-    for start in range(0, len(pending), LINK_CHUNK):
-        chunk = pending[start : start + LINK_CHUNK]
-        copies = set(_link_exact_copies(con, chunk))
-        shared, pairs = _link_new(con, rules, [a for a in chunk if a not in copies])
-        n_shared, n_pairs = n_shared + shared, n_pairs + pairs + len(copies)
-        con.register("_done", pd.DataFrame({"article_id": chunk}))
-        con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
-        con.unregister("_done")
-    return len(pending), n_shared, n_pairs
+    """Link every fingerprinted-but-unlinked article, a chunk at a time; (linked, passages, pairs).
+
+    Only body roots are compared sentence by sentence; exact copies are paired by hash. An
+    article queued again during the pass (a bucket became a template) is linked in this pass."""
+    n_pairs = _sync_exact_copies(con)
+    _recheck_buckets_left(con, rules)
+    con.execute("CREATE OR REPLACE TEMP TABLE _linked_this_pass (article_id VARCHAR PRIMARY KEY)")
+    n_linked = n_shared = 0
+    while True:
+        chunk = [r[0] for r in con.execute(
+            "SELECT article_id FROM article_fingerprints WHERE linked_at IS NULL ORDER BY article_id LIMIT ?", [LINK_CHUNK]
+        ).fetchall()]
+        if not chunk:
+            break
+        with registered(con, "_chunk", pd.DataFrame({"article_id": chunk})):
+            roots = [r[0] for r in con.execute(
+                "SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256 "
+                "HAVING min(article_id) IN (SELECT article_id FROM _chunk) ORDER BY 1"
+            ).fetchall()]
+        _requeue_new_templates(con, rules, roots)
+        shared, pairs = _link_new(con, rules, roots)
+        n_linked, n_shared, n_pairs = n_linked + len(chunk), n_shared + shared, n_pairs + pairs
+        with registered(con, "_done", pd.DataFrame({"article_id": chunk})):
+            con.execute("UPDATE article_fingerprints SET linked_at = ? WHERE article_id IN (SELECT article_id FROM _done)", [at])
+            con.execute("INSERT OR IGNORE INTO _linked_this_pass SELECT article_id FROM _done")
+    con.execute("DROP TABLE _linked_this_pass")
+    return n_linked, n_shared, n_pairs
 
 
 def _link_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[str]) -> tuple[int, int]:
@@ -126,6 +271,11 @@ def _link_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[st
     if not new_ids:
         return 0, 0
     con.register("_new", pd.DataFrame({"article_id": new_ids}))
+    # Buckets are capped before the self-join: a bucket shared by more than max_bucket_articles
+    # distinct bodies is a template (stock phrase, boilerplate the cleaner kept, a form letter)
+    # and is not used, so the join holds at most max_bucket_articles rows per bucket side and
+    # memory is bounded whatever the corpus. Counted over the whole warehouse, so whether a
+    # bucket is a template does not depend on which articles came first.
     candidates = con.execute(
         """
         WITH touched AS (
@@ -135,24 +285,24 @@ def _link_new(con: duckdb.DuckDBPyConnection, rules: LinkRules, new_ids: list[st
             SELECT min(article_id) AS article_id FROM article_fingerprints GROUP BY body_sha256
         ),
         members AS (
-            SELECT b.*, d.duplicate_of IS NULL AS is_root,
-                   count(*) OVER (PARTITION BY b.band, b.bucket) AS bucket_size,
-                   row_number() OVER (PARTITION BY b.band, b.bucket ORDER BY d.duplicate_of IS NULL DESC, b.article_id) AS bucket_rank
-            FROM sentence_bands b JOIN touched USING (band, bucket) JOIN stg_articles a USING (article_id)
-            LEFT JOIN article_duplicates d USING (article_id)
-            SEMI JOIN body_roots USING (article_id)
+            SELECT b.* FROM sentence_bands b JOIN touched USING (band, bucket) SEMI JOIN body_roots USING (article_id)
+        ),
+        usable AS (
+            SELECT band, bucket FROM members GROUP BY band, bucket HAVING count(DISTINCT article_id) BETWEEN 2 AND ?
+        ),
+        kept AS (
+            SELECT m.* FROM members m JOIN usable USING (band, bucket)
         )
         SELECT DISTINCT n.article_id, n.sentence_index, n.start_char, n.end_char,
                o.article_id AS other_article_id, o.sentence_index AS other_sentence_index,
                o.start_char AS other_start_char, o.end_char AS other_end_char
-        FROM members n
-        JOIN members o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
+        FROM kept n
+        JOIN kept o ON n.band = o.band AND n.bucket = o.bucket AND n.article_id <> o.article_id
         WHERE n.article_id IN (SELECT article_id FROM _new)
           AND (o.article_id IN (SELECT article_id FROM _new) AND n.article_id < o.article_id
                OR o.article_id IN (SELECT article_id FROM article_fingerprints WHERE linked_at IS NOT NULL))
-          AND (o.bucket_size <= ? OR (o.is_root AND o.bucket_rank <= ?))
         """,
-        [rules.max_bucket_articles, rules.max_bucket_articles],
+        [rules.max_bucket_articles],
     ).df()
     con.unregister("_new")
     if candidates.empty:
@@ -211,7 +361,8 @@ def _set_duplicates(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: dateti
         con.unregister("_ids")
         articles = {r["article_id"]: r for r in rows.to_dict("records")}
     roots = rules.duplicate_roots([p for p in pairs if p[0] in articles and p[1] in articles], articles)
-    con.register("_roots", pd.DataFrame({"article_id": list(roots), "duplicate_of": list(roots.values())}, columns=["article_id", "duplicate_of"]))
+    # typed: an empty frame would otherwise reach DuckDB as DOUBLE (when the last copy goes)
+    con.register("_roots", pd.DataFrame({"article_id": list(roots), "duplicate_of": list(roots.values())}, dtype="string"))
     con.execute("DELETE FROM article_duplicates d WHERE NOT EXISTS "
                 "(SELECT 1 FROM _roots r WHERE r.article_id = d.article_id AND r.duplicate_of = d.duplicate_of)")
     con.execute("INSERT INTO article_duplicates SELECT r.article_id, r.duplicate_of, ? FROM _roots r "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,13 +12,15 @@ import duckdb
 import pandas as pd
 
 from warehouse.db import load_query, registered, transaction, write_connection, write_transaction
+from warehouse.linking import requeue_partners
 
 # Rows that belong to one article and are replaced with it when it is loaded again.
 ARTICLE_CHILD_TABLES = (
     "stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities", "article_fingerprints",
     "sentence_bands", "stage_errors",
 )
-# Links of a reloaded article; the next linking pass finds them again (its fingerprint is new).
+# Links of a reloaded article; the next linking pass finds them again (its fingerprint is new),
+# and recomputes those of every article it was linked with (warehouse.linking.requeue_partners).
 ARTICLE_LINK_TABLES = ("article_similarity", "shared_passages")
 # Tables a loaded batch may hold rows for, in the order they are written.
 BATCH_TABLES = ("stg_articles", *ARTICLE_CHILD_TABLES, "quarantine", "dq_results")
@@ -64,7 +67,9 @@ def _delete_reloaded(con: duckdb.DuckDBPyConnection) -> None:
     reloaded = con.execute("SELECT count(*) FROM stg_articles WHERE article_id IN (SELECT article_id FROM _ids)").fetchall()[0][0]
     if not reloaded:
         return
-    # Links found for the old version are found again for the new one by the next linking pass.
+    # Links found for the old version are found again for the new one by the next linking pass,
+    # and so are those of its partners: links stay a function of what is loaded, not of load order.
+    requeue_partners(con, "_ids")
     con.execute("DELETE FROM fact_claims WHERE fact_id IN (SELECT fact_id FROM stg_facts WHERE article_id IN (SELECT article_id FROM _ids))")
     con.execute("DELETE FROM article_duplicates WHERE article_id IN (SELECT article_id FROM _ids)")
     for table in (*ARTICLE_CHILD_TABLES, "stg_articles"):
@@ -83,6 +88,33 @@ def _keep_out(con: duckdb.DuckDBPyConnection, rejected: pd.DataFrame) -> None:
             con.execute(f"DELETE FROM {table} t USING _rejected r WHERE t.article_id = r.article_id AND t.start_char = r.start_char")
 
 
+# Seen again: one more sighting; the first row's run and time stay, the bytes follow the content.
+QUARANTINE_SEEN_AGAIN = (
+    "ON CONFLICT (source_uri, reason) DO UPDATE SET n_seen = quarantine.n_seen + excluded.n_seen, "
+    "last_seen_at = greatest(quarantine.last_seen_at, excluded.last_seen_at), "
+    "raw_bytes = CASE WHEN quarantine.content_sha256 IS DISTINCT FROM excluded.content_sha256 THEN excluded.raw_bytes ELSE quarantine.raw_bytes END, "
+    "raw_text = CASE WHEN quarantine.content_sha256 IS DISTINCT FROM excluded.content_sha256 THEN excluded.raw_text ELSE quarantine.raw_text END, "
+    "content_sha256 = excluded.content_sha256, stage = excluded.stage"
+)
+
+
+def quarantine_id(source_uri: str, reason: str) -> str:
+    """The id of a quarantine row: one row per source and reason, whichever run saw it."""
+    return hashlib.sha256(f"{source_uri}\x1f{reason}".encode()).hexdigest()[:16]
+
+
+def _upsert_quarantine(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame | None) -> None:
+    """Quarantine rows, idempotently: a (source_uri, reason) already there is counted again
+    (n_seen, last_seen_at) instead of added (migrations 0080, 0081)."""
+    if frame is None or frame.empty:
+        return
+    key = ["source_uri", "reason"]
+    seen = frame.groupby(key, sort=False).agg(n_seen=("quarantined_at", "size"), last_seen_at=("quarantined_at", "max")).reset_index()
+    rows = frame.drop_duplicates(key, keep="first").drop(columns=["n_seen", "last_seen_at"], errors="ignore").merge(seen, on=key)
+    rows["quarantine_id"] = [quarantine_id(s, r) for s, r in zip(rows["source_uri"], rows["reason"], strict=True)]
+    insert_frame(con, "quarantine", rows, QUARANTINE_SEEN_AGAIN)
+
+
 def write_batch(db: str | Path, frames: dict[str, pd.DataFrame], check: LoadCheck | None = None) -> LoadVerdict:
     """Write one batch in a single transaction: the warehouse sees all of it or none of it.
 
@@ -99,7 +131,10 @@ def write_batch(db: str | Path, frames: dict[str, pd.DataFrame], check: LoadChec
         if len(ids):
             _delete_reloaded(con)
         for table in BATCH_TABLES:
-            insert_frame(con, table, frames.get(table), "ON CONFLICT DO NOTHING" if table == "quarantine" else "")
+            if table == "quarantine":
+                _upsert_quarantine(con, frames.get(table))
+            else:
+                insert_frame(con, table, frames.get(table))
         if check is not None and not articles.empty:
             verdict = check(con.execute(load_query("loaded_rows")).df())
             if not verdict.rejected.empty:
