@@ -2,6 +2,8 @@
 -- action, values equal within the qualifiers' tolerance (fact_claims, written by the linking
 -- pass in warehouse/linking.py; before that pass has run, the exact value stands in).
 -- Syndicated copies (article_duplicates) count once in n_independent.
+-- `category` is the facts' category (their unit when they have none); `claim_category` is its
+-- old name, kept for one release (warehouse/README.md).
 WITH f AS (
     SELECT f.*, coalesce(f.category, f.unit) AS claim_category,
            coalesce(fc.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS key
@@ -10,6 +12,7 @@ WITH f AS (
     WHERE f.polarity = 'asserted'
 )
 SELECT
+    min(f.claim_category)                                    AS category,
     min(f.claim_category)                                    AS claim_category,
     min(f.action)                                            AS action,
     min(f.value)                                             AS value,
