@@ -42,7 +42,10 @@ def _print_summary(summary: dict, db: str) -> None:
     print(f"  quarantined        {summary['n_quarantined']} this run (see table quarantine)")
     print(f"  entity mentions    {summary['n_mentions']} this run; {summary.get('total_entities_mentioned')} distinct entities mentioned in total")
     print(f"  facts              {summary['n_facts']} this run, {summary.get('total_facts')} in total")
-    print(f"  checks             {summary['n_checks_passed']} passed, {summary['n_checks_failed']} failed (see table dq_results)")
+    if summary.get("nothing_new"):
+        print("  checks             nothing new to check")
+    else:
+        print(f"  checks             {summary['n_checks_passed']} passed, {summary['n_checks_failed']} failed (see table dq_results)")
     print(f"  warehouse          {Path(db).resolve()}")
     print("  try:")
     print(f"    .venv/bin/factwire sql \"{EXAMPLE_SQL}\" --db {db}")
@@ -87,24 +90,48 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def unreadable_inputs(paths: list[Path]) -> list[str]:
+    """Why each input a schedule would read cannot be read (empty when all can): checked once at
+    the start, so a service does not start only to fail every run."""
+    problems = []
+    for path in map(Path, paths):
+        if not path.exists():
+            problems.append(f"{path} does not exist")
+        elif path.is_dir():
+            try:
+                with os.scandir(path) as entries:
+                    next(entries, None)
+            except OSError as exc:
+                problems.append(f"{path} cannot be listed ({exc.strerror})")
+        elif not path.is_file():
+            problems.append(f"{path} is not a file or folder")
+        elif not os.access(path, os.R_OK):
+            problems.append(f"{path} is not readable")
+    return problems
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if not os.environ.get("PREFECT_API_URL"):
         print("factwire serve: PREFECT_API_URL is not set; schedules need a Prefect server. "
               "Start one with `make ui` and export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
         return 2
+    if not args.inbox and not args.paths and not args.urls:
+        print("factwire serve: give --inbox DIR (or --urls FILE)", file=sys.stderr)
+        return 2
+    problems = unreadable_inputs([*args.inbox, *args.paths, *([args.urls] if args.urls else [])])
+    if problems:
+        print(f"factwire serve: {'; '.join(problems)}: not starting", file=sys.stderr)
+        return 2
     _warm_workers_early(args)
     from flows.serve import build_deployment, serve
 
     settings = _settings(args, [*args.inbox, *args.paths])
-    if not settings.paths and not settings.urls:
-        print("factwire serve: give --inbox DIR (or --urls FILE)", file=sys.stderr)
-        return 2
     deployment = build_deployment(settings, cron=None if args.interval else args.cron,
                                   interval_seconds=args.interval, name=args.name)
     print(f"factwire serve: {deployment.name} on {args.interval and f'every {args.interval:g}s' or args.cron!r}, "
-          f"inputs {' '.join(settings.paths)} {settings.urls or ''}-> {settings.db}. Ctrl-C stops it.", flush=True)
-    serve(deployment)
-    return 0
+          f"inputs {' '.join(settings.paths)} {settings.urls or ''}-> {settings.db} (pid {os.getpid()}; "
+          "SIGTERM or Ctrl-C stops it)", flush=True)
+    return serve(deployment, say=lambda line: print(line, flush=True))
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import math
 import os
 import re
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -16,6 +17,7 @@ from time import monotonic
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+import pandas as pd
 from prefect import get_run_logger, runtime, task
 from prefect.cache_policies import NO_CACHE
 
@@ -25,7 +27,11 @@ from warehouse.runs import RunReport, finish_run_row, run_report, start_run_row
 if TYPE_CHECKING:
     from tasks.common.models import Batch
 
-__all__ = ["finish_run", "log_stage", "monotonic", "report_progress", "start_run"]
+__all__ = ["STOP_REQUESTED", "finish_run", "log_stage", "monotonic", "report_progress", "start_run"]
+
+# Set when the process running the flow was told to stop (factwire serve sets it on SIGTERM or
+# SIGINT): a flow can end at its next batch boundary when it sees it.
+STOP_REQUESTED = threading.Event()
 
 REPORT_KEY = "factwire-run-report"
 CHECKS_KEY = "factwire-data-quality"
@@ -44,11 +50,18 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _TAG = re.compile(r"<[^>]*>")
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, pandas' NA or NaT."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
 def md_text(value: Any, limit: int | None = 120) -> str:
     """Any value as inert Markdown text: tags stripped, whitespace collapsed, every ASCII
     punctuation mark backslash-escaped (so no link, image, HTML, autolink, emphasis or table
     cell break can form), cut to `limit` characters. What renders is the plain text."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
     text = " ".join(_TAG.sub(" ", str(value)).split())
     if limit is not None and len(text) > limit:
@@ -58,7 +71,7 @@ def md_text(value: Any, limit: int | None = 120) -> str:
 
 def readable_number(value: Any) -> str:
     """17.0 as 17, 2.5 as 2.5, 1234567 as 1,234,567; None as empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return ""
     number = float(value)
     if number.is_integer():
@@ -68,8 +81,8 @@ def readable_number(value: Any) -> str:
 
 def readable_list(values: Any, limit: int = 5) -> str:
     """A list (or NumPy array) of page values as escaped, comma-separated text."""
-    if values is None or isinstance(values, float):
-        return ""
+    if values is None or isinstance(values, float | str) or values is pd.NA:
+        return md_text(values) if isinstance(values, str) else ""
     items = [md_text(v, 60) for v in list(values)]
     more = f" \\+{len(items) - limit} more" if len(items) > limit else ""
     return ", ".join(items[:limit]) + more
@@ -86,13 +99,18 @@ def stage_seconds(flow_run_id: UUID | str | None) -> dict[str, tuple[int, float]
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     client = get_client(sync_client=True)
-    task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(str(flow_run_id))])), limit=10_000)
+    runs_filter = FlowRunFilter(id=FlowRunFilterId(any_=[UUID(str(flow_run_id))]))
     out: dict[str, tuple[int, float]] = {}
-    for tr in task_runs:
-        stage = tr.name.rsplit("-", 1)[0]
-        n, seconds = out.get(stage, (0, 0.0))
-        out[stage] = (n + 1, seconds + tr.total_run_time.total_seconds())
-    return out
+    offset, page = 0, 200  # the API's largest page
+    while True:
+        task_runs = client.read_task_runs(flow_run_filter=runs_filter, limit=page, offset=offset)
+        for tr in task_runs:
+            stage = tr.name.rsplit("-", 1)[0]
+            n, seconds = out.get(stage, (0, 0.0))
+            out[stage] = (n + 1, seconds + tr.total_run_time.total_seconds())
+        if len(task_runs) < page:
+            return out
+        offset += page
 
 
 def _stage_output(stage: str, c: Mapping[str, Any]) -> str:
@@ -195,7 +213,7 @@ def render_run_report(report: RunReport, counts: Mapping[str, Any], seconds: Map
     lines += ["", "## New stories", ""]
     if len(report.new_articles):
         lines += ["| outlet | title | published |", "|---|---|---|"]
-        lines += [f"| {md_text(r.outlet, 40)} | {md_text(r.title)} | {md_text(str(r.published_at)[:16] if r.published_at is not None else '', 20)} |"
+        lines += [f"| {md_text(r.outlet, 40)} | {md_text(r.title)} | {md_text('' if _missing(r.published_at) else str(r.published_at)[:16], 20)} |"
                   for r in report.new_articles.itertuples()]
     else:
         lines.append("None in this run.")
@@ -204,9 +222,10 @@ def render_run_report(report: RunReport, counts: Mapping[str, Any], seconds: Map
     if len(report.top_claims):
         lines += ["| claim | value | independent articles | outlets | speakers | for example |", "|---|---:|---:|---|---|---|"]
         for r in report.top_claims.itertuples():
-            value = readable_number(r.value) + (f"–{readable_number(r.value_max)}" if r.value_max != r.value else "")
+            value = readable_number(r.value) + (f"–{readable_number(r.value_max)}"
+                                                 if not _missing(r.value_max) and r.value_max != r.value else "")
             example = md_text(r.example_sentence, 160) + (f" (*{md_text(r.example_outlet, 40)}*: {md_text(r.example_title, 80)})"
-                                                           if r.example_title else "")
+                                                           if not _missing(r.example_title) else "")
             lines.append(f"| {md_text(r.category, 40)} · {md_text(r.action, 40)} | {value} {md_text(r.unit, 30)} | "
                          f"{r.n_independent} of {r.n_articles} | {readable_list(r.outlets)} | {readable_list(r.speakers, 3)} | {example} |")
     else:
@@ -231,7 +250,7 @@ def check_rows(report: RunReport) -> list[dict[str, Any]]:
     return [
         {"result": "FAILED" if not r.success else "passed", "severity": r.severity, "stage": r.stage, "suite": r.suite,
          "expectation": r.expectation, "column": md_text(r.column_name), "failed batches": int(r.failed_batches),
-         "batches": int(r.batches), "rows checked": int(r.n_rows or 0), "observed": md_text(getattr(r, "observed", ""), 80)}
+         "batches": int(r.batches), "rows checked": 0 if _missing(r.n_rows) else int(r.n_rows), "observed": md_text(getattr(r, "observed", ""), 80)}
         for r in checks.itertuples()
     ]
 
@@ -287,6 +306,10 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     flow_run_id = runtime.flow_run.id
     try:
         seconds = stage_seconds(flow_run_id)
+    except Exception as exc:  # the report still stands without timings
+        get_run_logger().warning("could not read the stages' timings: %s", exc)
+        seconds = {}
+    try:
         title = run_title(report.summary["started_at"], status, counts)
         publish_artifact("markdown", REPORT_KEY, render_run_report(report, counts, seconds), f"factwire run {run_id}: {title}", flow_run_id)
         if nothing_new(counts) and status == "completed":

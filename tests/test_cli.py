@@ -121,3 +121,15 @@ def test_sql_shell_answers_each_statement_read_only(warehouse):
     assert out.stdout.split() == ["n", "--", "50", "s", "----------", "still", "here"]
     errors = out.stderr.splitlines()
     assert len(errors) == 2 and errors[0].startswith("factwire sql: Parser Error") and "read-only" in errors[1]
+
+
+def test_ingest_summary_says_nothing_new_instead_of_counting_empty_checks(capsys):
+    from flows.cli import _print_summary
+
+    summary = {"run_id": "r", "status": "completed", "n_discovered": 3, "n_skipped_known": 3, "n_articles_loaded": 0,
+               "n_quarantined": 0, "n_mentions": 0, "n_facts": 0, "n_checks_passed": 90, "n_checks_failed": 0}
+    _print_summary({**summary, "nothing_new": True}, "x.duckdb")
+    out = capsys.readouterr().out
+    assert "checks             nothing new to check" in out and "90 passed" not in out
+    _print_summary({**summary, "nothing_new": False}, "x.duckdb")
+    assert "90 passed, 0 failed" in capsys.readouterr().out

@@ -111,6 +111,16 @@ def test_report_from_hostile_pages_renders_no_link_image_or_html():
         assert not re.search(r"<a [^>]*href=\"(?!#)", html), hostile
 
 
+def test_report_copes_with_missing_values():
+    report = _report()
+    report.top_claims.loc[0, ["speakers", "value_max", "example_title", "example_sentence"]] = [pd.NA, np.nan, None, pd.NA]
+    report.new_articles.loc[0, ["outlet", "title", "published_at"]] = [None, pd.NA, pd.NaT]
+    report.checks.loc[report.checks.index[0], "n_rows"] = np.nan
+    md = render_run_report(report, COUNTS, SECONDS)
+    assert "| 17 people |" in md and not re.search(r"\b(nan|NaT|<NA>)\b", md, re.I)
+    assert check_rows(report)
+
+
 def test_report_of_a_run_with_nothing_new_says_so():
     report = _report(failed=False)
     report.checks = report.checks[report.checks["n_rows"] == 0]
@@ -166,3 +176,98 @@ def test_progress_bar_on_a_tty_quiet_under_ci_or_a_pipe(monkeypatch):
     ci = _Tty()
     Progress(10, stream=ci).update(5)
     assert ci.getvalue() == ""
+
+
+HOSTILE_PAGE = """<!doctype html><html><head>
+<meta property="og:site_name" content="[Click](javascript:alert(1))">
+<meta property="og:title" content="&lt;img src=http://127.0.0.1:9/x.png&gt; Storm hits the coast">
+<title>&lt;img src=http://127.0.0.1:9/x.png&gt; Storm hits the coast</title></head>
+<body><article><h1>&lt;img src=http://127.0.0.1:9/x.png&gt; Storm hits the coast</h1>
+<p>At least 17 people were killed when a storm hit the coast on Monday, officials said in a statement.</p>
+<p>Rescue teams searched flooded villages through the night, and more than 200 homes were damaged by the wind.</p>
+<p>The regional governor said schools would stay closed for the rest of the week while roads were cleared.</p>
+<p>Forecasters expect the storm to weaken as it moves inland over the next two days, the weather office said.</p>
+</article></body></html>
+"""
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_flow_run_carries_its_report_name_tag_and_stage_log_lines(tmp_path, db_path):
+    """A real run: the report and data-quality artifacts hang off the flow run (not a task run), a
+    hostile page's outlet and title reach them inert, the flow run is named after what it did and
+    tagged with the run_id, and each stage's task run logs its counts."""
+    import duckdb
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    from flows.ingest import ingest
+    from flows.settings import IngestSettings
+    from tests.conftest import SEEDS
+    from tests.servers import wait_until
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "hostile.html").write_text(HOSTILE_PAGE, encoding="utf-8")
+    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
+        (inbox / seed.name).write_bytes(seed.read_bytes())
+    summary = ingest(IngestSettings(paths=[str(inbox)], db=str(db_path), workers=1))
+    assert summary["n_articles_loaded"] == 3
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        (flow_run_id,) = con.execute("SELECT flow_run_id FROM runs WHERE run_id = ?", [summary["run_id"]]).fetchone()
+        (outlet,) = con.execute("SELECT outlet FROM articles WHERE source_uri LIKE '%hostile.html'").fetchone()
+    finally:
+        con.close()
+    assert "javascript:" in outlet.lower() and "](" in outlet  # the page's value is stored as it came
+
+    client = get_client(sync_client=True)
+    flow_run = client.read_flow_run(flow_run_id)
+    assert re.fullmatch(r"ingest \d{4}-\d\d-\d\d \d\d:\d\d · 3 new", flow_run.name), flow_run.name
+    assert f"factwire-run:{summary['run_id']}" in flow_run.tags
+    artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run.id])))
+    by_key = {a.key: a for a in artifacts}
+    assert {"factwire-run-report", "factwire-data-quality"} <= set(by_key)
+    report = by_key["factwire-run-report"]
+    assert report.type == "markdown" and report.task_run_id is None
+    html = _html(report.data)
+    assert "<img" not in html and not re.search(r"<a [^>]*href", html)
+    assert "Storm hits the coast" in html and "17 people" in report.data
+    assert by_key["factwire-data-quality"].task_run_id is None
+
+    def stage_lines() -> list[str]:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id])), limit=200)
+        return [entry.message for entry in logs if " batch 0: " in entry.message]
+
+    wait_until(lambda: len(stage_lines()) >= 5, timeout=30, interval=1, what="stage log lines")
+    assert {line.split(" ", 1)[0] for line in stage_lines()} >= {"extract", "clean", "entities", "facts", "fingerprint"}
+    assert any(re.match(r"extract batch 0: 3 in, 3 out, 0 quarantined, 0 stage errors, [\d.]+ s", line) for line in stage_lines())
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_report_progress_keeps_one_progress_artifact_on_the_flow_run_per_run():
+    """What the flow calls after each loaded batch: one progress artifact, updated, on the flow run."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.runtime import flow_run as current
+
+    from tasks.runs import report_progress
+
+    @flow(name="progress-probe")
+    def probe() -> tuple[str, list[str]]:
+        shown = [report_progress("run-p", {"n_discovered": 10, "n_read": 4}),
+                 report_progress("run-p", {"n_discovered": 10, "n_read": 10})]
+        return str(current.id), shown
+
+    flow_run_id, shown = probe()
+    assert shown[0].startswith("4/10 pages, 1 batches") and shown[1].startswith("10/10 pages, 2 batches")
+    artifacts = get_client(sync_client=True).read_artifacts(
+        artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+    (progress,) = [a for a in artifacts if a.key == "factwire-progress"]
+    assert progress.type == "progress" and float(progress.data) == 100.0 and progress.task_run_id is None
+    assert progress.description.startswith("10/10 pages")

@@ -75,6 +75,16 @@ def finish_run_row(db: str | Path, run_id: str, status: str, counts: dict[str, i
         con.execute("CHECKPOINT")  # the run's writes into the file itself: readers need not replay a log
 
 
+def cancel_run_row(db: str | Path, flow_run_id: str, reason: str) -> int:
+    """Mark the run of a flow run `cancelled` with the reason (after it was stopped from outside,
+    whatever it recorded itself); returns how many rows changed."""
+    with write_connection(db) as con:
+        return len(con.execute(
+            "UPDATE runs SET status = 'cancelled', finished_at = coalesce(finished_at, ?), error = ? "
+            "WHERE flow_run_id = ? AND status IN ('running', 'failed') RETURNING run_id",
+            [datetime.now(UTC), reason, flow_run_id]).fetchall())
+
+
 @dataclass(slots=True)
 class RunReport:
     """A finished run as the warehouse holds it: its row with totals, its checks, what it

@@ -1,0 +1,87 @@
+"""Headless Chromium on the Prefect UI: a page's rendered DOM, or a screenshot of a run's report.
+
+    python -m scripts.ui_capture --api http://127.0.0.1:4200/api [--flow-run ID] [--out docs/run-report.png]
+
+Without --flow-run it takes the latest factwire-ingest flow run that has a report. Chromium is
+Debian's (scripts/install_chromium.sh installs it), started with the flags this machine needs
+offline (no background networking, no sync, no component updates).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import httpx
+
+REPORT_KEY = "factwire-run-report"
+INSTALL_SCRIPT = Path(__file__).resolve().parent / "install_chromium.sh"
+
+
+def chromium() -> str:
+    """The chromium binary, installed from Debian's packages when missing."""
+    found = shutil.which("chromium")
+    if found:
+        return found
+    subprocess.run(["bash", str(INSTALL_SCRIPT)], check=True, timeout=900)
+    found = shutil.which("chromium")
+    if not found:
+        raise RuntimeError("chromium is still missing after scripts/install_chromium.sh")
+    return found
+
+
+def flags(profile: Path, size: str = "1400,1800", budget_ms: int = 20000) -> list[str]:
+    """Headless, offline-friendly flags, a fresh profile, and time for the UI's scripts to render."""
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--window-size={size}", f"--virtual-time-budget={budget_ms}"]
+
+
+def dump_dom(url: str, profile: Path, timeout: float = 180) -> str:
+    """The page's DOM after its scripts ran."""
+    return subprocess.run([chromium(), *flags(profile), "--dump-dom", url], capture_output=True, text=True,
+                          timeout=timeout).stdout
+
+
+def screenshot(url: str, out: Path, profile: Path, size: str = "1400,1800", timeout: float = 180) -> Path:
+    """A PNG of the rendered page."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([chromium(), *flags(profile, size), f"--screenshot={out}", url], capture_output=True, timeout=timeout, check=True)
+    return out
+
+
+def report_artifact(api: str, flow_run_id: str | None = None) -> dict:
+    """The run report artifact of a flow run (default: the latest one)."""
+    with httpx.Client(base_url=api, timeout=30) as client:
+        query: dict = {"artifacts": {"key": {"any_": [REPORT_KEY]}}, "sort": "CREATED_DESC", "limit": 1}
+        if flow_run_id:
+            query["artifacts"]["flow_run_id"] = {"any_": [flow_run_id]}
+        found = client.post("/artifacts/filter", json=query).json()
+    if not found:
+        raise LookupError(f"no {REPORT_KEY} artifact{' for flow run ' + flow_run_id if flow_run_id else ''} at {api}")
+    return dict(found[0])
+
+
+def ui_base(api: str) -> str:
+    """The UI's address from its API's."""
+    return api.rstrip("/").removesuffix("/api")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scripts.ui_capture", description=__doc__.splitlines()[0])
+    parser.add_argument("--api", default="http://127.0.0.1:4200/api")
+    parser.add_argument("--flow-run", default=None)
+    parser.add_argument("--out", type=Path, default=Path("docs/run-report.png"))
+    args = parser.parse_args(argv)
+    artifact = report_artifact(args.api, args.flow_run)
+    with tempfile.TemporaryDirectory() as profile:
+        shot = screenshot(f"{ui_base(args.api)}/runs/artifact/{artifact['id']}", args.out, Path(profile))
+    print(f"{shot} (flow run {artifact['flow_run_id']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
