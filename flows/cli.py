@@ -122,6 +122,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problems:
         print(f"factwire serve: {'; '.join(problems)}: not starting", file=sys.stderr)
         return 2
+    # A stop ends the workers abruptly; the resource tracker (started with these warning options)
+    # then cleans up their semaphores and would warn about each on the way out.
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     _warm_workers_early(args)
     from flows.serve import build_deployment, serve
 

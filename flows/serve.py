@@ -37,8 +37,11 @@ from flows.settings import IngestSettings
 
 DEPLOYMENT_NAME = "factwire-inbox"
 DEFAULT_CRON = "*/15 * * * *"
-# How long a stopping serve waits for the in-flight run to end by itself once its workers are gone.
-STOP_WAIT_SECONDS = 8.0
+# How long a stopping serve waits for the in-flight run to end by itself once its workers are gone
+# (it commits the batch it is loading and records its end), then after interrupting it: within
+# the 15 s a service manager commonly allows before SIGKILL.
+STOP_WAIT_SECONDS = 6.0
+INTERRUPT_WAIT_SECONDS = 4.0
 
 log = logging.getLogger("factwire.serve")
 
@@ -93,6 +96,7 @@ class Server:
     thread: threading.Thread | None = None
     n_runs: int = 0
     n_skipped: int = 0
+    n_children_ended: int = 0
     _wake: threading.Event = field(default_factory=threading.Event)
 
     # --- the loop ---------------------------------------------------------------------------------
@@ -164,10 +168,12 @@ class Server:
             return
         flow = ingest.with_options(task_runner=runtime.task_runner_for(settings))
         self.current = flow_run
-        self.thread = threading.Thread(
-            target=run_flow, name=f"flow-run-{flow_run.id}",
-            kwargs={"flow": flow, "flow_run": flow_run, "parameters": {"settings": settings}, "return_type": "state"},
-            daemon=True)
+
+        def run() -> None:
+            with suppress(ServeStopped):  # the stop interrupted it; _stop() records how it ended
+                run_flow(flow, flow_run=flow_run, parameters={"settings": settings}, return_type="state")
+
+        self.thread = threading.Thread(target=run, name=f"flow-run-{flow_run.id}", daemon=True)
         self.thread.start()
         while self.thread.is_alive() and not self.stop_signal:
             self.thread.join(0.2)
@@ -185,7 +191,9 @@ class Server:
         from tasks.runs import STOP_REQUESTED
 
         STOP_REQUESTED.set()
-        end_children(grace=0.0, keep_resource_tracker=True)  # the batches in flight end now; the run sees its pool broken
+        self.n_children_ended += end_children(grace=0.0)  # the batches in flight end now; the run sees its pool broken
+        # The run now fails on its broken pool; the one line below says why, not a traceback.
+        logging.getLogger("prefect.flow_runs").setLevel(logging.CRITICAL)
         self._wake.set()
 
     def _stop(self, client: Any) -> int:
@@ -196,7 +204,7 @@ class Server:
             self.thread.join(STOP_WAIT_SECONDS)
             if self.thread.is_alive():  # still inside the flow (a long load or link): stop it there
                 _raise_in_thread(self.thread, ServeStopped)
-                self.thread.join(STOP_WAIT_SECONDS)
+                self.thread.join(INTERRUPT_WAIT_SECONDS)
             in_flight = self._end_in_flight(client, self.current)
         paused = ""
         try:
@@ -204,7 +212,7 @@ class Server:
             paused = "schedule paused"
         except Exception as exc:  # the server may be gone too; say so rather than fail the stop
             paused = f"schedule not paused ({type(exc).__name__})"
-        n_ended = end_children(grace=3.0)
+        n_ended = self.n_children_ended + end_children(grace=2.0)
         runs = f"{self.n_runs} run{'s' * (self.n_runs != 1)} done" + (f", {self.n_skipped} skipped" if self.n_skipped else "")
         self.say(f"factwire serve: stopped by {self.stop_signal}; {in_flight or 'no run in flight'}; {paused}; "
                  f"{n_ended} child process{'es' * (n_ended != 1)} ended; {runs}.")
@@ -225,8 +233,10 @@ class Server:
             return f"run {flow_run.name} finished first"
         reason = (f"factwire serve stopped by {self.stop_signal} (pid {os.getpid()}); committed batches stay, "
                   "the next run picks up the rest")
+        name = flow_run.name.rsplit(" · ", 1)[0] + " · cancelled" if " · " in flow_run.name else flow_run.name
         try:
             client.set_flow_run_state(flow_run.id, Cancelled(message=reason), force=True)
+            client.update_flow_run(flow_run.id, name=name)
         except Exception as exc:
             log.warning("could not mark flow run %s cancelled: %s", flow_run.id, exc)
         settings = IngestSettings.model_validate(flow_run.parameters["settings"])
@@ -234,7 +244,7 @@ class Server:
             cancel_run_row(settings.db, str(flow_run.id), reason)
         except Exception as exc:
             log.warning("could not mark the run row cancelled: %s", exc)
-        return f"run {flow_run.name} cancelled"
+        return f"run {name}"
 
 
 def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:
@@ -243,17 +253,16 @@ def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) ->
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(exc_type))
 
 
-def end_children(grace: float, keep_resource_tracker: bool = False) -> int:
-    """End every process this one started (the worker server, its workers, the resource tracker):
-    SIGTERM, then SIGKILL after `grace` seconds. Returns how many there were.
+def end_children(grace: float) -> int:
+    """End every process this one started (the worker server and its workers): SIGTERM, then
+    SIGKILL after `grace` seconds. Returns how many there were.
 
-    While the run's pool is still shutting down, the resource tracker must stay: killed, it is
-    started again and complains (a traceback) about the pool's semaphores it never saw."""
+    multiprocessing's resource tracker is left alone: it ends by itself when this process exits
+    (its pipe closes), while a killed one is started again at exit and prints a traceback per
+    semaphore it never saw."""
     import psutil
 
-    children = psutil.Process().children(recursive=True)
-    if keep_resource_tracker:
-        children = [c for c in children if not _is_resource_tracker(c)]
+    children = [c for c in psutil.Process().children(recursive=True) if not _is_resource_tracker(c)]
     for child in children:
         with suppress(psutil.NoSuchProcess):
             if grace:

@@ -70,6 +70,11 @@ def ui_base(api: str) -> str:
     return api.rstrip("/").removesuffix("/api")
 
 
+def artifact_page(api: str, artifact_id: str) -> str:
+    """The UI page that renders one artifact."""
+    return f"{ui_base(api)}/artifacts/artifact/{artifact_id}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.ui_capture", description=__doc__.splitlines()[0])
     parser.add_argument("--api", default="http://127.0.0.1:4200/api")
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     artifact = report_artifact(args.api, args.flow_run)
     with tempfile.TemporaryDirectory() as profile:
-        shot = screenshot(f"{ui_base(args.api)}/runs/artifact/{artifact['id']}", args.out, Path(profile))
+        shot = screenshot(artifact_page(args.api, artifact["id"]), args.out, Path(profile))
     print(f"{shot} (flow run {artifact['flow_run_id']})")
     return 0
 

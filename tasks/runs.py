@@ -37,9 +37,9 @@ REPORT_KEY = "factwire-run-report"
 CHECKS_KEY = "factwire-data-quality"
 PROGRESS_KEY = "factwire-progress"
 # Stages in the order a run meets them (task names; a task run is named <task>-<suffix>).
-STAGE_ORDER = ("check-gazetteer", "load-entities", "known-documents", "discover", "list-urls", "known-sources",
+STAGE_ORDER = ("start-run", "check-gazetteer", "load-entities", "known-documents", "discover", "list-urls", "known-sources",
                "read-batch", "fetch", "land-raw", "batch", "extract", "clean", "entities", "facts", "fingerprint",
-               "load", "link")
+               "load", "link", "finish-run")
 # The table each per-batch stage fills, for its log line.
 STAGE_TABLE = {"clean": "stg_articles", "entities": "stg_mentions", "facts": "stg_facts", "fingerprint": "article_fingerprints"}
 
@@ -304,6 +304,8 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     finish_run_row(db, run_id, status, counts, error)
     report = run_report(db, run_id)
     flow_run_id = runtime.flow_run.id
+    if STOP_REQUESTED.is_set():  # the process is stopping: record the end, leave the report (seconds count)
+        return {**report.summary, "nothing_new": nothing_new(counts)}
     try:
         seconds = stage_seconds(flow_run_id)
     except Exception as exc:  # the report still stands without timings

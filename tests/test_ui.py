@@ -112,7 +112,7 @@ def test_the_ui_shows_the_run_and_its_report_in_a_browser(served_run, tmp_path):
     assert "factwire-run-report" in tab and "factwire-data-quality" in tab
 
     report = ui_capture.report_artifact(served_run["api"], flow_run_id)
-    shown = ui_capture.dump_dom(f"{ui}/runs/artifact/{report['id']}", tmp_path / "p3")
+    shown = ui_capture.dump_dom(ui_capture.artifact_page(served_run["api"], report["id"]), tmp_path / "p3")
     text = re.sub(r"<[^>]+>", " ", shown)
     headings = [h for h in ("Failed checks", "Stages", "Quarantined", "New stories", "Most reported claims", "Dig further") if h in text]
     assert headings == ["Failed checks", "Stages", "Quarantined", "New stories", "Most reported claims", "Dig further"], text[:3000]
@@ -121,5 +121,5 @@ def test_the_ui_shows_the_run_and_its_report_in_a_browser(served_run, tmp_path):
     assert "[Click](javascript:alert(1))" in text or "[Click](Javascript:Alert(1))" in text  # shown as text
     assert not re.search(r"<img[^>]+127\.0\.0\.1:9", shown) and not re.search(r"href=\"\s*javascript:", shown, re.I)
 
-    shot = ui_capture.screenshot(f"{ui}/runs/artifact/{report['id']}", tmp_path / "report.png", tmp_path / "p4")
+    shot = ui_capture.screenshot(ui_capture.artifact_page(served_run["api"], report["id"]), tmp_path / "report.png", tmp_path / "p4")
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
