@@ -90,6 +90,21 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with its stderr on /dev/null: a stop ends the
+    workers abruptly, and the tracker, cleaning up their semaphores, would warn about each."""
+    from multiprocessing import resource_tracker
+
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        resource_tracker.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def unreadable_inputs(paths: list[Path]) -> list[str]:
     """Why each input a schedule would read cannot be read (empty when all can): checked once at
     the start, so a service does not start only to fail every run."""
@@ -122,9 +137,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if problems:
         print(f"factwire serve: {'; '.join(problems)}: not starting", file=sys.stderr)
         return 2
-    # A stop ends the workers abruptly; the resource tracker (started with these warning options)
-    # then cleans up their semaphores and would warn about each on the way out.
-    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
+    _quiet_resource_tracker()
     _warm_workers_early(args)
     from flows.serve import build_deployment, serve
 

@@ -169,11 +169,10 @@ class Server:
         flow = ingest.with_options(task_runner=runtime.task_runner_for(settings))
         self.current = flow_run
 
-        def run() -> None:
-            with suppress(ServeStopped):  # the stop interrupted it; _stop() records how it ended
-                run_flow(flow, flow_run=flow_run, parameters={"settings": settings}, return_type="state")
-
-        self.thread = threading.Thread(target=run, name=f"flow-run-{flow_run.id}", daemon=True)
+        self.thread = threading.Thread(
+            target=run_flow, name=f"flow-run-{flow_run.id}",
+            kwargs={"flow": flow, "flow_run": flow_run, "parameters": {"settings": settings}, "return_type": "state"},
+            daemon=True)
         self.thread.start()
         while self.thread.is_alive() and not self.stop_signal:
             self.thread.join(0.2)
@@ -203,6 +202,7 @@ class Server:
         if self.current is not None and self.thread is not None:
             self.thread.join(STOP_WAIT_SECONDS)
             if self.thread.is_alive():  # still inside the flow (a long load or link): stop it there
+                threading.excepthook = _quiet_about_stops
                 _raise_in_thread(self.thread, ServeStopped)
                 self.thread.join(INTERRUPT_WAIT_SECONDS)
             in_flight = self._end_in_flight(client, self.current)
@@ -245,6 +245,12 @@ class Server:
         except Exception as exc:
             log.warning("could not mark the run row cancelled: %s", exc)
         return f"run {name}"
+
+
+def _quiet_about_stops(args: threading.ExceptHookArgs) -> None:
+    """A run thread ended by ServeStopped is a stop, said in one line by _stop(), not a traceback."""
+    if not issubclass(args.exc_type, ServeStopped):
+        threading.__excepthook__(args)
 
 
 def _raise_in_thread(thread: threading.Thread, exc_type: type[BaseException]) -> None:

@@ -27,11 +27,18 @@ from warehouse.runs import RunReport, finish_run_row, run_report, start_run_row
 if TYPE_CHECKING:
     from tasks.common.models import Batch
 
-__all__ = ["STOP_REQUESTED", "finish_run", "log_stage", "monotonic", "report_progress", "start_run"]
+__all__ = ["STOP_REQUESTED", "finish_run", "stop_requested", "log_stage", "monotonic", "report_progress", "start_run"]
 
 # Set when the process running the flow was told to stop (factwire serve sets it on SIGTERM or
-# SIGINT): a flow can end at its next batch boundary when it sees it.
+# SIGINT): a flow can end at its next batch boundary when it sees it. Read it through
+# stop_requested(): a task body that names the Event itself cannot be pickled for the worker pool
+# (cloudpickle copies a task's function by value, with the globals it names, and an Event holds a lock).
 STOP_REQUESTED = threading.Event()
+
+
+def stop_requested() -> bool:
+    """True once the process running the flow was told to stop."""
+    return STOP_REQUESTED.is_set()
 
 REPORT_KEY = "factwire-run-report"
 CHECKS_KEY = "factwire-data-quality"
@@ -304,7 +311,7 @@ def finish_run(db: str, run_id: str, status: str, counts: dict[str, int], error:
     finish_run_row(db, run_id, status, counts, error)
     report = run_report(db, run_id)
     flow_run_id = runtime.flow_run.id
-    if STOP_REQUESTED.is_set():  # the process is stopping: record the end, leave the report (seconds count)
+    if stop_requested():  # the process is stopping: record the end, leave the report (seconds count)
         return {**report.summary, "nothing_new": nothing_new(counts)}
     try:
         seconds = stage_seconds(flow_run_id)

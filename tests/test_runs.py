@@ -271,3 +271,15 @@ def test_report_progress_keeps_one_progress_artifact_on_the_flow_run_per_run():
     (progress,) = [a for a in artifacts if a.key == "factwire-progress"]
     assert progress.type == "progress" and float(progress.data) == 100.0 and progress.task_run_id is None
     assert progress.description.startswith("10/10 pages")
+
+
+def test_the_flow_and_run_tasks_pickle_for_the_worker_pool():
+    """cloudpickle copies the flow's function by value with the globals it names (tasks included);
+    a lock among them (a threading.Event named in finish_run) failed every batch submission."""
+    import cloudpickle
+
+    from flows.ingest import ingest
+    from tasks.runs import finish_run, start_run
+
+    for fn in (ingest.fn, finish_run.fn, start_run.fn):
+        assert cloudpickle.loads(cloudpickle.dumps(fn)).__name__ == fn.__name__
