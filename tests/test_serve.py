@@ -237,7 +237,7 @@ def test_serve_skips_overlapping_runs_and_stops_cleanly_on_sigterm(prefect_api, 
     runs = _flow_runs(prefect_api, name)
     states = sorted(r["state_type"] for r in runs if r["state_type"] != "SCHEDULED")
     assert states == ["CANCELLED", "COMPLETED"], states  # skipped ticks left no run behind
-    assert not any("concurrency" in (r["state"] or {}).get("message", "").lower() for r in runs)
+    assert not any("concurrency" in ((r["state"] or {}).get("message") or "").lower() for r in runs)
     assert all(r["deployment_paused"] for r in runs)
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -90,7 +90,8 @@ def test_flow_run_task_runs_logs_and_artifacts_reach_the_server(served_run):
         assert all(a["task_run_id"] is None for a in artifacts.values())  # on the flow run itself
         report = artifacts["factwire-run-report"]
         assert report["type"] == "markdown"
-        assert "## Failed checks" in report["data"] and "size_bytes" in report["data"]
+        failed = report["data"].split("## Failed checks", 1)[1].split("## Stages", 1)[0]
+        assert "raw_documents" in failed and "expect_column_values_to_be_between" in failed  # the empty file
         checks = artifacts["factwire-data-quality"]
         rows = json.loads(checks["data"]) if isinstance(checks["data"], str) else checks["data"]
         assert rows[0]["result"] == "FAILED" and rows[-1]["result"] == "passed"
