@@ -46,6 +46,56 @@ def dump_dom(url: str, profile: Path, timeout: float = 180) -> str:
                           timeout=timeout).stdout
 
 
+def text_after_click(url: str, label: str, profile: Path, settle_seconds: float = 4.0, timeout: float = 120) -> str:
+    """The page's visible text after clicking the tab or button labelled `label`, through the
+    DevTools protocol (a URL cannot pick a tab the UI hides until the run has loaded, such as a
+    flow run's Artifacts)."""
+    import json
+    import re
+    import time
+
+    from websockets.sync.client import connect
+
+    proc = subprocess.Popen([chromium(), *flags(profile)[:-1], "--remote-debugging-port=0", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + timeout
+        browser_ws = ""
+        assert proc.stderr is not None
+        while not browser_ws and time.monotonic() < deadline:
+            found = re.search(r"DevTools listening on (ws://\S+)", proc.stderr.readline())
+            browser_ws = found.group(1) if found else ""
+        port = re.search(r":(\d+)/", browser_ws).group(1)  # type: ignore[union-attr]
+        pages = httpx.get(f"http://127.0.0.1:{port}/json/list", timeout=10).json()
+        page_ws = next(p["webSocketDebuggerUrl"] for p in pages if p["type"] == "page")
+        with connect(page_ws, max_size=None, open_timeout=30) as ws:
+            ids = iter(range(1, 10_000))
+
+            def call(method: str, **params: object) -> dict:
+                message_id = next(ids)
+                ws.send(json.dumps({"id": message_id, "method": method, "params": params}))
+                while True:
+                    reply = json.loads(ws.recv(timeout=timeout))
+                    if reply.get("id") == message_id:
+                        return dict(reply.get("result", {}))
+
+            def evaluate(expression: str) -> object:
+                return call("Runtime.evaluate", expression=expression, returnByValue=True).get("result", {}).get("value")
+
+            call("Page.navigate", url=url)
+            click = ("(() => { const el = [...document.querySelectorAll('*')].filter(e => e.children.length === 0)"
+                     f".find(e => e.innerText && e.innerText.trim() === {json.dumps(label)}); if (el) {{ el.click(); return true; }} return false; }})()")
+            while not evaluate(click):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no {label!r} to click on {url}")
+                time.sleep(0.5)
+            time.sleep(settle_seconds)
+            return str(evaluate("document.body.innerText"))
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
 def screenshot(url: str, out: Path, profile: Path, size: str = "1400,1800", timeout: float = 180) -> Path:
     """A PNG of the rendered page."""
     out.parent.mkdir(parents=True, exist_ok=True)

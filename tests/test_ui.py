@@ -109,8 +109,10 @@ def test_the_ui_shows_the_run_and_its_report_in_a_browser(served_run, tmp_path):
     for stage in ("extract", "clean", "entities", "facts", "fingerprint", "load"):
         assert f"{stage}-" in dom, stage
 
-    tab = ui_capture.dump_dom(f"{page}?tab=Artifacts", tmp_path / "p2")
-    assert "factwire-run-report" in tab and "factwire-data-quality" in tab
+    tab = ui_capture.text_after_click(page, "Artifacts", tmp_path / "p2")  # the tab, clicked as a person would
+    on_flow_run = tab.split("Flow run", 1)[1].split("Task runs", 1)
+    assert "factwire-run-report" in on_flow_run[0] and "factwire-data-quality" in on_flow_run[0], tab[-1500:]
+    assert on_flow_run[1].split()[0] == "None"  # none hang off a task run
 
     report = ui_capture.report_artifact(served_run["api"], flow_run_id)
     shown = ui_capture.dump_dom(ui_capture.artifact_page(served_run["api"], report["id"]), tmp_path / "p3")
