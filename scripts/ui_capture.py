@@ -130,10 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api", default="http://127.0.0.1:4200/api")
     parser.add_argument("--flow-run", default=None)
     parser.add_argument("--out", type=Path, default=Path("docs/run-report.png"))
+    parser.add_argument("--size", default="1400,2600", help="window width,height in pixels")
     args = parser.parse_args(argv)
     artifact = report_artifact(args.api, args.flow_run)
     with tempfile.TemporaryDirectory() as profile:
-        shot = screenshot(artifact_page(args.api, artifact["id"]), args.out, Path(profile))
+        shot = screenshot(artifact_page(args.api, artifact["id"]), args.out, Path(profile), size=args.size)
     print(f"{shot} (flow run {artifact['flow_run_id']})")
     return 0
 
