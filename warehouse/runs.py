@@ -96,7 +96,6 @@ class RunReport:
     quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
     stage_errors: pd.DataFrame = field(default_factory=pd.DataFrame)
     new_articles: pd.DataFrame = field(default_factory=pd.DataFrame)
-    stage_checks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_report(db: str | Path, run_id: str) -> RunReport:
@@ -114,7 +113,6 @@ def run_report(db: str | Path, run_id: str) -> RunReport:
             quarantine=con.execute(load_query("run_quarantine"), params).df(),
             stage_errors=con.execute(load_query("run_stage_errors"), params).df(),
             new_articles=con.execute(load_query("run_new_articles"), params).df(),
-            stage_checks=con.execute(load_query("run_stage_checks"), params).df(),
         )
     finally:
         con.close()
