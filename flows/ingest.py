@@ -27,7 +27,7 @@ from tasks.fetch import fetch, list_urls
 from tasks.fingerprint import fingerprint
 from tasks.link import link
 from tasks.load import Landed, known_documents, known_sources, land_raw, load, load_entities
-from tasks.runs import finish_run, start_run
+from tasks.runs import finish_run, report_progress, start_run
 from tasks.stories import group_stories
 
 
@@ -69,6 +69,7 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             landed = (land_raw(db, run_id, plan.index, read(plan, settings, run_id), known) for plan in plans)
             for batch_landed, processed in runtime.in_workers(landed, process_batch, run_id, settings.workers):
                 counts.update(load(db, batch_landed, processed))
+                report_progress(run_id, counts)
             link_counts, link_error = runtime.after_loads(link, db, run_id)
             counts.update(link_counts)
             story_counts, story_error = runtime.after_loads(group_stories, db, run_id)

@@ -335,14 +335,19 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def raise_if_stopped() -> None:
-    """At a batch boundary: end the run if a signal asked for it, stopping the workers first."""
-    if _STOP.signal_name is None:
+    """At a batch boundary: end the run if a signal asked for it (to this process, or to
+    `factwire serve` running the flow in a thread: tasks.runs.stop_requested), stopping the
+    workers first."""
+    from tasks.runs import stop_requested as serve_stopping
+
+    reason = f"{_STOP.signal_name} received" if _STOP.signal_name else ("factwire serve is stopping" if serve_stopping() else None)
+    if reason is None:
         return
     runner = _current_runner()
     stop_now = getattr(runner, "stop_workers_now", None)
     if stop_now is not None:
         stop_now()
-    raise RunCancelled(f"{_STOP.signal_name} received: the run stopped at a batch boundary; the batches loaded "
+    raise RunCancelled(f"{reason}: the run stopped at a batch boundary; the batches loaded "
                        "before it are committed and the next run loads the rest")
 
 

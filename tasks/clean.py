@@ -1031,10 +1031,14 @@ def boilerplate_check_columns(boilerplate: pd.DataFrame, articles: list[Article]
 def clean(batch: Batch) -> Batch:
     """Clean each article (one that raises is quarantined), then check stg_articles and
     stg_boilerplate: an article failing a critical check is quarantined whole."""
+    from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
+
+    started, n_in = monotonic(), len(batch.articles)
     per_article(batch, "clean", clean_article, article_needs_it=True)
     articles = articles_frame(batch.articles, batch.run_id, datetime.now(UTC))
     boilerplate = boilerplate_frame(batch.articles)
     batch.tables["stg_articles"] = keep_checked(batch, "articles", article_check_columns(articles, boilerplate), article_level=True)
     batch.tables["stg_boilerplate"] = keep_checked(
         batch, "boilerplate", boilerplate_check_columns(boilerplate_frame(batch.articles), batch.articles), article_level=True)
+    log_stage("clean", batch, n_in, started)
     return batch

@@ -502,6 +502,9 @@ def check_gazetteer(run_id: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
 def entities(batch: Batch) -> Batch:
     """Mentions of known entities and candidate names in each body, then their checks: a row
     failing a critical check is kept out, and a stage error says so; the article still loads."""
+    from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
+
+    started, n_in = monotonic(), len(batch.articles)
     done = per_article(batch, "entities", lambda a: find_entities([a]), article_needs_it=False)
     batch.mentions = [m for _a, (found, _c) in done for m in found]
     batch.candidates = [c for _a, (_m, cands) in done for c in cands]
@@ -512,4 +515,5 @@ def entities(batch: Batch) -> Batch:
         batch.mentions = [m for m in batch.mentions if (m.article_id, m.start_char) in keys]
     batch.tables["stg_candidate_entities"] = keep_checked(
         batch, "candidate_entities", candidate_check_columns(candidates_frame(batch.candidates), batch.articles), article_level=False)
+    log_stage("entities", batch, n_in, started)
     return batch

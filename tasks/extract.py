@@ -354,7 +354,11 @@ def extracted_frame(articles: list[Article]) -> pd.DataFrame:
 @task(name="extract", cache_policy=NO_CACHE)
 def extract(docs: list[RawDocument], run_id: str = "", index: int = 0, options: ExtractOptions = DEFAULT_OPTIONS) -> Batch:
     """Extract a batch and check it: starts the batch that later stages fill."""
+    from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
+
+    started = monotonic()
     articles, quarantined = extract_documents(docs, options)
     batch = Batch(run_id, index, articles=articles, quarantined=quarantined)
     keep_checked(batch, "extracted_articles", extracted_frame(batch.articles), article_level=True)
+    log_stage("extract", batch, len(docs), started)
     return batch

@@ -625,6 +625,9 @@ def fact_check_columns(facts: pd.DataFrame, articles: list[Article], entity_ids:
 def facts(batch: Batch) -> Batch:
     """Numeric facts of each body with their speakers, then their checks: a fact failing a
     critical check is kept out, and a stage error says so; the article still loads."""
+    from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
+
+    started, n_in = monotonic(), len(batch.articles)
     by_article: dict[str, list[Mention]] = {}
     for m in batch.mentions:
         by_article.setdefault(m.article_id, []).append(m)
@@ -632,4 +635,5 @@ def facts(batch: Batch) -> Batch:
     batch.facts = [f for _a, found in done for f in found]
     checked = fact_check_columns(facts_frame(batch.facts), batch.articles, entity_ids())
     batch.tables["stg_facts"] = keep_checked(batch, "facts", checked, article_level=False)
+    log_stage("facts", batch, n_in, started)
     return batch

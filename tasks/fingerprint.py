@@ -187,6 +187,9 @@ def fingerprint_check_columns(fingerprints: pd.DataFrame, bands: pd.DataFrame, b
 def fingerprint(batch: Batch) -> Batch:
     """Sentence buckets of each body, then their check: an article whose fingerprint fails a
     critical check loads without one (a stage error says so) and is linked by the next run."""
+    from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
+
+    started, n_in = monotonic(), len(batch.articles)
     at = datetime.now(UTC)
     try:  # the whole batch at once (vectorised); article by article only to isolate a failure
         fingerprints, bands = fingerprint_frames(((a.article_id, a.body) for a in batch.articles), at)
@@ -200,4 +203,5 @@ def fingerprint(batch: Batch) -> Batch:
     kept = keep_checked(batch, "article_fingerprints", fingerprint_check_columns(fingerprints, bands, bodies), article_level=False)
     batch.tables["article_fingerprints"] = kept
     batch.tables["sentence_bands"] = bands[bands["article_id"].isin(kept["article_id"])].reset_index(drop=True)
+    log_stage("fingerprint", batch, n_in, started)
     return batch

@@ -26,6 +26,20 @@ VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_c
 MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "512MB")
 # How long a writer waits at most for waiting readers before it takes the lock anyway.
 READER_PRIORITY_SECONDS = 5.0
+# The file format a new warehouse is written in: the oldest DuckDB that must read it. DuckDB 2.0
+# writes storage version 69 by default, which the DuckDB CLI on the package index (duckdb-cli
+# 1.5.x) and current DBeaver refuse; with this set they read it (tests/test_db_clients.py).
+# Only a file's creation decides its format: a warehouse made before this setting stays as it was.
+STORAGE_COMPATIBILITY_VERSION = "v1.5.0"
+# A read-only session for people (`factwire sql`): no file but the warehouse, no network, no
+# extension loaded or installed, and no statement may change these settings back.
+SANDBOX_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
 
 log = logging.getLogger("factwire.warehouse")
 
@@ -65,14 +79,19 @@ def _let_readers_in(path: Path, max_wait: float = READER_PRIORITY_SECONDS) -> No
         time.sleep(0.02)
 
 
-def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
+def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.0, sandbox: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the file, retrying with backoff while another process holds its lock.
 
     DuckDB lets one process open a file for writing and then no other process may open it,
     even read-only; so writers and readers both hold it briefly and wait for each other here.
     A waiting reader leaves a marker next to the file so the writer lets it in between batches.
+    `sandbox` (read-only only) locks the session down to the warehouse itself (SANDBOX_CONFIG).
     """
+    if sandbox and not read_only:
+        raise ValueError("a sandboxed connection is read-only")
     path = Path(path)
+    config: dict[str, Any] = {"memory_limit": MEMORY_LIMIT, "storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION,
+                              **(SANDBOX_CONFIG if sandbox else {})}
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
         _let_readers_in(path)
@@ -84,7 +103,7 @@ def connect(path: str | Path, read_only: bool = False, wait_seconds: float = 60.
     try:
         while True:
             try:
-                con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+                con = duckdb.connect(str(path), read_only=read_only, config=config)
                 if waited:
                     log.info("warehouse %s: got the lock after %.2fs", path, time.monotonic() - started)
                 return con

@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,25 +75,57 @@ def finish_run_row(db: str | Path, run_id: str, status: str, counts: dict[str, i
         con.execute("CHECKPOINT")  # the run's writes into the file itself: readers need not replay a log
 
 
+def cancel_run_row(db: str | Path, flow_run_id: str, reason: str) -> int:
+    """Mark the run of a flow run `cancelled` with the reason (after it was stopped from outside,
+    whatever it recorded itself); returns how many rows changed."""
+    with write_connection(db) as con:
+        return len(con.execute(
+            "UPDATE runs SET status = 'cancelled', finished_at = coalesce(finished_at, ?), error = ? "
+            "WHERE flow_run_id = ? AND status IN ('running', 'failed') RETURNING run_id",
+            [datetime.now(UTC), reason, flow_run_id]).fetchall())
+
+
 @dataclass(slots=True)
 class RunReport:
-    """A finished run as the warehouse holds it: its row with totals, its checks, the top claims."""
+    """A finished run as the warehouse holds it: its row with totals, its checks, what it
+    quarantined and could not do, the stories it added and the most reported claims."""
 
     summary: dict[str, Any]
     checks: pd.DataFrame
     top_claims: pd.DataFrame
+    quarantine: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stage_errors: pd.DataFrame = field(default_factory=pd.DataFrame)
+    new_articles: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def run_report(db: str | Path, run_id: str) -> RunReport:
-    """Read a run's summary, check results and the top claims (warehouse/queries/*.sql)."""
+    """Read a run's summary, check results, quarantine, stage errors, new stories and the top
+    claims (warehouse/queries/run_*.sql)."""
     con = connect(db, read_only=True)
     try:
         params = {"run_id": run_id}
         row = con.execute(load_query("run_row"), params).df().to_dict("records")[0]
-        checks = con.execute(load_query("run_checks"), params).df()
-        top_claims = con.execute(load_query("top_claims")).df()
         totals = con.execute(load_query("totals")).df().to_dict("records")[0]
+        report = RunReport(
+            summary={},
+            checks=con.execute(load_query("run_checks"), params).df(),
+            top_claims=con.execute(load_query("run_top_claims")).df(),
+            quarantine=con.execute(load_query("run_quarantine"), params).df(),
+            stage_errors=con.execute(load_query("run_stage_errors"), params).df(),
+            new_articles=con.execute(load_query("run_new_articles"), params).df(),
+        )
     finally:
         con.close()
-    summary = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in {**row, **totals}.items()}
-    return RunReport(summary, checks, top_claims)
+    report.summary = {k: _plain(v) for k, v in {**row, **totals}.items()}
+    return report
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON takes it: times as ISO text, NumPy scalars as Python numbers, NaN/NaT as None."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # NumPy scalar
+        return value.item()
+    return value

@@ -2,7 +2,9 @@
 -- pairs of claims whose value ranges do not overlap, unless both come from the very same
 -- articles and speakers. One row per pair of claims, the smaller value first. Built on the
 -- claims view, so it compares claims (a few per subject), never every pair of facts.
+-- `claim_category` is the old name of `category`, kept for one release.
 SELECT
+    c.category,
     c.claim_category,
     c.action,
     c.value,
@@ -21,6 +23,6 @@ SELECT
 FROM claims c
 JOIN claims o
   ON c.story_id IS NOT DISTINCT FROM o.story_id
- AND c.claim_category = o.claim_category AND c.action = o.action AND c.claim_key <> o.claim_key
+ AND c.category = o.category AND c.action = o.action AND c.claim_key <> o.claim_key
 WHERE c.value_high < o.value_low
   AND NOT (c.article_ids = o.article_ids AND c.speakers IS NOT DISTINCT FROM o.speakers)

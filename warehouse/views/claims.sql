@@ -4,6 +4,8 @@
 -- Syndicated copies (article_duplicates) count once in n_independent. A claim belongs to one
 -- story (article_stories): the same figure in two different events is two claims; claim_key is
 -- '<story_id>:<category|action|value>' (no story prefix before the stories stage has run).
+-- `category` is the facts' category (their unit when they have none); `claim_category` is its
+-- old name, kept for one release (warehouse/README.md).
 WITH f AS (
     SELECT f.*, coalesce(f.category, f.unit) AS claim_category,
            coalesce(fc.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS key
@@ -12,6 +14,7 @@ WITH f AS (
     WHERE f.polarity = 'asserted'
 )
 SELECT
+    min(f.claim_category)                                    AS category,
     min(f.claim_category)                                    AS claim_category,
     min(f.action)                                            AS action,
     min(f.value)                                             AS value,

@@ -1,6 +1,8 @@
 -- Public: how each outlet names each entity (one row per entity, outlet and surface form).
+-- entity_name is entities.name; `entity` is its old name, kept for one release (warehouse/README.md).
 SELECT
     e.entity_id,
+    e.name AS entity_name,
     e.name AS entity,
     e.type AS entity_type,
     a.outlet,

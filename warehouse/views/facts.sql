@@ -1,5 +1,6 @@
--- Public: numeric claims with offsets into articles.body.
-SELECT fact_id, article_id, value, value_low, value_high, value_text, qualifier, unit, category,
-       action, subject_entity_id, speaker_entity_id, speaker_text, polarity, sentence,
-       sentence_index, start_char, end_char
-FROM stg_facts
+-- Public: numeric claims with offsets into articles.body, and the outlet of their article.
+SELECT f.fact_id, f.article_id, f.value, f.value_low, f.value_high, f.value_text, f.qualifier, f.unit, f.category,
+       f.action, f.subject_entity_id, f.speaker_entity_id, f.speaker_text, f.polarity, f.sentence,
+       f.sentence_index, f.start_char, f.end_char, a.outlet
+FROM stg_facts f
+LEFT JOIN stg_articles a USING (article_id)
