@@ -28,7 +28,17 @@ VOLATILE = {"run_id", "ingested_at", "fetched_at", "checked_at", "first_seen_at"
 ADDED_NAMES = {"entity_surfaces": {"entity_name"}, "claims": {"category"}, "claim_conflicts": {"category"}, "facts": {"outlet"}}
 
 
+REPO = Path(__file__).resolve().parent.parent
+# Where the inputs were read from differs between checkouts (CI clones elsewhere): paths under
+# the repo and under ../shared are written relative to them.
+PLACES = ((REPO.as_uri(), "file://REPO"), ((REPO.parent / "shared").resolve().as_uri(), "file://SHARED"))
+
+
 def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        for uri, name in PLACES:
+            value = value.replace(uri, name)
+        return value
     if isinstance(value, float):
         return None if math.isnan(value) else round(value, 6)
     if isinstance(value, datetime | date):
