@@ -118,7 +118,7 @@ def load(db: str, landed: Landed, batch: Batch) -> dict[str, int]:
     return {
         "n_read": landed.n_read,
         "n_skipped_known": landed.n_skipped,
-        "n_extracted": len(landed.todo) - sum(1 for q in batch.quarantined if q.stage == "extract"),
+        "n_extracted": len(landed.todo) - sum(1 for q in batch.quarantined if q.stage in ("extract", "worker")),
         "n_quarantined": len(quarantined),
         "n_articles_loaded": n_loaded,
         **{f"n_{t.removeprefix('stg_')}": len(batch.tables[t]) - int((verdict.rejected["table_name"] == t).sum())

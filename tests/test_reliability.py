@@ -370,8 +370,9 @@ def test_a_page_that_kills_its_worker_is_quarantined_and_the_run_completes(prefe
     code = finish(proc, log)
     output = log.read_text(errors="replace")
     assert code == 0, output[-3000:]
-    (status, n_loaded, n_quarantined), = query_waiting(db, "SELECT status, n_articles_loaded, n_quarantined FROM runs")
-    assert (status, n_loaded, n_quarantined) == ("completed", 5, 1), output[-3000:]
+    (status, n_extracted, n_loaded, n_quarantined), = query_waiting(
+        db, "SELECT status, n_extracted, n_articles_loaded, n_quarantined FROM runs")
+    assert (status, n_extracted, n_loaded, n_quarantined) == ("completed", 5, 5, 1), output[-3000:]
     (source, stage, reason), = query_waiting(db, "SELECT source_uri, stage, reason FROM quarantine")
     assert source.endswith("/00.txt") and stage == "worker" and "worker process died" in reason
 
