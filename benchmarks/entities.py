@@ -152,7 +152,7 @@ def cost_per_page() -> tuple[float, float, int]:
 
     truth = _fundus_truth()
     ids = sorted(k for k, v in truth.items() if v["language"] == "en")
-    pages = [gzip.open(EVAL / "fundus-dev" / "html" / f"{k}.html.gz", "rb").read() for k in ids]
+    pages = [gzip.decompress((EVAL / "fundus-dev" / "html" / f"{k}.html.gz").read_bytes()) for k in ids]
     articles = [read_article("fundus-dev", k, truth) for k in ids]
     link(articles)  # warm: spaCy, gazetteer, checks
     trafilatura.extract(pages[0])
