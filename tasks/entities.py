@@ -31,6 +31,8 @@ from tasks.common.nlp import blank_pipeline, parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
+# Sources of place rows built by scripts/build_gazetteer.py (their names match as written).
+PLACE_SOURCES = {"geonames", "countryinfo"}
 # Edit similarity (0-100, on normalised forms) a capitalised span needs to count as a misspelt alias.
 FUZZY_CUTOFF = 88.0
 # Shorter names are too close to too many words to guess at ("Mike" and Makkah's "Mekke").
@@ -204,7 +206,7 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     entities = read_entities(directory)
     exact = PhraseMatcher(nlp.vocab, attr="ORTH")
     folded = PhraseMatcher(nlp.vocab, attr="LOWER")
-    aliases = read_aliases(directory) + [(e.entity_id, e.name, False) for e in entities.values() if e.source != "geonames"]
+    aliases = read_aliases(directory) + [(e.entity_id, e.name, False) for e in entities.values() if e.source not in PLACE_SOURCES]
     by_matcher: dict[tuple[bool, str], list[str]] = defaultdict(list)
     owners: dict[str, set[str]] = defaultdict(set)
     acronyms = set()
@@ -214,7 +216,7 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         by_matcher[(case_sensitive, entity_id)].append(alias)
         if case_sensitive and _is_acronym(alias):
             acronyms.add(alias)  # acronyms match as written, never as a variant
-        else:
+        elif entities[entity_id].source != "countryinfo":  # region names from a list, not a spelling source
             owners[name_key(alias)].add(entity_id)
     demonyms = set()
     names_taken = {a for _e, a, _c in aliases}
@@ -227,8 +229,10 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     keys = {k: next(iter(ids)) for k, ids in owners.items()
             if len(ids) == 1 and len(k.replace(" ", "")) >= VARIANT_MIN_KEY_CHARS}
     fuzzy_keys: dict[str, list[str]] = defaultdict(list)
-    for k in keys:
-        if len(k) >= FUZZY_MIN_KEY_CHARS:
+    for k, entity_id in keys.items():
+        # Spelling slips are guessed against curated names only: against the world's places,
+        # an unknown name is too often close to some town ("Zelensky" and Žilinský kraj).
+        if len(k) >= FUZZY_MIN_KEY_CHARS and entities[entity_id].source == "curated":
             fuzzy_keys[k[0]].append(k)
     canonical = {e.name.lower(): e.entity_id for e in entities.values()}
     return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms))

@@ -229,14 +229,17 @@ def test_gazetteer_ids_and_places():
         if e.geonames_id is not None:
             assert e.latitude is not None and e.longitude is not None, e
     places = pd.read_csv(GAZETTEER_DIR / "places.csv")
-    assert places["geonames_id"].is_unique and places["entity_id"].is_unique
-    assert places[["latitude", "longitude"]].notna().all().all()
+    assert places["geonames_id"].dropna().is_unique and places["entity_id"].is_unique
+    from_geonames = places[places["source"] == "geonames"]
+    assert from_geonames["geonames_id"].notna().all() and from_geonames[["latitude", "longitude"]].notna().all().all()
+    regions = places[places["source"] == "countryinfo"]  # first-level regions: names only
+    assert len(regions) > 1000 and regions["geonames_id"].isna().all()
     # a curated place takes its coordinates from GeoNames and keeps its curated id and name
     deir = entities[_id("Deir ez-Zor")]
     row = places.set_index("geonames_id").loc[deir.geonames_id]
     assert (deir.latitude, deir.longitude, row["entity_id"]) == (row["latitude"], row["longitude"], deir.entity_id)
     assert deir.name == "Deir ez-Zor" and deir.source == "curated"
-    assert {"curated", "geonames"} == {e.source for e in entities.values()}
+    assert {"curated", "geonames", "countryinfo"} == {e.source for e in entities.values()}
 
 
 def test_gazetteer_passes_its_suite():
