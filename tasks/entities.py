@@ -84,6 +84,10 @@ SENTENCE_ADVERBS = {"later", "earlier", "yesterday", "today", "tonight", "tomorr
 # article is scoped to that article (never merged across articles by surname alone).
 LOCAL_PREFIX = "fw:local:"
 LOCAL_SCORE = 0.6  # a name nobody listed: linked by its own spelling only
+# A town name resolved by the article's countries, or by population alone (see _places_in_context).
+CONTEXT_SCORE = 0.9
+PRIOR_SCORE = 0.8
+DOMINANT_POPULATION_RATIO = 4.0
 # Which fields' mentions go to stg_mentions (see the entities task).
 STORED_FIELDS = ("body",)
 _QUOTE_MARKS = re.compile(r"[‘’`'ʿʾ]")
@@ -117,6 +121,9 @@ class Gazetteer:
     fuzzy_keys: dict[str, list[str]]  # first letter -> normalised aliases, for rapidfuzz
     acronyms: frozenset[str]  # short all-capitals aliases that are also English words or codes
     demonyms: frozenset[str]  # surfaces that name a country's people or adjective ("Pakistani")
+    # town names matched only in context: name -> (entity_id, population, is an English word)
+    ambiguous: dict[str, list[tuple[str, int, bool]]]
+    place_country: dict[str, str]  # place entity_id -> ISO country code (countries included)
 
 
 def _opt(value: str | None) -> str | None:
@@ -235,7 +242,13 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         if len(k) >= FUZZY_MIN_KEY_CHARS and entities[entity_id].source == "curated":
             fuzzy_keys[k[0]].append(k)
     canonical = {e.name.lower(): e.entity_id for e in entities.values()}
-    return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms))
+    ambiguous: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for r in _rows(directory / "ambiguous_places.csv"):
+        if r["entity_id"] in entities:
+            ambiguous[r["alias"]].append((r["entity_id"], int(r["population"] or 0), r["is_common_word"] == "True"))
+    place_country = {r["entity_id"]: r["country_code"] for r in _rows(directory / "places.csv") if r.get("country_code")}
+    return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
+                     dict(ambiguous), place_country)
 
 
 @lru_cache(maxsize=4096)
@@ -666,6 +679,39 @@ def find_entities_in_doc(
     return _mentions_and_candidates(article_id, [_match_doc(doc, gazetteer, body)], gazetteer, with_locals)
 
 
+def _places_in_context(found: list[_Found], gazetteer: Gazetteer) -> None:
+    """Town names the gazetteer could not give one place (two towns share it, or English uses it
+    as a word), resolved with the article's own evidence; the run becomes a mention in place.
+
+    The evidence is the countries of the places and countries the article names (a demonym
+    counts). A name whose candidates include exactly one town in those countries is that town;
+    otherwise, unless it is an English word, the most populous candidate when it has
+    DOMINANT_POPULATION_RATIO times the next one's people. A word ("Reading", "Mobile") needs
+    its country in the article.
+    """
+    countries = {gazetteer.place_country[span.label_] for f in found for span, *_rest in f.accepted
+                 if span.label_ in gazetteer.place_country}
+    for f in found:
+        runs = []
+        for start, end, person in f.runs:
+            run = f.tokens.doc[start:end]
+            options = gazetteer.ambiguous.get(run.text) if not person else None
+            choice = None
+            if options:
+                local = [o for o in options if gazetteer.place_country.get(o[0]) in countries]
+                ranked = sorted(options, key=lambda o: -o[1])
+                if len(local) == 1:
+                    choice = (local[0][0], CONTEXT_SCORE)
+                elif (not local and not ranked[0][2]
+                      and (len(ranked) == 1 or ranked[0][1] >= DOMINANT_POPULATION_RATIO * max(ranked[1][1], 1))):
+                    choice = (ranked[0][0], PRIOR_SCORE)
+            if choice is None:
+                runs.append((start, end, person))
+            else:
+                f.accepted.append((Span(f.tokens.doc, start, end, label=choice[0]), "alias", choice[1], "name"))
+        f.runs = runs
+
+
 def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) -> tuple[list[Mention], list[CandidateEntity]]:
     """Mentions in an article's body and headline (each with offsets into its own field), local
     entities resolved over both, and the body's candidate names."""
@@ -673,6 +719,8 @@ def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) 
     found = [_match_doc(parse(article.body), g, article.body, "body")]
     if article.title:
         found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title"))
+    if g.ambiguous:
+        _places_in_context(found, g)
     return _mentions_and_candidates(article.article_id, found, g)
 
 

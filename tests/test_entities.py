@@ -452,3 +452,12 @@ def test_acronym_defined_in_the_text():
 def test_first_name_alone_after_the_full_name():
     found = {m.surface: m.entity_id for m in _found("a1", "Michelle Obama spoke. Later Michelle smiled.")}
     assert found["Michelle"] == found["Michelle Obama"]
+
+
+def test_a_town_name_that_is_a_word_needs_its_country_in_the_article():
+    entities = read_entities()
+    places = {m.surface: entities[m.entity_id] for m in _found("a1", "He moved to Reading, west of London, in Britain.")
+              if m.entity_id in entities}
+    assert places["Reading"].name == "Reading" and places["Reading"].type == "GPE"
+    alone = _found("a2", "The children love Reading and Nice things.")
+    assert not [m for m in alone if m.entity_id in entities]  # no country, no place: words (or local names)
