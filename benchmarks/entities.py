@@ -90,9 +90,9 @@ def _field_text(article: Article, name: str) -> str:
 def link(articles: list[Article]) -> list[Any]:
     """Mentions the entity stage finds in the articles' headlines and bodies (its logic, checks
     aside: the task stores body mentions only for now)."""
-    from tasks.entities import find_entities
+    from tasks.entities import ALL_FIELDS, find_entities
 
-    return find_entities(articles)[0]
+    return find_entities(articles, ALL_FIELDS)[0]
 
 
 def stage(articles: list[Article]) -> None:

@@ -90,6 +90,7 @@ PRIOR_SCORE = 0.8
 DOMINANT_POPULATION_RATIO = 4.0
 # Which fields' mentions go to stg_mentions (see the entities task).
 STORED_FIELDS = ("body",)
+ALL_FIELDS = ("body", "title")
 _QUOTE_MARKS = re.compile(r"[‘’`'ʿʾ]")
 _WORDS = re.compile(r"[a-z]+")
 _ASSIMILATED_ARTICLE = re.compile(r"^[ae]([tdrszn])\1")
@@ -725,25 +726,26 @@ def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) 
 
 
 def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[Mention]:
-    """Mentions of known entities in a parsed body."""
-    return find_entities_in_doc(article_id, doc, gazetteer, text)[0]
+    """Mentions of known entities in a parsed body that name an actor: a demonym qualifies a noun
+    ("Syrian rebels" are not Syria), so facts do not take it for a speaker or a subject."""
+    return [m for m in find_entities_in_doc(article_id, doc, gazetteer, text)[0] if m.mention_kind == "name"]
 
 
-def find_entities(articles: list[Article]) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions and candidate names for a batch of cleaned articles."""
+def find_entities(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions (in `fields`: the stored ones unless asked) and candidate names for a batch of cleaned articles."""
     gazetteer = load_gazetteer()
     mentions: list[Mention] = []
     candidates: list[CandidateEntity] = []
     for article in articles:
         m, c = find_article_entities(article, gazetteer)
-        mentions.extend(m)
+        mentions.extend(x for x in m if x.field in fields)
         candidates.extend(c)
     return mentions, candidates
 
 
-def find_mentions(articles: list[Article]) -> list[Mention]:
+def find_mentions(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> list[Mention]:
     """Mentions for a batch of cleaned articles."""
-    return find_entities(articles)[0]
+    return find_entities(articles, fields)[0]
 
 
 def entity_rows() -> list[Entity]:
@@ -825,16 +827,16 @@ def check_gazetteer(run_id: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
 def entities(batch: Batch) -> Batch:
     """Mentions of known entities and candidate names in each body, then their checks: a row
     failing a critical check is kept out, and a stage error says so; the article still loads."""
-    done = per_article(batch, "entities", lambda a: find_entities([a]), article_needs_it=False)
+    done = per_article(batch, "entities", lambda a: find_entities([a], ALL_FIELDS), article_needs_it=False)
     found = [m for _a, (found, _c) in done for m in found]
     batch.candidates = [c for _a, (_m, cands) in done for c in cands]
     kept = keep_checked(batch, "mentions", mention_check_columns(mentions_frame(found), batch.articles), article_level=False)
     keys = set(zip(kept["article_id"], kept["field"], kept["start_char"], strict=True))
     checked = [m for m in found if (m.article_id, m.field, m.start_char) in keys]
-    # Later stages (facts' speakers) read body offsets; the load check and stg_mentions' key
-    # (article_id, start_char) are body-only until the warehouse reads `field`: title mentions
-    # are found and checked here but not stored yet (STORED_FIELDS).
-    batch.mentions = [m for m in checked if m.field == "body"]
+    # Later stages (facts' speakers and subjects) read names in the body: a demonym qualifies a
+    # noun. The load check and stg_mentions' key (article_id, start_char) are body-only until the
+    # warehouse reads `field`: title mentions are found and checked here but not stored yet.
+    batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name"]
     batch.tables["stg_mentions"] = kept[kept["field"].isin(STORED_FIELDS)].reset_index(drop=True)
     batch.tables["stg_candidate_entities"] = keep_checked(
         batch, "candidate_entities", candidate_check_columns(candidates_frame(batch.candidates), batch.articles), article_level=False)

@@ -16,6 +16,7 @@ from scripts.build_gazetteer import slug, usable_alias
 from tasks.common.frames import articles_frame, boilerplate_frame, candidates_frame, mentions_frame
 from tasks.common.nlp import parse
 from tasks.entities import (
+    ALL_FIELDS,
     GAZETTEER_DIR,
     STORED_FIELDS,
     candidate_check_columns,
@@ -25,7 +26,6 @@ from tasks.entities import (
     find_entities,
     find_entities_in_doc,
     find_mentions,
-    find_mentions_in_doc,
     load_gazetteer,
     name_key,
     read_aliases,
@@ -38,7 +38,8 @@ ISLAMIC_STATE = "Q2429253"
 
 
 def _mentions(text: str):
-    return find_mentions_in_doc("a1", parse(text), load_gazetteer())
+    """Gazetteer mentions of every kind (names and demonyms), no local entities."""
+    return find_entities_in_doc("a1", parse(text), load_gazetteer())[0]
 
 
 def _candidates(text: str):
@@ -57,7 +58,7 @@ def _seed_mention_sets(seed_articles) -> dict[str, list[list]]:
     for name, article in seed_articles.items():
         # a local entity (a name no gazetteer entry lists) by its stable id; headline mentions as "title:<surface>"
         counts = Counter((g.entities[m.entity_id].name if m.entity_id in g.entities else m.entity_id,
-                          m.surface if m.field == "body" else f"title:{m.surface}") for m in find_mentions([article]))
+                          m.surface if m.field == "body" else f"title:{m.surface}") for m in find_mentions([article], ALL_FIELDS))
         out[name] = sorted([n, s, c] for (n, s), c in counts.items())
     return out
 
@@ -90,7 +91,7 @@ def test_no_mentions_from_removed_captions(seed_articles):
     # "Qara" appears in the seeds only inside captions that clean removes
     assert _id("Qara") not in {m.entity_id for m in mentions}
     for article in seed_articles.values():
-        for m in find_mentions([article]):
+        for m in find_mentions([article], ALL_FIELDS):
             assert (article.title if m.field == "title" else article.body)[m.start_char : m.end_char] == m.surface
 
 
@@ -268,14 +269,17 @@ def test_the_stage_checks_mentions_and_keeps_bad_rows_out(seed_articles):
 
     articles = list(seed_articles.values())
     batch = stage.entities.fn(Batch("run-1", 0, articles=list(articles)))
-    assert len(batch.tables["stg_mentions"]) == len(batch.mentions) > 0 and not batch.stage_errors
+    stored = batch.tables["stg_mentions"]
+    assert not batch.stage_errors and len(batch.mentions) > 0 and set(stored["field"]) == {"body"}
+    # later stages get the names; demonyms are stored, not taken for speakers
+    assert len(stored) == len(batch.mentions) + (stored["mention_kind"] == "demonym").sum()
     assert {r["suite"] for r in batch.dq_rows} == {"mentions", "candidate_entities"}
     assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
 
     real = stage.find_entities
 
-    def shifted(arts):
-        found, cands = real(arts)
+    def shifted(arts, *fields):
+        found, cands = real(arts, *fields)
         if found and arts[0].article_id == articles[0].article_id:
             found[0] = replace(found[0], start_char=found[0].start_char + 1)  # surface no longer at its offsets
         return found, cands
@@ -383,7 +387,7 @@ def _article(article_id: str, body: str, title: str | None = None):
 
 
 def _found(article_id: str, body: str, title: str | None = None):
-    return find_entities([_article(article_id, body, title)])[0]
+    return find_entities([_article(article_id, body, title)], ALL_FIELDS)[0]
 
 
 def test_every_country_with_its_demonym():
@@ -412,7 +416,7 @@ def test_a_place_ending_a_longer_name_is_not_the_place():
 
 def test_headline_mentions_have_title_offsets(seed_articles):
     article = next(a for a in seed_articles.values() if a.title and "ISIL" in a.title)
-    title = [m for m in find_mentions([article]) if m.field == "title"]
+    title = [m for m in find_mentions([article], ALL_FIELDS) if m.field == "title"]
     assert [(m.surface, m.entity_id) for m in title] == [("ISIL", ISLAMIC_STATE)]
     assert article.title[title[0].start_char : title[0].end_char] == "ISIL"
 
