@@ -833,10 +833,12 @@ def entities(batch: Batch) -> Batch:
     kept = keep_checked(batch, "mentions", mention_check_columns(mentions_frame(found), batch.articles), article_level=False)
     keys = set(zip(kept["article_id"], kept["field"], kept["start_char"], strict=True))
     checked = [m for m in found if (m.article_id, m.field, m.start_char) in keys]
-    # Later stages (facts' speakers and subjects) read names in the body: a demonym qualifies a
-    # noun. The load check and stg_mentions' key (article_id, start_char) are body-only until the
-    # warehouse reads `field`: title mentions are found and checked here but not stored yet.
-    batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name"]
+    # Later stages (facts' speakers and subjects) read gazetteer names in the body: a demonym
+    # qualifies a noun, and a local id is no row of `entities` (the facts suite checks that a
+    # speaker is one). The load check and stg_mentions' key (article_id, start_char) are
+    # body-only until the warehouse reads `field`: title mentions are found and checked here
+    # but not stored yet.
+    batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name" and m.link_method != "local"]
     batch.tables["stg_mentions"] = kept[kept["field"].isin(STORED_FIELDS)].reset_index(drop=True)
     batch.tables["stg_candidate_entities"] = keep_checked(
         batch, "candidate_entities", candidate_check_columns(candidates_frame(batch.candidates), batch.articles), article_level=False)

@@ -22,6 +22,7 @@ from tasks.entities import (
     candidate_check_columns,
     check_gazetteer,
     entity_check_columns,
+    entity_ids,
     entity_rows,
     find_entities,
     find_entities_in_doc,
@@ -271,8 +272,8 @@ def test_the_stage_checks_mentions_and_keeps_bad_rows_out(seed_articles):
     batch = stage.entities.fn(Batch("run-1", 0, articles=list(articles)))
     stored = batch.tables["stg_mentions"]
     assert not batch.stage_errors and len(batch.mentions) > 0 and set(stored["field"]) == {"body"}
-    # later stages get the names; demonyms are stored, not taken for speakers
-    assert len(stored) == len(batch.mentions) + (stored["mention_kind"] == "demonym").sum()
+    # later stages get the gazetteer names; demonyms and local names are stored, not taken for speakers
+    assert len(stored) == len(batch.mentions) + ((stored["mention_kind"] == "demonym") | (stored["link_method"] == "local")).sum()
     assert {r["suite"] for r in batch.dq_rows} == {"mentions", "candidate_entities"}
     assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
 
@@ -465,3 +466,12 @@ def test_a_town_name_that_is_a_word_needs_its_country_in_the_article():
     assert places["Reading"].name == "Reading" and places["Reading"].type == "GPE"
     alone = _found("a2", "The children love Reading and Nice things.")
     assert not [m for m in alone if m.entity_id in entities]  # no country, no place: words (or local names)
+
+
+def test_facts_see_gazetteer_names_only(seed_articles):
+    """Facts' speakers and subjects must be rows of `entities`: demonyms and local ids stay out."""
+    from tasks import entities as stage
+    from tasks.common.models import Batch
+
+    batch = stage.entities.fn(Batch("run-1", 0, articles=list(seed_articles.values())))
+    assert batch.mentions and all(m.entity_id in entity_ids() and m.mention_kind == "name" for m in batch.mentions)
