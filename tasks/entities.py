@@ -84,6 +84,7 @@ SENTENCE_ADVERBS = {"later", "earlier", "yesterday", "today", "tonight", "tomorr
 # article is scoped to that article (never merged across articles by surname alone).
 LOCAL_PREFIX = "fw:local:"
 LOCAL_SCORE = 0.6  # a name nobody listed: linked by its own spelling only
+LOCAL_LANGUAGES = {"en", None}  # where a capitalised run is a name (None: not detected)
 # A town name resolved by the article's countries, or by population alone (see _places_in_context).
 CONTEXT_SCORE = 0.9
 PRIOR_SCORE = 0.8
@@ -722,7 +723,9 @@ def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) 
         found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title"))
     if g.ambiguous:
         _places_in_context(found, g)
-    return _mentions_and_candidates(article.article_id, found, g)
+    # Capitalisation says "a name" in English; in German every noun is capitalised: elsewhere
+    # the unknown names stay candidates, without a local id.
+    return _mentions_and_candidates(article.article_id, found, g, with_locals=article.language in LOCAL_LANGUAGES)
 
 
 def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[Mention]:

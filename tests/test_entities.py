@@ -475,3 +475,12 @@ def test_facts_see_gazetteer_names_only(seed_articles):
 
     batch = stage.entities.fn(Batch("run-1", 0, articles=list(seed_articles.values())))
     assert batch.mentions and all(m.entity_id in entity_ids() and m.mention_kind == "name" for m in batch.mentions)
+
+
+def test_no_local_entities_outside_english():
+    from tasks.common.models import Article
+
+    body = "Die Regierung in Berlin hat am Montag Olaf Scholz getroffen."
+    german = Article("de1", "test/de1", "", "text/plain", body, body=body, language="de")
+    mentions, candidates = find_entities([german], ALL_FIELDS)
+    assert not [m for m in mentions if m.link_method == "local"] and candidates  # nouns stay candidates
