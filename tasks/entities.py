@@ -75,6 +75,9 @@ TITLES = HONORIFICS | {
     "Leading", "Opposition", "Labour", "Senior", "Adviser", "Advisor", "Analyst", "Correspondent", "Editor",
     "Founder", "Author", "Agent", "Inspector", "Superintendent", "Detective", "Constable", "Emir", "Crown",
 }
+# Stop words that begin names ("Nine News", "One Direction", "First Republic"): kept.
+NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                "fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "first", "third", "fifth"}
 # Words that open a sentence before a name without being part of it ("Later Michelle said").
 SENTENCE_ADVERBS = {"later", "earlier", "yesterday", "today", "tonight", "tomorrow", "now", "here", "there",
                     "still", "meanwhile", "instead", "afterwards", "separately", "similarly", "again", "so",
@@ -193,9 +196,10 @@ def name_key(text: str) -> str:
 
 
 def read_demonyms(directory: Path = GAZETTEER_DIR) -> list[tuple[str, str]]:
-    """(entity_id, demonym) rows, with the plural of the people ("Russians") added."""
+    """(entity_id, demonym) rows, built (countries) and curated (nations of the UK, continents),
+    with the plural of the people ("Russians") added."""
     out = []
-    for r in _rows(directory / "demonyms.csv"):
+    for r in _rows(directory / "demonyms.csv") + _rows(directory / "curated_demonyms.csv"):
         d = r["demonym"].strip()
         out.append((r["entity_id"], d))
         if d[-1] not in "sh" and not d.endswith("ese"):
@@ -508,7 +512,8 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body") -
         # "But Premier League", "When Obama", "Putting Samsung", "CONGLOMERATE Samsung": a stop
         # word, a common verb or adverb opening the sentence, or a shouted common word before a
         # name is not part of it ("New Democracy" keeps its "New").
-        while start < end - 1 and (t.lower[start] in STOP_WORDS or (t.caps_word(start) and t.common(start))
+        while start < end - 1 and ((t.lower[start] in STOP_WORDS and t.lower[start] not in NUMBER_WORDS)
+                                   or (t.caps_word(start) and t.common(start))
                                    or (t.starts_sentence(start) and t.common(start)
                                        and (t.lower[start].endswith(("ing", "ed"))
                                             or (t.lower[start].endswith("ly") and len(t.lower[start]) >= 7)))):
@@ -622,6 +627,8 @@ def _resolve_locals(article_id: str, found: list[_Found], gazetteer: Gazetteer) 
                 continue
             if end - start > 1 or " " in key:
                 entity_id = local_id(key)
+            elif f.tokens.lower[start] in STOP_WORDS or f.tokens.lower[start] in f.tokens.seen_lower:
+                continue  # a word this text also writes in lower case ("City", "Active"): a candidate only
             elif key in acronyms:
                 entity_id = local_id(acronyms[key])
             elif len(listed_people.get(key, ())) == 1:
