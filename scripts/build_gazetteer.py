@@ -17,14 +17,12 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from tasks.entities import name_key
+from tasks.entities import CORE_COUNTRIES, REGION_COUNTRIES, name_key
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 # The corpus is about Syria and its neighbours: their towns down to 15,000 people; the wider
 # region only for cities of 100,000 or more, so that foreign small-town names (many of them
 # common words or given names) do not turn into false mentions.
-CORE_COUNTRIES = ("SY", "IQ", "LB", "JO", "IL", "PS")
-REGION_COUNTRIES = ("TR", "IR", "SA", "EG", "KW", "YE", "CY")
 CORE_MIN_POPULATION = 15_000
 REGION_MIN_POPULATION = 100_000
 # Elsewhere in the world: cities of 100,000 people or more (6,204 GeoNames cities). Measured on

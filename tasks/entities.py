@@ -31,6 +31,11 @@ from tasks.common.nlp import blank_pipeline, parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
+# Where place names are transliterated from Arabic, Hebrew, Persian or Turkish, so that spelling
+# variants of a town are worth matching (scripts/build_gazetteer.py keeps their small towns too).
+CORE_COUNTRIES = ("SY", "IQ", "LB", "JO", "IL", "PS")
+REGION_COUNTRIES = ("TR", "IR", "SA", "EG", "KW", "YE", "CY")
+TRANSLITERATED_COUNTRIES = frozenset(CORE_COUNTRIES + REGION_COUNTRIES)
 # Sources of place rows built by scripts/build_gazetteer.py (their names match as written).
 PLACE_SOURCES = {"geonames", "countryinfo"}
 # Edit similarity (0-100, on normalised forms) a capitalised span needs to count as a misspelt alias.
@@ -222,6 +227,7 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     aliases = read_aliases(directory) + [(e.entity_id, e.name, False) for e in entities.values() if e.source not in PLACE_SOURCES]
     by_matcher: dict[tuple[bool, str], list[str]] = defaultdict(list)
     owners: dict[str, set[str]] = defaultdict(set)
+    place_country = {r["entity_id"]: r["country_code"] for r in _rows(directory / "places.csv") if r.get("country_code")}
     acronyms = set()
     for entity_id, alias, case_sensitive in aliases:
         if entity_id not in entities:
@@ -229,7 +235,9 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         by_matcher[(case_sensitive, entity_id)].append(alias)
         if case_sensitive and _is_acronym(alias):
             acronyms.add(alias)  # acronyms match as written, never as a variant
-        elif entities[entity_id].source != "countryinfo":  # region names from a list, not a spelling source
+        elif entities[entity_id].source == "curated" or place_country.get(entity_id) in TRANSLITERATED_COUNTRIES:
+            # spellings vary for curated names and for Arabic/Hebrew/Persian/Turkish town names;
+            # elsewhere a name with the normalised form of a town is someone else's ("Heyward")
             owners[name_key(alias)].add(entity_id)
     demonyms = set()
     names_taken = {a for _e, a, _c in aliases}
@@ -252,7 +260,6 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     for r in _rows(directory / "ambiguous_places.csv"):
         if r["entity_id"] in entities:
             ambiguous[r["alias"]].append((r["entity_id"], int(r["population"] or 0), r["is_common_word"] == "True"))
-    place_country = {r["entity_id"]: r["country_code"] for r in _rows(directory / "places.csv") if r.get("country_code")}
     return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
                      dict(ambiguous), place_country)
 

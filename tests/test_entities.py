@@ -484,3 +484,10 @@ def test_no_local_entities_outside_english():
     german = Article("de1", "test/de1", "", "text/plain", body, body=body, language="de")
     mentions, candidates = find_entities([german], ALL_FIELDS)
     assert not [m for m in mentions if m.link_method == "local"] and candidates  # nouns stay candidates
+
+
+def test_a_name_spelt_like_a_far_town_is_not_the_town():
+    """Normalised-form matching is for curated names and the region's transliterated towns."""
+    found = {m.surface: m for m in _found("a1", "Heyward said so. Zelensky spoke. Dayr al-Zour fell.")}
+    assert found["Heyward"].link_method == "local" and found["Zelensky"].link_method == "local"
+    assert found["Dayr al-Zour"].entity_id == _id("Deir ez-Zor")
