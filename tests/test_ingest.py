@@ -126,13 +126,13 @@ def test_public_tables_equal_the_golden_copy(db_path):
     that should not change it). A deliberate change regenerates the golden file (see tests/public_tables.py)."""
     import json
 
-    from tests.public_tables import snapshot
+    from tests.public_tables import seeds_golden
 
     ingest(IngestSettings(paths=[str(SEEDS)], db=str(db_path)))
     golden = json.loads((SEEDS.parent / "tests" / "golden" / "seeds_public_tables.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        got = json.loads(json.dumps(snapshot(con), default=str))
+        got = json.loads(json.dumps(seeds_golden(con), default=str))
     finally:
         con.close()
     assert set(got) == set(golden)

@@ -69,8 +69,11 @@ class Mention:
     start_char: int  # offsets into body
     end_char: int
     sentence_index: int
-    match_method: str  # exact, alias, fuzzy
+    match_method: str  # exact, alias, fuzzy, local
     match_score: float  # 1.0 for exact and alias matches
+    field: str = "body"  # the text the offsets point into: 'body' or 'title'
+    mention_kind: str = "name"  # 'name', or 'demonym' ("Pakistani" for Pakistan)
+    link_method: str = "alias"  # how the id was found: alias, fuzzy, demonym, local
 
 
 @dataclass(slots=True)
