@@ -48,7 +48,7 @@ def read(plan: BatchPlan, settings: IngestSettings, run_id: str) -> tuple[list[R
     """One planned batch's documents, fetched or read from disk, with the discover checks."""
     if plan.urls:
         return fetch(plan.urls, settings.fetch.options(settings.max_document_bytes), run_id, plan.index)
-    return read_batch(plan.files, settings.max_document_bytes, run_id, plan.index)
+    return read_batch(plan.files, settings.max_document_bytes, run_id, plan.index, settings.paths)
 
 
 @flow(name="factwire-ingest", task_runner=runtime.warm_pool())  # type: ignore[arg-type]  # prefect types runners by future class

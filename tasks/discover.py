@@ -54,9 +54,36 @@ def list_input_files(paths: Iterable[str | Path]) -> list[Path]:
         elif path.is_file():
             # A file named explicitly is read even with an unknown suffix (as plain text).
             found.add(path)
+        elif path.exists():
+            raise FileNotFoundError(f"input path is not a regular file or folder (a FIFO, socket or device?): {path}")
         else:
             raise FileNotFoundError(f"input path does not exist: {path}")
     return sorted(found)
+
+
+def outside_its_folder(path: Path, roots: Iterable[str | Path]) -> Path | None:
+    """Where a file found in a given folder really is, when a symbolic link takes it outside
+    that folder (None when it stays inside, or was named explicitly)."""
+    for raw in roots:
+        root = Path(raw)
+        if not root.is_dir():
+            continue
+        try:
+            path.relative_to(root)
+        except ValueError:
+            continue
+        target = path.resolve()
+        return None if target.is_relative_to(root.resolve()) else target
+    return None
+
+
+def streamed_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file read in chunks (a file too large to hold is never read whole)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def bom_encoding(data: bytes) -> str | None:
@@ -78,24 +105,34 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> RawDocument:
-    """Read one file; oversize or unreadable files come back with `error` set, bytes kept."""
+def read_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, roots: Iterable[str | Path] = ()) -> RawDocument:
+    """Read one file; unreadable, oversize or out-of-folder files come back with `error` set.
+
+    The size is checked before reading: a file over the limit is never read whole; it is kept as
+    a reference (path, size, sha256 of a streamed read), not as bytes. A symbolic link inside a
+    given folder is followed only when its target is inside that folder (`roots`).
+    """
     uri = path.resolve().as_uri()
     media_type = media_type_for(path) or "text/plain"
+    outside = outside_its_folder(path, roots)
+    if outside is not None:
+        return RawDocument(uri, "", b"", media_type, 0, error=f"symbolic link out of the input folder, not followed: {path} -> {outside}")
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            digest = streamed_sha256(path)
+            return RawDocument(uri, digest, b"", media_type, size,
+                               error=f"file too large: {size:,} bytes > limit {max_bytes:,}; kept as a reference: {path.resolve()}, sha256 {digest}")
         data = path.read_bytes()
     except OSError as exc:
         return RawDocument(uri, "", b"", media_type, 0, error=f"unreadable file: {exc}")
-    doc = RawDocument(uri, sha256_hex(data), data, media_type, len(data))
-    if len(data) > max_bytes:
-        doc.error = f"file too large: {len(data):,} bytes > limit {max_bytes:,}"
-    return doc
+    return RawDocument(uri, sha256_hex(data), data, media_type, len(data))
 
 
-def iter_documents(paths: Iterable[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawDocument]:
+def iter_documents(paths: list[str | Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawDocument]:
     """Read every input file lazily, so memory is bounded by the batch, not the corpus."""
     for path in list_input_files(paths):
-        yield read_document(path, max_bytes)
+        yield read_document(path, max_bytes, paths)
 
 
 def raw_check_frame(docs: list[RawDocument]) -> pd.DataFrame:
@@ -129,7 +166,8 @@ def discover(paths: list[str]) -> list[Path]:
 
 
 @task(name="read-batch", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def read_batch(files: list[Path], max_bytes: int, run_id: str, batch_index: int) -> tuple[list[RawDocument], list[dict[str, Any]]]:
-    """Read, hash and check one batch of files: the documents and the suite's results."""
-    docs = [read_document(f, max_bytes) for f in files]
+def read_batch(files: list[Path], max_bytes: int, run_id: str, batch_index: int, roots: list[str] | None = None) -> tuple[list[RawDocument], list[dict[str, Any]]]:
+    """Read, hash and check one batch of files (found in the folders `roots`): the documents and
+    the suite's results."""
+    docs = [read_document(f, max_bytes, roots or ()) for f in files]
     return docs, check_documents(docs, run_id, batch_index)

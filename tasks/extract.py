@@ -94,15 +94,26 @@ def article_id_for(content_sha256: str) -> str:
 
 
 def gunzip(data: bytes) -> bytes:
-    """Decompress gzip bytes, refusing corrupt streams and decompression bombs."""
+    """Decompress gzip bytes, every member of a multi-member file, refusing corrupt streams and
+    decompression bombs."""
+    if not data:
+        raise ExtractError("empty document")
+    parts: list[bytes] = []
+    size = 0
     try:
-        decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = decompressor.decompress(data, MAX_DECOMPRESSED_BYTES + 1)
-        if len(out) > MAX_DECOMPRESSED_BYTES:
-            raise ExtractError(f"gzip expands beyond {MAX_DECOMPRESSED_BYTES:,} bytes")
-        if not decompressor.eof:
-            raise ExtractError("corrupt gzip: truncated stream")
-        return out
+        while data:
+            decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out = decompressor.decompress(data, MAX_DECOMPRESSED_BYTES + 1 - size)
+            size += len(out)
+            if size > MAX_DECOMPRESSED_BYTES or decompressor.unconsumed_tail:
+                raise ExtractError(f"gzip expands beyond {MAX_DECOMPRESSED_BYTES:,} bytes")
+            if not decompressor.eof:
+                raise ExtractError("corrupt gzip: truncated stream")
+            parts.append(out)
+            # A gzip file may hold several members one after another (concatenated streams);
+            # padding zeros after the last one are allowed.
+            data = decompressor.unused_data.lstrip(b"\x00")
+        return b"".join(parts)
     except (zlib.error, gzip.BadGzipFile, EOFError) as exc:
         raise ExtractError(f"corrupt gzip: {exc}") from exc
 

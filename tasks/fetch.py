@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from configparser import ConfigParser
@@ -152,6 +154,22 @@ def _failure_reason(message: str | None) -> str:
     return f"fetch failed: {message.split(' ', 3)[-1][:200]}" if message else "fetch failed: no response"
 
 
+def non_public_address(url: str) -> str | None:
+    """The first address the URL's host resolves to that is not a public one (loopback, private,
+    link-local, reserved, in any of their spellings), or None. Checked before any connection is
+    made, so a refused address is never even probed."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return None  # the fetch reports the name that does not resolve
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global:
+            return str(address)
+    return None
+
+
 def is_html(content_type: str | None, data: bytes) -> bool:
     """HTML by its Content-Type, or by its first bytes when the server sent none."""
     if content_type:
@@ -181,6 +199,9 @@ def fetch_page(
     if rules is not None and not rules.can_fetch(options.user_agent, url):
         failed.error = "disallowed by robots.txt"
         return failed
+    if not options.allow_private_hosts and (address := non_public_address(url)):
+        failed.error = f"fetch refused: {urlsplit(url).hostname} is a non-public address ({address}); allow_private_hosts is off"
+        return failed
     host = host_of(url)
     crawl_delay = rules.crawl_delay(options.user_agent) if rules is not None else None
     delay = max(options.per_host_delay_seconds, float(crawl_delay or 0))
@@ -196,6 +217,8 @@ def fetch_page(
         fetched_at = now()
         if response is None or response.data is None:
             failed.error, failed.fetched_at = _failure_reason(errors.message), fetched_at
+            if "address refused" in failed.error:  # a redirect to a refused address: asking again changes nothing
+                break
             continue
         data = bytes(response.data)
         if response.status in TRANSIENT_STATUSES:

@@ -44,7 +44,7 @@ def triage(docs: list[RawDocument], known: set[str]) -> tuple[list[RawDocument],
     copy of the same bytes within the batch.
     """
     quarantined = [
-        Quarantined(d.source_uri, d.content_sha256 or None, "fetch" if d.fetched_at else "discover", d.error or "", d.raw_bytes)
+        Quarantined(d.source_uri, d.content_sha256 or None, "fetch" if d.fetched_at else "discover", d.error or "", d.raw_bytes or None)
         for d in docs
         if d.error and d.content_sha256 not in known
     ]

@@ -44,14 +44,6 @@ def test_hash_is_sha256_of_bytes(tmp_path):
     assert doc.size_bytes == 5 and doc.error is None
 
 
-def test_oversize_file_is_flagged_with_bytes_kept(tmp_path):
-    path = tmp_path / "big.txt"
-    path.write_bytes(b"a" * 1000)
-    doc = read_document(path, max_bytes=100)
-    assert doc.error and "too large" in doc.error
-    assert doc.raw_bytes == b"a" * 1000
-
-
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         list_input_files([tmp_path / "nope"])
@@ -86,3 +78,42 @@ def test_utf16_and_utf32_with_bom_are_text():
             data = "\ufeff".encode(encoding) + data
         assert bom_encoding(data) is not None and not looks_binary(data), encoding
     assert looks_binary("Texte sans BOM".encode("utf-16-le"))  # no BOM: NUL every other byte
+
+
+def test_a_file_over_the_limit_is_not_read_and_is_kept_as_a_reference(tmp_path, monkeypatch):
+    """The size is checked before reading; the quarantine gets the path, size and a streamed hash."""
+    import hashlib
+
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * 5000)
+    monkeypatch.setattr(type(big), "read_bytes", lambda self: (_ for _ in ()).throw(AssertionError("read whole")))
+    doc = read_document(big, max_bytes=1000)
+    assert doc.raw_bytes == b"" and doc.size_bytes == 25_000
+    assert doc.content_sha256 == hashlib.sha256(b"word " * 5000).hexdigest()
+    assert doc.error.startswith("file too large: 25,000 bytes > limit 1,000") and str(big) in doc.error
+
+
+def test_a_link_out_of_the_input_folder_is_not_followed(tmp_path):
+    """Inside a folder given to ingest, a symbolic link is followed only to a target inside it."""
+    from tasks.discover import list_input_files
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("root:$6$hash:19000:0:99999:7:::")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.txt").write_text("The convoy of 17 buses left the border on Saturday, officials said.")
+    (inbox / "inside.txt").symlink_to(inbox / "good.txt")
+    (inbox / "leak.txt").symlink_to(outside)
+    docs = {p.name: read_document(p, roots=[inbox]) for p in list_input_files([inbox])}
+    assert docs["good.txt"].error is None and docs["inside.txt"].error is None
+    assert docs["leak.txt"].raw_bytes == b"" and "symbolic link out of the input folder" in docs["leak.txt"].error
+    assert read_document(inbox / "leak.txt").error is None  # named explicitly (no folder given): followed
+
+
+def test_a_fifo_is_named_as_such(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(FileNotFoundError, match="not a regular file or folder"):
+        list_input_files([fifo])

@@ -138,3 +138,17 @@ def test_utf16_with_bom_is_text(tmp_path):
     assert not quarantined and articles[0].raw_text == text
     articles, quarantined = _extract(tmp_path, "a16.html", ARTICLE_HTML.encode("utf-16"))
     assert not quarantined and "17 buses" in articles[0].raw_text
+
+
+def test_every_member_of_a_multi_member_gzip_is_read():
+    import gzip
+
+    import pytest
+
+    from tasks.extract import ExtractError, gunzip
+
+    assert gunzip(gzip.compress(b"first part, ") + gzip.compress(b"second part")) == b"first part, second part"
+    with pytest.raises(ExtractError, match="empty document"):
+        gunzip(b"")
+    with pytest.raises(ExtractError, match="corrupt gzip"):
+        gunzip(gzip.compress(b"whole") + b"\x1f\x8bnot a member")

@@ -130,7 +130,7 @@ def test_private_addresses_are_refused_unless_allowed():
         options = FetchOptions(timeout_seconds=1, retries=0, respect_robots=False)
         (doc,) = fetch_pages([site.url("/a.html")], options)
         assert site.hits == []
-    assert doc.error is not None and "private address" in doc.error
+    assert doc.error is not None and "non-public address" in doc.error
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -160,6 +160,7 @@ def test_ingest_urls_end_to_end(tmp_path, db_path):
                                "JOIN raw_documents r USING (content_sha256) ORDER BY a.source_uri").fetchall()
         raw = con.execute("SELECT first_source_uri, media_type, fetched_at IS NOT NULL FROM raw_documents ORDER BY 1").fetchall()
         quarantine = con.execute("SELECT source_uri, stage, reason FROM quarantine ORDER BY quarantined_at, source_uri").fetchall()
+        seen = [r[0] for r in con.execute("SELECT n_seen FROM quarantine").fetchall()]
         runs = con.execute("SELECT status, n_discovered FROM runs ORDER BY started_at").fetchall()
     finally:
         con.close()
@@ -170,6 +171,32 @@ def test_ingest_urls_end_to_end(tmp_path, db_path):
     reasons = {(uri.removeprefix(site.base), stage, reason) for uri, stage, reason in quarantine}
     assert reasons == {("/news/gone.html", "fetch", "HTTP 404"), ("/private/memo.html", "fetch", "disallowed by robots.txt"),
                        ("/files/data.json", "fetch", "not HTML: application/json")}
-    assert len(quarantine) == 6  # the second run tried the failures again, and recorded them again
+    # the second run tried the failures again: one row per URL and reason, seen twice
+    assert len(quarantine) == 3 and seen == [2, 2, 2]
     assert sorted(p for p in second if p != "/robots.txt") == ["/files/data.json", "/news/gone.html"]
     assert runs == [("completed", 5), ("completed", 3)]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "0x7f.1", "2130706433", "[::1]"])
+def test_a_refused_address_is_never_connected_to_nor_retried(host):
+    """The address check runs before any connection (no port-scan oracle), in every spelling of
+    loopback, and a refused address is not asked again."""
+    import socket
+    import time
+
+    family = socket.AF_INET6 if host == "[::1]" else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.bind(("::1" if family == socket.AF_INET6 else "127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    try:
+        options = FetchOptions(timeout_seconds=1, retries=3, backoff_seconds=1.0, respect_robots=False)
+        started = time.monotonic()
+        (doc,) = fetch_pages([f"http://{host}:{port}/a.html"], options)
+        assert time.monotonic() - started < 1.0  # no backoff rounds
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody connected
+    finally:
+        listener.close()
+    assert doc.error and doc.error.startswith("fetch refused:") and "non-public address" in doc.error

@@ -103,9 +103,12 @@ def test_bad_inputs_are_quarantined_and_the_run_completes(tmp_path, db_path):
     assert loaded == {"latin1.txt", "broken.html", "good.txt"}
     body = _query(db_path, "SELECT body FROM articles WHERE source_uri LIKE '%latin1.txt'")[0][0]
     assert "réfugiés syriens" in body
-    kept = _query(db_path, "SELECT octet_length(raw_bytes) FROM quarantine WHERE source_uri LIKE '%huge.txt'")[0][0]
-    assert kept == big.stat().st_size  # the raw document is kept, never silently lost
-    unkept = _query(db_path, "SELECT source_uri FROM quarantine q WHERE raw_bytes IS NULL AND raw_text IS NULL "
+    # a file over the limit is never read whole: it is kept as a reference (path, size, streamed sha256)
+    import hashlib
+
+    kept, reason = _query(db_path, "SELECT raw_bytes, reason FROM quarantine WHERE source_uri LIKE '%huge.txt'")[0]
+    assert kept is None and f"{big.stat().st_size:,} bytes" in reason and hashlib.sha256(big.read_bytes()).hexdigest() in reason
+    unkept = _query(db_path, "SELECT source_uri FROM quarantine q WHERE raw_bytes IS NULL AND raw_text IS NULL AND reason NOT LIKE '%kept as a reference%' "
                              "AND NOT EXISTS (SELECT 1 FROM raw_documents r WHERE r.content_sha256 = q.content_sha256)")
     assert unkept == []
 
