@@ -338,9 +338,9 @@ def raise_if_stopped() -> None:
     """At a batch boundary: end the run if a signal asked for it (to this process, or to
     `factwire serve` running the flow in a thread: tasks.runs.stop_requested), stopping the
     workers first."""
-    from tasks.runs import stop_requested as serve_stopping
+    from tasks.runs import stop_reason, stop_requested
 
-    reason = f"{_STOP.signal_name} received" if _STOP.signal_name else ("factwire serve is stopping" if serve_stopping() else None)
+    reason = f"{_STOP.signal_name} received" if _STOP.signal_name else (stop_reason() if stop_requested() else None)
     if reason is None:
         return
     runner = _current_runner()

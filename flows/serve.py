@@ -187,9 +187,9 @@ class Server:
         if self.stop_signal:
             return
         self.stop_signal = signal.Signals(signum).name
-        from tasks.runs import STOP_REQUESTED
+        from tasks.runs import request_stop
 
-        STOP_REQUESTED.set()
+        request_stop(f"factwire serve stopped by {self.stop_signal}")
         self.n_children_ended += end_children(grace=0.0)  # the batches in flight end now; the run sees its pool broken
         # The run now fails on its broken pool; the one line below says why, not a traceback.
         logging.getLogger("prefect.flow_runs").setLevel(logging.CRITICAL)

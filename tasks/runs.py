@@ -27,7 +27,7 @@ from warehouse.runs import RunReport, finish_run_row, run_report, start_run_row
 if TYPE_CHECKING:
     from tasks.common.models import Batch
 
-__all__ = ["STOP_REQUESTED", "finish_run", "stop_requested", "log_stage", "monotonic", "report_progress", "start_run"]
+__all__ = ["STOP_REQUESTED", "finish_run", "request_stop", "stop_reason", "stop_requested", "log_stage", "monotonic", "report_progress", "start_run"]
 
 # Set when the process running the flow was told to stop (factwire serve sets it on SIGTERM or
 # SIGINT): a flow can end at its next batch boundary when it sees it. Read it through
@@ -36,9 +36,23 @@ __all__ = ["STOP_REQUESTED", "finish_run", "stop_requested", "log_stage", "monot
 STOP_REQUESTED = threading.Event()
 
 
+_STOP_REASONS: list[str] = []
+
+
 def stop_requested() -> bool:
     """True once the process running the flow was told to stop."""
     return STOP_REQUESTED.is_set()
+
+
+def request_stop(reason: str) -> None:
+    """Ask the flow running in this process to stop at its next batch boundary, saying why."""
+    _STOP_REASONS.append(reason)
+    STOP_REQUESTED.set()
+
+
+def stop_reason() -> str:
+    """Why the process was told to stop (the first reason given)."""
+    return _STOP_REASONS[0] if _STOP_REASONS else "the process was told to stop"
 
 REPORT_KEY = "factwire-run-report"
 CHECKS_KEY = "factwire-data-quality"

@@ -17,7 +17,8 @@ def small_warehouse(memory_db):
         con.execute("INSERT INTO stg_facts (fact_id, article_id, value, value_text, unit, category, action, polarity, sentence, "
                     "sentence_index, start_char, end_char) VALUES (?, ?, 7, 'Seven', 'person', 'casualties', 'died', 'asserted', "
                     "'Seven died in Abu Kamal.', 0, 0, 5)", [f"f-{article_id}", article_id])
-    con.execute("INSERT INTO stg_mentions VALUES ('a1', 'Q1', 'Abu Kamal', 14, 23, 0, 'exact', 1.0)")
+    con.execute("INSERT INTO stg_mentions (article_id, entity_id, surface, start_char, end_char, sentence_index, match_method, match_score) "
+                "VALUES ('a1', 'Q1', 'Abu Kamal', 14, 23, 0, 'exact', 1.0)")
     return con
 
 
