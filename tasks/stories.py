@@ -41,6 +41,7 @@ TERMS_PER_STORY = 1000
 MIN_WORD_LETTERS = 3
 # wordfreq gives common English words a Zipf value of 5-7, rare ones 1-3, unknown ones 0.
 ZIPF_CEILING = 7.0
+_SENTENCE_OPENERS = ("", ".", "!", "?", "\"", "“")
 _WORD = re.compile(r"[^\W\d_]{3,}(?:['’-][^\W\d_]+)*")
 
 
@@ -48,11 +49,20 @@ _WORD = re.compile(r"[^\W\d_]{3,}(?:['’-][^\W\d_]+)*")
 def term_weight(word: str, language: str = "en") -> float:
     """How much a word says about what an article is about: rarer in the article's language
     (English when unknown or not in wordfreq), more."""
-    from wordfreq import available_languages, zipf_frequency
+    from wordfreq import zipf_frequency
 
-    # Chinese, Japanese and Korean need tokenizers wordfreq does not bring; their names weigh as unknown words.
-    lang = language if language in available_languages() and language not in ("zh", "ja", "ko") else "en"
+    lang = language if language in wordlist_languages() else "en"
     return max(ZIPF_CEILING - zipf_frequency(word, lang), 0.0)
+
+
+@lru_cache(maxsize=1)
+def wordlist_languages() -> frozenset[str]:
+    """The languages wordfreq has a list for, read once (wordfreq globs its data folder on each
+    call). Chinese, Japanese and Korean need tokenizers wordfreq does not bring; their names
+    weigh as unknown words."""
+    from wordfreq import available_languages
+
+    return frozenset(available_languages()) - {"zh", "ja", "ko"}
 
 
 def warm() -> None:
@@ -67,8 +77,9 @@ def article_vector(title: str | None, body: str, language: str | None = None) ->
     counts: Counter[str] = Counter()
     for m in _WORD.finditer(body):
         word = m.group()
-        sentence_start = m.start() == 0 or body[max(m.start() - 2, 0) : m.start()].strip() in ("", ".", "!", "?", "\"", "“")
-        counts[word.lower()] += 2 if word[0].isupper() and not sentence_start else 1
+        start = m.start()
+        name = word[0].isupper() and start > 0 and body[max(start - 2, 0) : start].strip() not in _SENTENCE_OPENERS
+        counts[word.lower()] += 2 if name else 1
     for w in _WORD.findall(title or ""):
         counts[w.lower()] += 2
     lang = language or "en"
@@ -153,11 +164,16 @@ class Grouping:
 
     def best(self, vector: dict[str, float], at: datetime | None) -> str | None:
         """The group the article belongs to, or None when none is similar enough."""
+        # Cosine through the term index: each group accumulates only the terms it shares with
+        # the article, instead of every term of the article being looked up in every candidate.
+        scores: dict[int, float] = {}
+        for w, v in vector.items():
+            for i in self.by_term.get(w, ()):
+                scores[i] = scores.get(i, 0.0) + v * self.centroids[i][w]
         best, best_score = -1, 0.0
-        for i in {i for w in vector for i in self.by_term.get(w, ())}:
+        for i, score in scores.items():
             if not within_gap(self.groups[i], at, self.gap_days):
                 continue
-            score = cosine(vector, self.centroids[i])
             if score > best_score or (score == best_score and best >= 0 and self.groups[i].story_id < self.groups[best].story_id):
                 best, best_score = i, score
         return self.groups[best].story_id if best >= 0 and best_score >= self.threshold else None
