@@ -157,6 +157,7 @@ def validate(name: str, frame: pd.DataFrame, run_id: str, batch_index: int) -> S
 
 def warm() -> None:
     """Build the GX context and every suite once per process (a worker forks after this)."""
-    for name in suite_names():
-        _gx_suite(name)
-        _batch_definition(name)
+    with _GX_LOCK:  # a validation started meanwhile waits instead of building the context twice
+        for name in suite_names():
+            _gx_suite(name)
+            _batch_definition(name)

@@ -60,10 +60,11 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
     counts: Counter[str] = Counter()
     try:
         with runtime.run_context():
-            load_entities(db, check_gazetteer(run_id))
+            gazetteer = runtime.in_worker(check_gazetteer, run_id)
             known = known_documents(db, settings.reprocess)
             files = discover(settings.paths)
             urls = list_urls(settings.urls, known_sources(db, settings.reprocess))
+            load_entities(db, gazetteer.result())
             counts["n_discovered"] = len(files) + len(urls)
             plans = runtime.plan_batches(files, urls, settings.batch_size, settings.workers)
             landed = (land_raw(db, run_id, plan.index, read(plan, settings, run_id), known) for plan in plans)

@@ -140,6 +140,12 @@ def submit_batch(task: Any, batch: Any, *args: Any) -> PrefectFuture[Any]:
     return cast("PrefectFuture[Any]", task.submit(batch if on_dask else passed(batch), *args))
 
 
+def in_worker(task: Any, *args: Any) -> PrefectFuture[Any]:
+    """Run one task in a warm worker while this process goes on (the gazetteer's check: its
+    knowledge base and Great Expectations are already built there, seconds of work here)."""
+    return cast("PrefectFuture[Any]", task.submit(*(passed(a) for a in args)))
+
+
 def in_parallel(
     items: Iterable[T],
     submit: Callable[[T], PrefectFuture[R]],
@@ -499,7 +505,29 @@ def run_context() -> Iterator[None]:
     """Around a whole run in the main process: workers share its Prefect API, start-up objects
     are kept out of the per-batch collections, and SIGINT/SIGTERM stop the run between batches."""
     with api_shared_with_workers(), start_up_objects_frozen(), stop_on_signals():
+        warm_writer_in_background()
         yield
+
+
+def warm_writer_in_background() -> threading.Thread:
+    """Build what this process needs after the first batch (Great Expectations' context and
+    suites for the load checks, the stories' word list) in a thread while it waits for the
+    workers: seconds of start-up off the critical path. The suites' lock makes a check that
+    comes first wait for the warm-up instead of building twice."""
+
+    def warm() -> None:
+        from expectations import validate
+        from tasks import stories
+
+        try:
+            validate.warm()
+            stories.warm()
+        except Exception as exc:  # a warm-up failure shows again, with its context, where the work is done
+            log.debug("warming the writer failed: %s", exc)
+
+    thread = threading.Thread(target=warm, name="factwire-warm-writer", daemon=True)
+    thread.start()
+    return thread
 
 
 @contextmanager
