@@ -8,7 +8,7 @@ the public views after a real ingest.
 
 The gold (`tests/golden/facts_dev.json`) marks every number in 11 articles as a fact or a
 non-fact (its header says how it was read and normalised). The documents go through the ingest
-flow (`flows.ingest.ingest`, as `factwire ingest` runs it: extract, clean, entities, facts,
+flow (`flows.ingest.run_ingest`, as `factwire ingest` runs it, on threads: extract, clean, entities, facts,
 fingerprint, load, link, stories) into a temporary DuckDB: wikiref-dev texts as they are (their
 bytes), fundus-dev pages as a .txt of their gold title and body, so extraction errors stay out
 of the figures. Everything is then read from the public views `articles`, `facts`, `claims`,
@@ -98,11 +98,11 @@ def write_inputs(g: dict[str, Any], folder: Path) -> dict[str, str]:
 def ingest_gold(db: Path, inputs: Path) -> dict[str, str]:
     """Run the ingest flow over the gold documents into `db` (a Prefect API must be reachable,
     or Prefect starts its ephemeral one); returns file name -> document id."""
-    from flows.ingest import ingest
+    from flows.ingest import run_ingest
     from flows.settings import IngestSettings
 
     names = write_inputs(gold(), inputs)
-    summary = ingest(IngestSettings(paths=[str(inputs)], db=str(db), task_runner="thread", workers=1))
+    summary = run_ingest(IngestSettings(paths=[str(inputs)], db=str(db), task_runner="thread", workers=1))
     if summary.get("status") != "completed":
         raise RuntimeError(f"ingest did not complete: {summary}")
     return names
