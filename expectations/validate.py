@@ -102,9 +102,62 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str) or a == b
 
 
-def validate(name: str, frame: pd.DataFrame, run_id: str, batch_index: int) -> SuiteOutcome:
-    """Validate a frame with suite `name`; critical failures name the rows to reject."""
+# The per-batch stage suites, run in the workers on every batch: evaluated by expectations/native.py
+# (the same declared expectations, checked against GX by tests/test_validate.py). The suites run
+# once per load or per run in the writer (discover, load, link, stories) go through GX.
+WORKER_STAGES = frozenset({"extract", "clean", "entities", "facts", "fingerprint"})
+ENGINES = ("gx", "native")
+
+
+def engine_for(suite: Suite) -> str:
+    """'native' for a worker stage's suite that expectations/native.py can evaluate, else 'gx';
+    FACTWIRE_CHECK_ENGINE=gx (or native) chooses one engine for every suite it can run."""
+    from expectations import native
+
+    forced = os.environ.get("FACTWIRE_CHECK_ENGINE", "").strip().lower()
+    chosen = forced if forced in ENGINES else ("native" if suite.stage in WORKER_STAGES else "gx")
+    return "native" if chosen == "native" and native.supports(suite.expectations) else "gx"
+
+
+def _run_native(suite: Suite, frame: pd.DataFrame) -> list[tuple[dict[str, Any], bool, dict[str, Any]]]:
+    from expectations import native
+
+    results = []
+    for spec in suite.expectations:
+        try:
+            results.append((spec, *native.evaluate(spec, frame)))
+        except Exception as exc:  # as GX reports a missing column or a bad argument: this expectation fails
+            results.append((spec, False, {"exception": f"{type(exc).__name__}: {exc}"[:500]}))
+    return results
+
+
+def _run_gx(name: str, suite: Suite, frame: pd.DataFrame) -> list[tuple[dict[str, Any], bool, dict[str, Any]]]:
+    with _GX_LOCK:  # GX's context is not thread-safe (thread task runner)
+        batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(_gx_suite(name), result_format={"result_format": "COMPLETE"})
+    by_key = {}
+    for r in validation.results:
+        cfg = r.expectation_config
+        by_key[(cfg.type, json.dumps({k: v for k, v in cfg.kwargs.items() if k != "batch_id"}, sort_keys=True, default=str))] = r
+    results = []
+    for spec in suite.expectations:
+        key = (spec["type"], json.dumps(spec["kwargs"], sort_keys=True, default=str))
+        r = by_key.get(key)
+        if r is None:  # GX normalises some kwargs (adds defaults): match every kwarg the suite gives
+            r = next(x for x in validation.results if x.expectation_config.type == spec["type"]
+                     and all(_same(x.expectation_config.kwargs.get(k), v) for k, v in spec["kwargs"].items()))
+        result = r.result or {}
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            result = {"exception": str(r.exception_info.get("exception_message"))[:500]}
+        results.append((spec, bool(r.success), result))
+    return results
+
+
+def validate(name: str, frame: pd.DataFrame, run_id: str, batch_index: int, engine: str | None = None) -> SuiteOutcome:
+    """Validate a frame with suite `name`; critical failures name the rows to reject. `engine`
+    ('gx' or 'native') overrides engine_for()."""
     suite = load_suite(name)
+    engine = engine or engine_for(suite)
     checked_at = datetime.now(UTC)
     frame = frame.reset_index(drop=True)
     rows: list[dict[str, Any]] = []
@@ -114,25 +167,10 @@ def validate(name: str, frame: pd.DataFrame, run_id: str, batch_index: int) -> S
     if frame.empty:
         # GX cannot infer column types of an empty frame; an empty batch passes vacuously.
         results: list[tuple[dict[str, Any], bool, dict[str, Any]]] = [(spec, True, {"element_count": 0}) for spec in suite.expectations]
+    elif engine == "native":
+        results = _run_native(suite, frame)
     else:
-        with _GX_LOCK:  # GX's context is not thread-safe (thread task runner)
-            batch = _batch_definition(name).get_batch(batch_parameters={"dataframe": frame})
-            validation = batch.validate(_gx_suite(name), result_format={"result_format": "COMPLETE"})
-        by_key = {}
-        for r in validation.results:
-            cfg = r.expectation_config
-            by_key[(cfg.type, json.dumps({k: v for k, v in cfg.kwargs.items() if k != "batch_id"}, sort_keys=True, default=str))] = r
-        results = []
-        for spec in suite.expectations:
-            key = (spec["type"], json.dumps(spec["kwargs"], sort_keys=True, default=str))
-            r = by_key.get(key)
-            if r is None:  # GX normalises some kwargs (adds defaults): match every kwarg the suite gives
-                r = next(x for x in validation.results if x.expectation_config.type == spec["type"]
-                         and all(_same(x.expectation_config.kwargs.get(k), v) for k, v in spec["kwargs"].items()))
-            result = r.result or {}
-            if r.exception_info and r.exception_info.get("raised_exception"):
-                result = {"exception": str(r.exception_info.get("exception_message"))[:500]}
-            results.append((spec, bool(r.success), result))
+        results = _run_gx(name, suite, frame)
     for spec, success, result in results:
         severity = spec.get("meta", {}).get("severity", "critical")
         column = spec["kwargs"].get("column") or ",".join(str(spec["kwargs"].get(k)) for k in ("column_A", "column_B") if k in spec["kwargs"]) or None
@@ -140,6 +178,7 @@ def validate(name: str, frame: pd.DataFrame, run_id: str, batch_index: int) -> S
             "run_id": run_id, "batch_index": batch_index, "stage": suite.stage, "suite": suite.name,
             "expectation": spec["type"], "column_name": column, "severity": severity,
             "success": success, "observed": _observed(result), "n_rows": len(frame), "checked_at": checked_at,
+            "engine": engine,
         })
         if not success and severity == "critical":
             index: list[Any] = list(result.get("unexpected_index_list") or [])
@@ -155,9 +194,13 @@ def validate(name: str, frame: pd.DataFrame, run_id: str, batch_index: int) -> S
     return SuiteOutcome(rows, rejected, rejected_all, reasons)
 
 
-def warm() -> None:
-    """Build the GX context and every suite once per process (a worker forks after this)."""
+def warm(stages: frozenset[str] | None = None) -> None:
+    """Build the GX context and suites this process will run, once (a worker forks after this):
+    those of `stages` (every stage when None) that GX evaluates. A worker whose suites all run
+    natively never imports GX."""
     with _GX_LOCK:  # a validation started meanwhile waits instead of building the context twice
         for name in suite_names():
-            _gx_suite(name)
-            _batch_definition(name)
+            suite = load_suite(name)
+            if (stages is None or suite.stage in stages) and engine_for(suite) == "gx":
+                _gx_suite(name)
+                _batch_definition(name)

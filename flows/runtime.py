@@ -53,8 +53,9 @@ def warm_stages() -> None:
     from tasks import clean, entities, facts, fingerprint, stories
     from tasks.common import nlp
 
-    for stage in (nlp, clean, entities, facts, fingerprint, stories, validate):
+    for stage in (nlp, clean, entities, facts, fingerprint, stories):
         stage.warm()
+    validate.warm(validate.WORKER_STAGES)
 
 
 def start_worker() -> None:

@@ -152,3 +152,25 @@ def test_every_member_of_a_multi_member_gzip_is_read():
         gunzip(b"")
     with pytest.raises(ExtractError, match="corrupt gzip"):
         gunzip(gzip.compress(b"whole") + b"\x1f\x8bnot a member")
+
+
+def test_undeclared_western_text_is_windows_1252(tmp_path):
+    """Smart quotes, dashes and accents in an undeclared single-byte text: Windows-1252, as a
+    browser reads it, not a DOS or Mac code page a detector may find as likely."""
+    text = ("The minister’s office said “the talks — held in Zürich — will resume”, café owners "
+            "and the Galaxy S5’s microSD (up to 128GB) makers agreed… µSD cards were on show. ") * 3
+    articles, quarantined = _extract(tmp_path, "a.txt", text.encode("cp1252"))
+    assert not quarantined and articles[0].raw_text == text
+
+
+def test_other_single_byte_texts_keep_their_encoding(tmp_path):
+    """The Windows-1252 reading is refused when the high bytes are not Western letters and
+    punctuation (Polish in Windows-1250) or are most of the text (Russian, Greek)."""
+    samples = {
+        "pl.txt": ("Zażółć gęślą jaźń, powiedział minister w Warszawie, a rząd się zgodził. " * 4, "cp1250"),
+        "ru.txt": ("Министр заявил в Москве, что переговоры продолжатся на следующей неделе. " * 4, "cp1251"),
+        "el.txt": ("Ο υπουργός δήλωσε στην Αθήνα ότι οι συνομιλίες θα συνεχιστούν την επόμενη εβδομάδα. " * 4, "cp1253"),
+    }
+    for name, (text, encoding) in samples.items():
+        articles, quarantined = _extract(tmp_path, name, text.encode(encoding))
+        assert not quarantined and articles[0].raw_text == text, name

@@ -107,3 +107,98 @@ def test_warning_failure_is_recorded_but_rejects_nothing(seed_articles):
 def test_empty_batch_passes_vacuously():
     outcome = validate("facts", pd.DataFrame(columns=["fact_id", "article_id"]), "run-1", 0)
     assert all(r["success"] for r in outcome.rows) and not outcome.rejected_index
+
+
+# --- the native engine (expectations/native.py) against Great Expectations ------------------------
+
+REGEX_SAMPLES = ["0" * 64, "a1" * 32, "Q42", "Q", "s" + "0" * 15, "t" + "a" * 15, "html-metadata", "text: 3 May",
+                 "fw:x", "", "bad value", "0" * 63]
+
+
+def _pools(suite) -> dict[str, list]:
+    """Candidate values per checked column: ones each expectation accepts and ones it rejects,
+    nulls included, so a random frame exercises passes, failures and the null rules."""
+    numeric: set[str] = set()
+    pools: dict[str, list] = {}
+    for spec in suite.expectations:
+        kw = spec["kwargs"]
+        if spec["type"] == "expect_column_values_to_be_between":
+            numeric.add(kw["column"])
+            low, high = kw.get("min_value"), kw.get("max_value")
+            values = [v for b in (low, high) if b is not None for v in (b - 1, b, b + 0.5, b + 1)]
+            pools.setdefault(kw["column"], []).extend([*values, None])
+        elif spec["type"] == "expect_column_values_to_be_in_set":
+            pools.setdefault(kw["column"], []).extend([*kw["value_set"][:6], "zz-not-in-set", None])
+        elif spec["type"] == "expect_column_values_to_match_regex":
+            pools.setdefault(kw["column"], []).extend([*REGEX_SAMPLES, None])
+        elif spec["type"] in ("expect_column_values_to_not_be_null", "expect_column_values_to_be_unique"):
+            pools.setdefault(kw["column"], []).extend(["u1", "u2", "u3", None])
+        elif spec["type"] == "expect_compound_columns_to_be_unique":
+            for c in kw["column_list"]:
+                pools.setdefault(c, []).extend(["k1", "k2", None] if c.endswith("id") or c == "field" else [0, 1, None])
+        elif spec["type"] == "expect_column_pair_values_a_to_be_greater_than_b":
+            for c in (kw["column_A"], kw["column_B"]):
+                numeric.add(c)
+                pools.setdefault(c, []).extend([0, 1, 2, None])
+    for c in numeric:  # one type per column: a numeric column gets numbers and nulls only
+        pools[c] = [v for v in pools[c] if v is None or isinstance(v, int | float)] or [0, 1, None]
+    return pools
+
+
+def _fuzz_frame(suite, seed: int, n_rows: int = 40) -> pd.DataFrame:
+    import random
+
+    rng = random.Random(seed)
+    pools = _pools(suite)
+    return pd.DataFrame({c: [rng.choice(pool) for _ in range(n_rows)] for c, pool in sorted(pools.items())})
+
+
+def _verdicts(name: str, frame: pd.DataFrame, engine: str) -> list[tuple]:
+    outcome = validate(name, frame, "run", 0, engine=engine)
+    observed = [json.loads(r["observed"]) for r in outcome.rows]
+    return [(r["expectation"], r["column_name"], r["success"], o.get("unexpected_count"), o.get("element_count"))
+            for r, o in zip(outcome.rows, observed, strict=True)] + [("rejected", sorted(outcome.rejected_index), outcome.rejected_all)]
+
+
+def test_the_native_engine_covers_every_suite():
+    from expectations import native
+
+    assert [n for n in suite_names() if not native.supports(load_suite(n).expectations)] == []
+
+
+def test_native_engine_gives_gx_verdicts_on_frames_built_to_fail():
+    """Every suite, on random frames mixing accepted values, rejected values and nulls: the same
+    success, unexpected count and rejected rows from both engines."""
+    outcomes: list[bool] = []
+    for name in suite_names():
+        for seed, n_rows in enumerate((1, 2, 3, 5, 40)):  # small frames pass often, large ones fail
+            frame = _fuzz_frame(load_suite(name), seed, n_rows)
+            native_verdicts = _verdicts(name, frame, "native")
+            assert native_verdicts == _verdicts(name, frame, "gx"), (name, seed)
+            outcomes.extend(v[2] for v in native_verdicts[:-1])
+    # the frames exercise both verdicts, often
+    assert outcomes.count(False) > len(outcomes) / 4 and outcomes.count(True) > len(outcomes) / 4
+
+
+def test_native_engine_gives_gx_verdicts_on_the_stages_frames(seed_articles):
+    from tasks.common.frames import mentions_frame
+    from tasks.entities import find_entities, mention_check_columns
+
+    articles = list(seed_articles.values())
+    found, _candidates = find_entities(articles)
+    frames = {
+        "articles": article_check_columns(articles_frame(articles, "run", datetime.now(UTC)), boilerplate_frame(articles)),
+        "boilerplate": boilerplate_check_columns(boilerplate_frame(articles), articles),
+        "mentions": mention_check_columns(mentions_frame(found), articles),
+    }
+    for name, frame in frames.items():
+        assert len(frame) > 0
+        assert _verdicts(name, frame, "native") == _verdicts(name, frame, "gx"), name
+
+
+def test_the_engine_is_recorded_and_can_be_forced(monkeypatch):
+    frame = pd.DataFrame({"body_sha256": ["0" * 64, "bad"], "n_sentences": [1, -1]})
+    rows = validate("article_fingerprints", frame.assign(article_id=["a", "b"]), "run", 0).rows
+    assert {r["engine"] for r in rows} == {"native"}  # a worker stage's suite
+    monkeypatch.setenv("FACTWIRE_CHECK_ENGINE", "gx")
+    assert {r["engine"] for r in validate("article_fingerprints", frame.assign(article_id=["a", "b"]), "run", 0).rows} == {"gx"}
