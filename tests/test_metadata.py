@@ -11,6 +11,7 @@ from tasks.clean import clean_article, stamp_precision
 from tasks.common.metadata import (
     choose_title,
     clean_authors,
+    page_headings,
     parse_page_date,
     strip_site_name,
     wire_agency,
@@ -182,3 +183,75 @@ def test_a_time_given_elsewhere_for_the_same_day_is_kept(tmp_path):
     a = _extract(tmp_path, _page(head))
     assert a.published_at == datetime(2019, 11, 19, 6, 55, tzinfo=UTC) and a.published_at_precision == "second"
     assert a.metadata_sources["published_at"] == "opengraph"
+
+
+def _tree(body: str, head: str = ""):
+    from lxml.html import document_fromstring
+
+    return document_fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def test_an_h1_in_a_breadcrumb_or_a_nav_is_not_the_headline():
+    body = (
+        '<nav><ol><li><a href="/">Home</a></li><li><h1>Search-engine title of the story</h1></li></ol></nav>'
+        '<div class="trail-breadcrumbs"><h1>Another trail title</h1></div>'
+        '<h1 data-breadcrumb-headline="">Trail title by attribute</h1>'
+        "<article><header><h2>Convoy stranded in desert</h2></header><h2>A subheading</h2></article>"
+    )
+    assert page_headings(_tree(body)) == ["Convoy stranded in desert", "A subheading"]
+
+
+def test_the_visible_headline_decides_between_metadata_titles_when_the_h1_is_a_breadcrumb(tmp_path):
+    # the breadcrumb's <h1> repeats the social title; the headline readers see is the JSON-LD one
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert after border deal"}) \
+        + '<meta property="og:title" content="Buses stuck in the desert: what we know">'
+    body = ('<nav class="breadcrumb"><ul><li><h1>Buses stuck in the desert: what we know</h1></li></ul></nav>'
+            "<header><h2>Convoy stranded in desert after border deal</h2></header>")
+    a = _extract(tmp_path, _page(head, body))
+    assert a.title == "Convoy stranded in desert after border deal"
+    assert a.metadata_sources["title"] == "h1"
+
+
+def test_itemprop_headline_is_a_heading():
+    body = '<div class="breadcrumbs"><h1 aria-current="page">SEO title</h1></div><h2 itemprop="headline">Convoy stranded</h2>'
+    assert page_headings(_tree(body))[0] == "Convoy stranded"
+
+
+def test_a_kicker_set_in_the_heading_keeps_the_metadata_title():
+    # <h2><span>Kicker</span><span>Headline</span></h2>: the text runs the kicker into the headline
+    titles = [("opengraph", "Border crisis: Convoy stranded in desert"), ("json-ld", "Convoy stranded in desert, officials say")]
+    assert choose_title(titles, ["Border crisis Convoy stranded in desert"], None) == ("Border crisis: Convoy stranded in desert", "h1")
+    only_headline = [("opengraph", "Convoy stranded in desert after border deal")]
+    assert choose_title(only_headline, ["Border crisis Convoy stranded in desert after border deal"], None)[0] \
+        == "Convoy stranded in desert after border deal"
+
+
+def test_a_kicker_in_the_metadata_is_kept_but_not_a_site_name_in_front_of_the_html_title():
+    kicker = [("opengraph", "Border crisis: Convoy stranded in desert")]
+    assert choose_title(kicker, ["Convoy stranded in desert"], None) == ("Border crisis: Convoy stranded in desert", "h1")
+    site_first = [("html-title", "The Desert Review: Convoy stranded in desert")]
+    assert choose_title(site_first, ["Convoy stranded in desert"], None) == ("Convoy stranded in desert", "h1")
+
+
+def test_the_same_words_take_the_opengraph_spelling_and_equal_words_beat_a_kicker():
+    titles = [("json-ld", "Bei Protesten: Aktivistin getötet"), ("opengraph", "Aktivistin getötet")]
+    assert choose_title(titles, ["Bei Protesten Aktivistin getötet"], None)[0] == "Bei Protesten: Aktivistin getötet"
+    quotes = [("json-ld", "Why it’s hard"), ("opengraph", "Why it's hard")]
+    assert choose_title(quotes, ["Why it’s hard"], None)[0] == "Why it's hard"
+
+
+def test_a_section_named_in_the_url_is_stripped_from_a_title():
+    url = "https://example.com/2019/11/19/opinion/convoy-stranded.html"
+    assert choose_title([("opengraph", "Opinion | Convoy stranded in desert")], [], None, url) == ("Convoy stranded in desert", "opengraph")
+    # a word of the slug is not a section
+    assert choose_title([("opengraph", "Convoy | Stranded")], [], None, url)[0] == "Convoy | Stranded"
+
+
+def test_json_ld_article_as_a_pages_main_entity(tmp_path):
+    head = _json_ld({"@type": "WebPage", "mainEntity": {
+        "@type": "NewsArticle", "headline": "Convoy stranded in desert", "datePublished": "2024-04-26T20:44:00+0200",
+        "author": {"@type": "Person", "name": "Jane Doe"}}})
+    a = _extract(tmp_path, _page(head, '<time datetime="2024-04-26 20:44">26.04.2024, 20:44</time>'))
+    assert a.published_at == datetime(2024, 4, 26, 18, 44, tzinfo=UTC)
+    assert a.metadata_sources["published_at"] == "json-ld"
+    assert a.author == "Jane Doe"

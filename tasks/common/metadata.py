@@ -102,7 +102,7 @@ def parse_page_date(text: str | None) -> ParsedDate | None:
 
 
 def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD scripts, @graph members and lists flattened."""
+    """Every JSON object in the page's JSON-LD scripts, @graph members, lists and a page's mainEntity flattened."""
     for script in tree.iterfind('.//script[@type="application/ld+json"]'):
         text = (script.text or "").strip()
         if not text:
@@ -123,6 +123,8 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                 yield item
                 if isinstance(item.get("@graph"), list):
                     stack[:0] = item["@graph"]
+                if isinstance(item.get("mainEntity"), dict | list):
+                    stack[:0] = [item["mainEntity"]]  # a WebPage whose main entity is the article
 
 
 def _bare(url: str | None) -> str:
@@ -329,7 +331,7 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     found.title, found.sources["title"] = choose_title(
         [("json-ld", ld_title), ("opengraph", meta.get("og:title")), ("twitter", meta.get("twitter:title")),
          ("html-title", _text(tree.findtext(".//title")))],
-        [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:5],
+        page_headings(tree),
         found.site_name,
         found.url or meta.get("og:url"),
     )
@@ -380,8 +382,15 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def strip_site_name(title: str, site_name: str | None) -> str:
-    """The headline without the site's name (and a date or "by ...") appended or prepended to it."""
+def url_folders(url: str | None) -> frozenset[str]:
+    """The folders of a page's URL path, squashed ("/us-news/2024/05/slug" -> usnews, 2024, 05): its sections."""
+    path = re.sub(r"^\w+://[^/]+|[?#].*$", "", url or "")
+    return frozenset(_squash(p) for p in path.split("/")[:-1] if _squash(p))
+
+
+def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] = frozenset()) -> str:
+    """The headline without the site's name, its section (a folder of the page's URL: "Opinion |"),
+    a date or "by ..." appended or prepended to it."""
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) < 2:
         return title
@@ -389,7 +398,7 @@ def strip_site_name(title: str, site_name: str | None) -> str:
 
     def is_furniture(part: str) -> bool:
         p = _squash(part)
-        if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I):
+        if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I) or p in sections:
             return True
         # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
         return bool(site) and (p == site or (len(p) >= 3 and _same_but_domain(p, site)))
@@ -408,17 +417,77 @@ def strip_site_name(title: str, site_name: str | None) -> str:
 
 
 def _agrees(heading: str, title: str) -> bool:
-    """The heading is the metadata title, up to punctuation and case, or a part of it (a kicker aside)."""
+    """The heading is the metadata title up to punctuation and case, a part of it (a kicker aside),
+    or the title under a kicker set in the same heading ("Kicker Headline" for "Headline")."""
     h, t = _squash(heading), _squash(title)
-    return h == t or (len(h) >= 12 and h in t)
+    return h == t or (len(h) >= 12 and h in t) or (len(t) >= 12 and h.endswith(t))
+
+
+_BREADCRUMB = re.compile(r"breadcrumb", re.I)
+_HEADING_LEVELS = 6  # ancestors looked at for a breadcrumb trail or a navigation bar
+
+
+def _in_navigation(el: HtmlElement) -> bool:
+    """The element sits in a breadcrumb trail or a <nav>: a page's path, not its headline.
+
+    Templates put the page's name, often the SEO title, in an <h1> at the end of the breadcrumb
+    while the headline a reader sees is a heading further down.
+    """
+    for node in [el, *list(el.iterancestors())[:_HEADING_LEVELS]]:
+        if node.tag == "nav":
+            return True
+        if any(_BREADCRUMB.search(f"{k} {v}") for k, v in node.attrib.items()):
+            return True
+    return False
+
+
+def page_headings(tree: HtmlElement, limit: int = 5) -> list[str]:
+    """The page's visible headline candidates, in order: <h1>s outside navigation, then the element
+    marked itemprop="headline", then the <h2>s of the article's header (where a template that
+    keeps the <h1> for the breadcrumb sets the headline)."""
+    found: list[str] = []
+
+    def add(elements: list[HtmlElement], at_most: int) -> None:
+        taken = 0
+        for el in elements:
+            if taken >= at_most or not isinstance(el.tag, str) or el.tag == "meta" or _in_navigation(el):
+                continue
+            text = " ".join(el.text_content().split())
+            if text:
+                found.append(text)
+                taken += 1
+
+    add(list(tree.iterfind(".//h1")), limit)
+    add(tree.xpath('.//*[@itemprop="headline"]'), 1)
+    add(tree.xpath(".//header//h2 | .//hgroup//h2 | (.//article)[1]//h2"), 2)
+    return found
+
+
+def _confirmed_text(heading: str, titles: list[tuple[str, str]]) -> str:
+    """The metadata title a heading confirms: the same words first, then one that adds a kicker to
+    it or one the heading adds a kicker to; among equals OpenGraph first (the text sites share,
+    free of the layout's line breaks and typography). The heading itself when only a part of
+    the metadata title."""
+    h = _squash(heading)
+    def kicker(src: str, t: str) -> bool:
+        # a kicker set in the heading, or one the article's metadata adds; a <title> that adds
+        # words in front adds the site's or the section's name ("Site: Headline") as often
+        return (len(t) >= 12 and h.endswith(t)) or (len(h) >= 12 and t.endswith(h) and src != "html-title")
+
+    for fits in (lambda src, t: t == h, kicker):
+        same = {src.split(":")[0]: t for src, t in reversed(titles) if fits(src.split(":")[0], _squash(t))}
+        for source in ("opengraph", "json-ld", "twitter", "html-title"):
+            if source in same:
+                return same[source]
+    return heading
 
 
 def choose_title(
     candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None
 ) -> tuple[str | None, str]:
-    """The visible headline (<h1>) when the page's metadata confirms it, else the first metadata title.
+    """The visible headline when the page's metadata confirms it, else the first metadata title.
 
-    Metadata titles often carry the site's name ("Headline | Site"); a page's <h1> is the
+    Metadata titles often carry the site's name ("Headline | Site"); a page's heading is the
     headline as shown but can be a logo or a section name, so it is taken only when it
     agrees with a metadata title. Never taken: the site's name alone, a section name (a title of
     one or two words that is a folder of the URL), and the <title> of a page that starts with the
@@ -430,7 +499,7 @@ def choose_title(
     for src, raw in candidates:
         if not raw:
             continue
-        title = strip_site_name(raw, site_name)
+        title = strip_site_name(raw, site_name, url_folders(url))
         squashed = _squash(title)
         if not squashed or squashed == site or (len(title.split()) <= 2 and squashed in sections):
             continue
@@ -440,11 +509,7 @@ def choose_title(
         if len(_squash(heading)) < 4 or _squash(heading) == site:
             continue
         if any(_agrees(heading, t) for _src, t in titles):
-            # the same words in the metadata: its text, which is free of the layout's typography
-            # (line breaks, quote styles set by the template); OpenGraph first, as sites share it
-            by_source = {src.split(":")[0]: t for src, t in reversed(titles) if _squash(t) == _squash(heading)}
-            text = next((by_source[s] for s in ("opengraph", "json-ld", "twitter") if s in by_source), heading)
-            return text, "h1"
+            return _confirmed_text(heading, titles), "h1"
     for src, title in titles:
         if src.endswith(":site-first"):
             continue  # "Site | Slogan" or "Site - Section": nothing says it is this article's headline
