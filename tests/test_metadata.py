@@ -255,3 +255,32 @@ def test_json_ld_article_as_a_pages_main_entity(tmp_path):
     assert a.published_at == datetime(2024, 4, 26, 18, 44, tzinfo=UTC)
     assert a.metadata_sources["published_at"] == "json-ld"
     assert a.author == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<div>Do 25.04.24 | 14:07 Uhr | Von Eva Muster</div>", (14, 7, False)),
+        ("<p>By Jane Doe on Thursday, April 25th, 2024 at 2:07 p.m.</p>", (14, 7, False)),
+        ("<p>Updated 25 Apr 2024 18:30 GMT</p><p>Published 25 Apr 2024 09:15 GMT</p>", (9, 15, True)),
+        ("<span>入力 :[ 2024-04-25 14:07 ]</span>", (14, 7, False)),
+        ("<p>25.04.2024: 3 Tore in 14:07 Minuten</p>", None),  # another number between: not the day's time
+        ("<p>24.04.2024, 14:07</p>", None),  # another day
+        ('<script>var d = "2024-04-25 14:07";</script><p>2024-04-25</p>', None),  # not shown to readers
+        ("<p>25.04.2024, 25:07</p>", None),
+    ],
+)
+def test_time_next_to_the_day(text, expected):
+    from datetime import date
+
+    from tasks.common.metadata import time_next_to_day
+
+    assert time_next_to_day(text, date(2024, 4, 25)) == expected
+
+
+def test_a_day_from_metadata_takes_the_time_the_byline_gives(tmp_path):
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert", "datePublished": "2024-04-25"})
+    a = _extract(tmp_path, _page(head, "<p class='byline'>Thu 25.04.24 | 14:07 | By Jane Doe</p>"))
+    assert a.published_at == datetime(2024, 4, 25, 14, 7, tzinfo=UTC) and a.published_at_precision == "minute"
+    assert a.metadata_sources["published_at"] == "json-ld (day) + time next to it in the text"
+    assert a.published_at_source == "html-metadata: no zone given, UTC assumed"

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -555,3 +555,41 @@ def wire_credit_in_text(text: str) -> str | None:
     if not m:
         return None
     return wire_agency(m.group(1) or m.group(2)) or (m.group(1) or m.group(2))
+
+
+_ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                   "november", "december")
+# A clock time: "14:07", "14h07", "2:07 p.m.", "14.07 Uhr" is left out (a decimal or a date part reads the same).
+_CLOCK = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])(?::|h)([0-5]\d)(?![\d:])(?:\s*([ap])\.?\s?m\b\.?)?(?:\s*(GMT|UTC)\b)?", re.I)
+_BETWEEN = r"[^\d<>]{1,14}?"  # " | ", ", ", " um ", " at ", " - ": a few characters, no other number
+_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+
+
+def _day_patterns(day: date) -> list[str]:
+    d, m, y = day.day, day.month, day.year
+    yy = rf"(?:{y}|{y % 100:02d})"
+    month = _ENGLISH_MONTHS[m - 1]
+    return [
+        rf"(?<!\d)0?{d}\.\s?0?{m}\.\s?{yy}(?!\d)",  # 25.04.24, 25. 4. 2024
+        rf"(?<!\d){y}-{m:02d}-{d:02d}(?!\d)",
+        rf"(?<!\d)0?{d}/0?{m}/{yy}(?!\d)", rf"(?<!\d)0?{m}/0?{d}/{yy}(?!\d)",
+        rf"\b{month[:3]}[a-z]*\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}\b", rf"(?<!\d)0?{d}\.?\s+{month[:3]}[a-z]*\.?,?\s+{y}\b",
+    ]
+
+
+def time_next_to_day(html: str, day: date) -> tuple[int, int, bool] | None:
+    """The earliest clock time the page writes right after its publication day ("Do 25.04.24 | 14:07 Uhr").
+
+    For a page whose metadata gives the day alone: the byline often shows the time. The
+    earliest of several is taken, as a page shows its first publication before an update.
+    The third value says the time was written as GMT/UTC; other zone names are ambiguous (EST, IST).
+    """
+    text = re.sub(r"<[^>]+>", " ", _INVISIBLE.sub(" ", html))
+    times: list[tuple[int, int, bool]] = []
+    for pattern in _day_patterns(day):
+        for m in re.finditer(pattern + _BETWEEN + _CLOCK.pattern, text, re.I):  # the day's pattern has no groups
+            hour, minute, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
+            if half and not 1 <= hour <= 12:
+                continue
+            times.append((hour % 12 + (12 if half == "p" else 0) if half else hour, minute, bool(m.group(4))))
+    return min(times) if times else None
