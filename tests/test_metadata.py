@@ -284,3 +284,17 @@ def test_a_day_from_metadata_takes_the_time_the_byline_gives(tmp_path):
     assert a.published_at == datetime(2024, 4, 25, 14, 7, tzinfo=UTC) and a.published_at_precision == "minute"
     assert a.metadata_sources["published_at"] == "json-ld (day) + time next to it in the text"
     assert a.published_at_source == "html-metadata: no zone given, UTC assumed"
+
+
+def test_site_names_from_the_json_ld_publisher_and_the_url_host():
+    from tasks.common.metadata import host_name
+
+    assert host_name("https://www.digg.com/2019/stadia") == "digg"
+    assert host_name("http://entermedia.co.kr/news/view.html?idx=1") == "entermedia"
+    assert host_name("file:///tmp/page.html") is None
+    url = "https://www.digg.com/2019/stadia-reviews"
+    assert choose_title([("opengraph", "Stadia reviews are in - Digg")], [], None, url) == ("Stadia reviews are in", "opengraph")
+    publisher = [("html-title", "Stadia reviews are in | Example Gazette")]
+    assert choose_title(publisher, [], None, None, ("Example Gazette",))[0] == "Stadia reviews are in"
+    # the page's own slug is not a section: "About bugs" stays
+    assert choose_title([("html-title", "About bugs – Vortex Games")], [], None, "https://vortex.org/about-bugs/")[0] == "About bugs – Vortex Games"

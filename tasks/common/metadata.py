@@ -333,7 +333,8 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
          ("html-title", _text(tree.findtext(".//title")))],
         page_headings(tree),
         found.site_name,
-        found.url or meta.get("og:url"),
+        found.url or meta.get("og:url") or str(tree.xpath('string((.//link[@rel="canonical"]/@href)[1])')) or None,
+        (site_from_ld or "",),
     )
     if found.title is None:
         del found.sources["title"]
@@ -385,23 +386,40 @@ def _squash(text: str) -> str:
 def url_folders(url: str | None) -> frozenset[str]:
     """The folders of a page's URL path, squashed ("/us-news/2024/05/slug" -> usnews, 2024, 05): its sections."""
     path = re.sub(r"^\w+://[^/]+|[?#].*$", "", url or "")
-    return frozenset(_squash(p) for p in path.split("/")[:-1] if _squash(p))
+    segments = [p for p in path.split("/") if p]
+    return frozenset(_squash(p) for p in segments[:-1] if _squash(p))  # the last one names the page itself
 
 
-def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] = frozenset()) -> str:
-    """The headline without the site's name, its section (a folder of the page's URL: "Opinion |"),
-    a date or "by ..." appended or prepended to it."""
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "or", "ne", "go", "edu"})
+
+
+def host_name(url: str | None) -> str | None:
+    """The site's own label in a URL's host: "digg" for https://www.digg.com/..., "entermedia" for entermedia.co.kr."""
+    m = re.match(r"^\w+://([^/:?#]+)", url or "")
+    if not m:
+        return None
+    labels = m.group(1).lower().split(".")
+    if len(labels) < 2:
+        return None
+    label = labels[-3] if len(labels) > 2 and labels[-2] in _SECOND_LEVEL else labels[-2]
+    return label if len(label) >= 3 else None
+
+
+def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] = frozenset(), also: tuple[str, ...] = ()) -> str:
+    """The headline without the site's name (or another of its names: the publisher's, the
+    URL's host), its section (a folder of the page's URL: "Opinion |"), a date or "by ..."
+    appended or prepended to it."""
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) < 2:
         return title
-    site = _squash(site_name or "")
+    sites = {n for n in (_squash(x) for x in (site_name or "", *also)) if n}
 
     def is_furniture(part: str) -> bool:
         p = _squash(part)
         if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I) or p in sections:
             return True
         # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
-        return bool(site) and (p == site or (len(p) >= 3 and _same_but_domain(p, site)))
+        return any(p == site or (len(p) >= 3 and _same_but_domain(p, site)) for site in sites)
 
     kept = list(parts)
     while len(kept) > 1 and is_furniture(kept[-1]):
@@ -483,27 +501,31 @@ def _confirmed_text(heading: str, titles: list[tuple[str, str]]) -> str:
 
 
 def choose_title(
-    candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None
+    candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None,
+    other_names: tuple[str, ...] = (),
 ) -> tuple[str | None, str]:
     """The visible headline when the page's metadata confirms it, else the first metadata title.
 
-    Metadata titles often carry the site's name ("Headline | Site"); a page's heading is the
+    Metadata titles often carry the site's name ("Headline | Site"): the OpenGraph site name,
+    the publisher named in JSON-LD (`other_names`) or the URL's host; a page's heading is the
     headline as shown but can be a logo or a section name, so it is taken only when it
     agrees with a metadata title. Never taken: the site's name alone, a section name (a title of
     one or two words that is a folder of the URL), and the <title> of a page that starts with the
     site's name and is confirmed by nothing else ("Site | Slogan").
     """
     site = _squash(site_name or "")
+    also = tuple(n for n in (*other_names, host_name(url) or "") if n)
+    names = {n for n in (_squash(x) for x in (site_name or "", *also)) if n}
     sections = {_squash(p) for p in re.split(r"[/_.-]+", re.sub(r"^\w+://[^/]+", "", url or "")) if p}
     titles: list[tuple[str, str]] = []
     for src, raw in candidates:
         if not raw:
             continue
-        title = strip_site_name(raw, site_name, url_folders(url))
+        title = strip_site_name(raw, site_name, url_folders(url), also)
         squashed = _squash(title)
-        if not squashed or squashed == site or (len(title.split()) <= 2 and squashed in sections):
+        if not squashed or squashed in names or (len(title.split()) <= 2 and squashed in sections):
             continue
-        site_first = bool(site) and title != raw and _squash(raw).startswith(site)
+        site_first = title != raw and any(_squash(raw).startswith(n) for n in names)
         titles.append((src if not site_first else f"{src}:site-first", title))
     for heading in headings:
         if len(_squash(heading)) < 4 or _squash(heading) == site:
