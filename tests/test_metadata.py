@@ -124,6 +124,13 @@ def test_site_slogan_or_name_is_not_a_title():
         (["Marcus De Guzman"], ["Marcus De Guzman"]),
         (["kevin-r"], []),
         (["松岡大地"], ["松岡大地"]),
+        (["Magazine Von Erika Muster"], ["Erika Muster"]),
+        (["Alexander von Humboldt"], ["Alexander von Humboldt"]),
+        (["Ursula von der Leyen"], ["Ursula von der Leyen"]),
+        (["Jane Roe and Erik Moe Associated Press"], ["Jane Roe", "Erik Moe", "Associated Press"]),
+        (["Jane Roe, Example.com"], ["Jane Roe"]),
+        (["Jane Roe, MS, RDN"], ["Jane Roe"]),
+        (["Jane Roe, Reuters"], ["Jane Roe", "Reuters"]),
     ],
 )
 def test_junk_authors_are_rejected(names, expected):

@@ -216,11 +216,33 @@ def split_names(text: str) -> list[str]:
         return [text]
     if len(parts) == 2 and "," in text and len(parts[0].split()) == 1 and 1 <= len(parts[1].split()) <= 2:
         return [f"{parts[1]} {parts[0]}"]  # "Brazil, Rachel": a surname first, as in citation metadata
+    if "," in text and _looks_like_a_name(parts[0]) and all(_affiliation(p) for p in parts[1:]):
+        # "Troy Smith, Cleveland.com", "Ilana Muhlstein, MS, RDN": the person, and an agency named after them
+        return [parts[0], *[p for p in parts[1:] if wire_agency(p)]]
     return parts if all(_looks_like_a_name(p) for p in parts) else [text]
+
+
+def _affiliation(part: str) -> bool:
+    """What follows a name after a comma but is not a name: a domain, a credential or an outlet in one word."""
+    text = part.strip()
+    return bool(_DOMAIN.search(text.lower())) or (text.isupper() and len(text) <= 5) or len(text.split()) == 1
+
+
+def _split_trailing_agency(name: str) -> list[str]:
+    """ "Eric Tucker Associated Press" -> the person and the agency a template ran into the name."""
+    words = name.split()
+    for k in (3, 2):
+        tail = " ".join(words[-k:])
+        if len(words) >= k + 2 and wire_agency(tail):
+            return [" ".join(words[:-k]), tail]
+    return [name]
 
 
 # A byline's lead-in: "By", "Analysis by", "Text:", "Текст", "Von", "Par", ...
 _LEAD_IN = re.compile(r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор)\s*:?\s+", re.I)
+# The same after a brand or section word, capitalised as a lead-in is ("Capital Von Jemima Kelly"); a
+# lower-case "von" inside a name ("Alexander von Humboldt") is a particle, not a lead-in.
+_LEAD_IN_AFTER_WORD = re.compile(r"^\s*[^\W\d_]+\s+(?:Von|Par|Por|Door|Av)\s+(?=[^\W\d_]+\s+[^\W\d_])")
 # A job title or an affiliation, not a name: "AP Auto Writer", "CNN Editor-at-large", "NJ Advance Media for NJ".
 _ROLE = re.compile(
     r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|staff|photographer|"
@@ -240,10 +262,10 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
     seen: set[str] = set()
     for raw in names:
         for part in re.split(r"\s*[|;]\s*", raw):
-            part = _LEAD_IN.sub("", part).strip(" ,;|")
+            part = _LEAD_IN_AFTER_WORD.sub("", _LEAD_IN.sub("", part)).strip(" ,;|")
             if _ROLE.search(part):
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
-            for name in split_names(part):
+            for name in (n for whole in split_names(part) for n in _split_trailing_agency(whole)):
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
                 agency = wire_agency(name)
                 if agency and agency.lower() == name.lower():
