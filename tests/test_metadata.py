@@ -305,3 +305,20 @@ def test_site_names_from_the_json_ld_publisher_and_the_url_host():
     assert choose_title(publisher, [], None, None, ("Example Gazette",))[0] == "Stadia reviews are in"
     # the page's own slug is not a section: "About bugs" stays
     assert choose_title([("html-title", "About bugs – Vortex Games")], [], None, "https://vortex.org/about-bugs/")[0] == "About bugs – Vortex Games"
+
+
+def test_a_day_written_as_a_part_of_the_pages_title():
+    from tasks.common.metadata import date_in_title
+
+    assert date_in_title(["Convoy stranded | Example News | 28.04.2023"]) == "2023-04-28"
+    assert date_in_title([None, "Convoy stranded - 2023-04-28"]) == "2023-04-28"
+    assert date_in_title(["Convoy stranded | 04/28/2023"]) is None  # slashes: the order is not known
+    assert date_in_title(["28.04.2023 | Convoy stranded"]) is None  # leading: not a suffix the site adds
+    assert date_in_title(["Convoy stranded | 31.02.2023"]) is None
+
+
+def test_the_title_date_comes_before_trafilaturas_guess(tmp_path):
+    head = '<meta property="og:title" content="Convoy stranded in desert | Example News | 28.04.2023">'
+    a = _extract(tmp_path, _page(head, "<aside><h2>Older story <span class='date'>24.04.2023</span></h2></aside>"))
+    assert a.published_at == datetime(2023, 4, 28, tzinfo=UTC) and a.published_at_precision == "day"
+    assert a.metadata_sources["published_at"] == "title"

@@ -383,6 +383,8 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
         if len(zones) == 1:
             found.published_text = f"{parsed.value.isoformat()}{next(iter(zones))}"
             found.sources["published_at"] += " (zone from the page's other timestamps)"
+    if found.published_text is None and (day := date_in_title([meta.get("og:title"), _text(tree.findtext(".//title"))])):
+        found.published_text, found.sources["published_at"] = day, "title"
     found.description = found.description or meta.get("og:description") or meta.get("description")
     found.url = found.url or meta.get("og:url")
     return found
@@ -560,6 +562,25 @@ def choose_title(
         if src != "html-title" or len(titles) == 1:
             return title, src
     return None, "none"
+
+
+_TITLE_DAY = re.compile(r"^\s*(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\.(\d{1,2})\.(\d{4}))\s*$")
+
+
+def date_in_title(titles: list[str | None]) -> str | None:
+    """The day a page writes as a part of its own title ("Headline | Site | 28.04.2023"), as ISO.
+
+    Only unambiguous spellings: ISO, and the dotted day-first one (a month-first date is written
+    with slashes); a date inside the headline's words is the story's, not the page's.
+    """
+    for title in titles:
+        for part in _TITLE_SEPARATOR.split(title or "")[1:]:
+            if m := _TITLE_DAY.match(part):
+                y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(5), m.group(4))
+                text = f"{y}-{int(mo):02d}-{int(d):02d}"
+                if parse_page_date(text):
+                    return text
+    return None
 
 
 def _meta_dates(meta: dict[str, str]) -> list[tuple[str, str]]:
