@@ -27,6 +27,7 @@ from tasks.common.metadata import (
     clean_site_name,
     parse_page_date,
     structured_metadata,
+    time_next_to_day,
 )
 from tasks.common.models import Article, Batch, Quarantined, RawDocument
 from tasks.common.timestamps import resolve_metadata_date
@@ -269,6 +270,11 @@ def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"")
     if parsed is None:
         sources.pop("published_at", None)
         published_text = None
+    elif parsed.precision == "day" and (clock := time_next_to_day(html.decode("utf-8", errors="replace"), parsed.value.date())):
+        # the metadata gives the day; the page's byline writes the time next to that same day
+        published_text = f"{parsed.value.date().isoformat()}T{clock[0]:02d}:{clock[1]:02d}{'Z' if clock[2] else ''}"
+        parsed = parse_page_date(published_text)
+        sources["published_at"] = f"{sources.get('published_at', 'metadata')} (day) + time next to it in the text"
     resolved = resolve_metadata_date(published_text, precision=parsed.precision) if parsed and published_text else None
     return {
         "title": title,

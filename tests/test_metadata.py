@@ -11,6 +11,7 @@ from tasks.clean import clean_article, stamp_precision
 from tasks.common.metadata import (
     choose_title,
     clean_authors,
+    page_headings,
     parse_page_date,
     strip_site_name,
     wire_agency,
@@ -123,6 +124,13 @@ def test_site_slogan_or_name_is_not_a_title():
         (["Marcus De Guzman"], ["Marcus De Guzman"]),
         (["kevin-r"], []),
         (["松岡大地"], ["松岡大地"]),
+        (["Magazine Von Erika Muster"], ["Erika Muster"]),
+        (["Alexander von Humboldt"], ["Alexander von Humboldt"]),
+        (["Ursula von der Leyen"], ["Ursula von der Leyen"]),
+        (["Jane Roe and Erik Moe Associated Press"], ["Jane Roe", "Erik Moe", "Associated Press"]),
+        (["Jane Roe, Example.com"], ["Jane Roe"]),
+        (["Jane Roe, MS, RDN"], ["Jane Roe"]),
+        (["Jane Roe, Reuters"], ["Jane Roe", "Reuters"]),
     ],
 )
 def test_junk_authors_are_rejected(names, expected):
@@ -182,3 +190,135 @@ def test_a_time_given_elsewhere_for_the_same_day_is_kept(tmp_path):
     a = _extract(tmp_path, _page(head))
     assert a.published_at == datetime(2019, 11, 19, 6, 55, tzinfo=UTC) and a.published_at_precision == "second"
     assert a.metadata_sources["published_at"] == "opengraph"
+
+
+def _tree(body: str, head: str = ""):
+    from lxml.html import document_fromstring
+
+    return document_fromstring(f"<html><head>{head}</head><body>{body}</body></html>")
+
+
+def test_an_h1_in_a_breadcrumb_or_a_nav_is_not_the_headline():
+    body = (
+        '<nav><ol><li><a href="/">Home</a></li><li><h1>Search-engine title of the story</h1></li></ol></nav>'
+        '<div class="trail-breadcrumbs"><h1>Another trail title</h1></div>'
+        '<h1 data-breadcrumb-headline="">Trail title by attribute</h1>'
+        "<article><header><h2>Convoy stranded in desert</h2></header><h2>A subheading</h2></article>"
+    )
+    assert page_headings(_tree(body)) == ["Convoy stranded in desert", "A subheading"]
+
+
+def test_the_visible_headline_decides_between_metadata_titles_when_the_h1_is_a_breadcrumb(tmp_path):
+    # the breadcrumb's <h1> repeats the social title; the headline readers see is the JSON-LD one
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert after border deal"}) \
+        + '<meta property="og:title" content="Buses stuck in the desert: what we know">'
+    body = ('<nav class="breadcrumb"><ul><li><h1>Buses stuck in the desert: what we know</h1></li></ul></nav>'
+            "<header><h2>Convoy stranded in desert after border deal</h2></header>")
+    a = _extract(tmp_path, _page(head, body))
+    assert a.title == "Convoy stranded in desert after border deal"
+    assert a.metadata_sources["title"] == "h1"
+
+
+def test_itemprop_headline_is_a_heading():
+    body = '<div class="breadcrumbs"><h1 aria-current="page">SEO title</h1></div><h2 itemprop="headline">Convoy stranded</h2>'
+    assert page_headings(_tree(body))[0] == "Convoy stranded"
+
+
+def test_a_kicker_set_in_the_heading_keeps_the_metadata_title():
+    # <h2><span>Kicker</span><span>Headline</span></h2>: the text runs the kicker into the headline
+    titles = [("opengraph", "Border crisis: Convoy stranded in desert"), ("json-ld", "Convoy stranded in desert, officials say")]
+    assert choose_title(titles, ["Border crisis Convoy stranded in desert"], None) == ("Border crisis: Convoy stranded in desert", "h1")
+    only_headline = [("opengraph", "Convoy stranded in desert after border deal")]
+    assert choose_title(only_headline, ["Border crisis Convoy stranded in desert after border deal"], None)[0] \
+        == "Convoy stranded in desert after border deal"
+
+
+def test_a_kicker_in_the_metadata_is_kept_but_not_a_site_name_in_front_of_the_html_title():
+    kicker = [("opengraph", "Border crisis: Convoy stranded in desert")]
+    assert choose_title(kicker, ["Convoy stranded in desert"], None) == ("Border crisis: Convoy stranded in desert", "h1")
+    site_first = [("html-title", "The Desert Review: Convoy stranded in desert")]
+    assert choose_title(site_first, ["Convoy stranded in desert"], None) == ("Convoy stranded in desert", "h1")
+
+
+def test_the_same_words_take_the_opengraph_spelling_and_equal_words_beat_a_kicker():
+    titles = [("json-ld", "Bei Protesten: Aktivistin getötet"), ("opengraph", "Aktivistin getötet")]
+    assert choose_title(titles, ["Bei Protesten Aktivistin getötet"], None)[0] == "Bei Protesten: Aktivistin getötet"
+    quotes = [("json-ld", "Why it’s hard"), ("opengraph", "Why it's hard")]
+    assert choose_title(quotes, ["Why it’s hard"], None)[0] == "Why it's hard"
+
+
+def test_a_section_named_in_the_url_is_stripped_from_a_title():
+    url = "https://example.com/2019/11/19/opinion/convoy-stranded.html"
+    assert choose_title([("opengraph", "Opinion | Convoy stranded in desert")], [], None, url) == ("Convoy stranded in desert", "opengraph")
+    # a word of the slug is not a section
+    assert choose_title([("opengraph", "Convoy | Stranded")], [], None, url)[0] == "Convoy | Stranded"
+
+
+def test_json_ld_article_as_a_pages_main_entity(tmp_path):
+    head = _json_ld({"@type": "WebPage", "mainEntity": {
+        "@type": "NewsArticle", "headline": "Convoy stranded in desert", "datePublished": "2024-04-26T20:44:00+0200",
+        "author": {"@type": "Person", "name": "Jane Doe"}}})
+    a = _extract(tmp_path, _page(head, '<time datetime="2024-04-26 20:44">26.04.2024, 20:44</time>'))
+    assert a.published_at == datetime(2024, 4, 26, 18, 44, tzinfo=UTC)
+    assert a.metadata_sources["published_at"] == "json-ld"
+    assert a.author == "Jane Doe"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<div>Do 25.04.24 | 14:07 Uhr | Von Eva Muster</div>", (14, 7, False)),
+        ("<p>By Jane Doe on Thursday, April 25th, 2024 at 2:07 p.m.</p>", (14, 7, False)),
+        ("<p>Updated 25 Apr 2024 18:30 GMT</p><p>Published 25 Apr 2024 09:15 GMT</p>", (9, 15, True)),
+        ("<span>入力 :[ 2024-04-25 14:07 ]</span>", (14, 7, False)),
+        ("<p>25.04.2024: 3 Tore in 14:07 Minuten</p>", None),  # another number between: not the day's time
+        ("<p>24.04.2024, 14:07</p>", None),  # another day
+        ('<script>var d = "2024-04-25 14:07";</script><p>2024-04-25</p>', None),  # not shown to readers
+        ("<p>25.04.2024, 25:07</p>", None),
+    ],
+)
+def test_time_next_to_the_day(text, expected):
+    from datetime import date
+
+    from tasks.common.metadata import time_next_to_day
+
+    assert time_next_to_day(text, date(2024, 4, 25)) == expected
+
+
+def test_a_day_from_metadata_takes_the_time_the_byline_gives(tmp_path):
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert", "datePublished": "2024-04-25"})
+    a = _extract(tmp_path, _page(head, "<p class='byline'>Thu 25.04.24 | 14:07 | By Jane Doe</p>"))
+    assert a.published_at == datetime(2024, 4, 25, 14, 7, tzinfo=UTC) and a.published_at_precision == "minute"
+    assert a.metadata_sources["published_at"] == "json-ld (day) + time next to it in the text"
+    assert a.published_at_source == "html-metadata: no zone given, UTC assumed"
+
+
+def test_site_names_from_the_json_ld_publisher_and_the_url_host():
+    from tasks.common.metadata import host_name
+
+    assert host_name("https://www.digg.com/2019/stadia") == "digg"
+    assert host_name("http://entermedia.co.kr/news/view.html?idx=1") == "entermedia"
+    assert host_name("file:///tmp/page.html") is None
+    url = "https://www.digg.com/2019/stadia-reviews"
+    assert choose_title([("opengraph", "Stadia reviews are in - Digg")], [], None, url) == ("Stadia reviews are in", "opengraph")
+    publisher = [("html-title", "Stadia reviews are in | Example Gazette")]
+    assert choose_title(publisher, [], None, None, ("Example Gazette",))[0] == "Stadia reviews are in"
+    # the page's own slug is not a section: "About bugs" stays
+    assert choose_title([("html-title", "About bugs – Vortex Games")], [], None, "https://vortex.org/about-bugs/")[0] == "About bugs – Vortex Games"
+
+
+def test_a_day_written_as_a_part_of_the_pages_title():
+    from tasks.common.metadata import date_in_title
+
+    assert date_in_title(["Convoy stranded | Example News | 28.04.2023"]) == "2023-04-28"
+    assert date_in_title([None, "Convoy stranded - 2023-04-28"]) == "2023-04-28"
+    assert date_in_title(["Convoy stranded | 04/28/2023"]) is None  # slashes: the order is not known
+    assert date_in_title(["28.04.2023 | Convoy stranded"]) is None  # leading: not a suffix the site adds
+    assert date_in_title(["Convoy stranded | 31.02.2023"]) is None
+
+
+def test_the_title_date_comes_before_trafilaturas_guess(tmp_path):
+    head = '<meta property="og:title" content="Convoy stranded in desert | Example News | 28.04.2023">'
+    a = _extract(tmp_path, _page(head, "<aside><h2>Older story <span class='date'>24.04.2023</span></h2></aside>"))
+    assert a.published_at == datetime(2023, 4, 28, tzinfo=UTC) and a.published_at_precision == "day"
+    assert a.metadata_sources["published_at"] == "title"

@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -102,7 +102,7 @@ def parse_page_date(text: str | None) -> ParsedDate | None:
 
 
 def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
-    """Every JSON object in the page's JSON-LD scripts, @graph members and lists flattened."""
+    """Every JSON object in the page's JSON-LD scripts, @graph members, lists and a page's mainEntity flattened."""
     for script in tree.iterfind('.//script[@type="application/ld+json"]'):
         text = (script.text or "").strip()
         if not text:
@@ -123,6 +123,8 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                 yield item
                 if isinstance(item.get("@graph"), list):
                     stack[:0] = item["@graph"]
+                if isinstance(item.get("mainEntity"), dict | list):
+                    stack[:0] = [item["mainEntity"]]  # a WebPage whose main entity is the article
 
 
 def _bare(url: str | None) -> str:
@@ -214,11 +216,33 @@ def split_names(text: str) -> list[str]:
         return [text]
     if len(parts) == 2 and "," in text and len(parts[0].split()) == 1 and 1 <= len(parts[1].split()) <= 2:
         return [f"{parts[1]} {parts[0]}"]  # "Brazil, Rachel": a surname first, as in citation metadata
+    if "," in text and _looks_like_a_name(parts[0]) and all(_affiliation(p) for p in parts[1:]):
+        # "Troy Smith, Cleveland.com", "Ilana Muhlstein, MS, RDN": the person, and an agency named after them
+        return [parts[0], *[p for p in parts[1:] if wire_agency(p)]]
     return parts if all(_looks_like_a_name(p) for p in parts) else [text]
+
+
+def _affiliation(part: str) -> bool:
+    """What follows a name after a comma but is not a name: a domain, a credential or an outlet in one word."""
+    text = part.strip()
+    return bool(_DOMAIN.search(text.lower())) or (text.isupper() and len(text) <= 5) or len(text.split()) == 1
+
+
+def _split_trailing_agency(name: str) -> list[str]:
+    """ "Eric Tucker Associated Press" -> the person and the agency a template ran into the name."""
+    words = name.split()
+    for k in (3, 2):
+        tail = " ".join(words[-k:])
+        if len(words) >= k + 2 and wire_agency(tail):
+            return [" ".join(words[:-k]), tail]
+    return [name]
 
 
 # A byline's lead-in: "By", "Analysis by", "Text:", "Текст", "Von", "Par", ...
 _LEAD_IN = re.compile(r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор)\s*:?\s+", re.I)
+# The same after a brand or section word, capitalised as a lead-in is ("Capital Von Jemima Kelly"); a
+# lower-case "von" inside a name ("Alexander von Humboldt") is a particle, not a lead-in.
+_LEAD_IN_AFTER_WORD = re.compile(r"^\s*[^\W\d_]+\s+(?:Von|Par|Por|Door|Av)\s+(?=[^\W\d_]+\s+[^\W\d_])")
 # A job title or an affiliation, not a name: "AP Auto Writer", "CNN Editor-at-large", "NJ Advance Media for NJ".
 _ROLE = re.compile(
     r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|staff|photographer|"
@@ -238,10 +262,10 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
     seen: set[str] = set()
     for raw in names:
         for part in re.split(r"\s*[|;]\s*", raw):
-            part = _LEAD_IN.sub("", part).strip(" ,;|")
+            part = _LEAD_IN_AFTER_WORD.sub("", _LEAD_IN.sub("", part)).strip(" ,;|")
             if _ROLE.search(part):
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
-            for name in split_names(part):
+            for name in (n for whole in split_names(part) for n in _split_trailing_agency(whole)):
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
                 agency = wire_agency(name)
                 if agency and agency.lower() == name.lower():
@@ -329,9 +353,10 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     found.title, found.sources["title"] = choose_title(
         [("json-ld", ld_title), ("opengraph", meta.get("og:title")), ("twitter", meta.get("twitter:title")),
          ("html-title", _text(tree.findtext(".//title")))],
-        [" ".join(h.text_content().split()) for h in tree.iterfind(".//h1")][:5],
+        page_headings(tree),
         found.site_name,
-        found.url or meta.get("og:url"),
+        found.url or meta.get("og:url") or str(tree.xpath('string((.//link[@rel="canonical"]/@href)[1])')) or None,
+        (site_from_ld or "",),
     )
     if found.title is None:
         del found.sources["title"]
@@ -358,6 +383,8 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
         if len(zones) == 1:
             found.published_text = f"{parsed.value.isoformat()}{next(iter(zones))}"
             found.sources["published_at"] += " (zone from the page's other timestamps)"
+    if found.published_text is None and (day := date_in_title([meta.get("og:title"), _text(tree.findtext(".//title"))])):
+        found.published_text, found.sources["published_at"] = day, "title"
     found.description = found.description or meta.get("og:description") or meta.get("description")
     found.url = found.url or meta.get("og:url")
     return found
@@ -380,19 +407,43 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
 
 
-def strip_site_name(title: str, site_name: str | None) -> str:
-    """The headline without the site's name (and a date or "by ...") appended or prepended to it."""
+def url_folders(url: str | None) -> frozenset[str]:
+    """The folders of a page's URL path, squashed ("/us-news/2024/05/slug" -> usnews, 2024, 05): its sections."""
+    path = re.sub(r"^\w+://[^/]+|[?#].*$", "", url or "")
+    segments = [p for p in path.split("/") if p]
+    return frozenset(_squash(p) for p in segments[:-1] if _squash(p))  # the last one names the page itself
+
+
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "or", "ne", "go", "edu"})
+
+
+def host_name(url: str | None) -> str | None:
+    """The site's own label in a URL's host: "digg" for https://www.digg.com/..., "entermedia" for entermedia.co.kr."""
+    m = re.match(r"^\w+://([^/:?#]+)", url or "")
+    if not m:
+        return None
+    labels = m.group(1).lower().split(".")
+    if len(labels) < 2:
+        return None
+    label = labels[-3] if len(labels) > 2 and labels[-2] in _SECOND_LEVEL else labels[-2]
+    return label if len(label) >= 3 else None
+
+
+def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] = frozenset(), also: tuple[str, ...] = ()) -> str:
+    """The headline without the site's name (or another of its names: the publisher's, the
+    URL's host), its section (a folder of the page's URL: "Opinion |"), a date or "by ..."
+    appended or prepended to it."""
     parts = _TITLE_SEPARATOR.split(title)
     if len(parts) < 2:
         return title
-    site = _squash(site_name or "")
+    sites = {n for n in (_squash(x) for x in (site_name or "", *also)) if n}
 
     def is_furniture(part: str) -> bool:
         p = _squash(part)
-        if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I):
+        if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I) or p in sections:
             return True
         # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
-        return bool(site) and (p == site or (len(p) >= 3 and _same_but_domain(p, site)))
+        return any(p == site or (len(p) >= 3 and _same_but_domain(p, site)) for site in sites)
 
     kept = list(parts)
     while len(kept) > 1 and is_furniture(kept[-1]):
@@ -408,49 +459,128 @@ def strip_site_name(title: str, site_name: str | None) -> str:
 
 
 def _agrees(heading: str, title: str) -> bool:
-    """The heading is the metadata title, up to punctuation and case, or a part of it (a kicker aside)."""
+    """The heading is the metadata title up to punctuation and case, a part of it (a kicker aside),
+    or the title under a kicker set in the same heading ("Kicker Headline" for "Headline")."""
     h, t = _squash(heading), _squash(title)
-    return h == t or (len(h) >= 12 and h in t)
+    return h == t or (len(h) >= 12 and h in t) or (len(t) >= 12 and h.endswith(t))
+
+
+_BREADCRUMB = re.compile(r"breadcrumb", re.I)
+_HEADING_LEVELS = 6  # ancestors looked at for a breadcrumb trail or a navigation bar
+
+
+def _in_navigation(el: HtmlElement) -> bool:
+    """The element sits in a breadcrumb trail or a <nav>: a page's path, not its headline.
+
+    Templates put the page's name, often the SEO title, in an <h1> at the end of the breadcrumb
+    while the headline a reader sees is a heading further down.
+    """
+    for node in [el, *list(el.iterancestors())[:_HEADING_LEVELS]]:
+        if node.tag == "nav":
+            return True
+        if any(_BREADCRUMB.search(f"{k} {v}") for k, v in node.attrib.items()):
+            return True
+    return False
+
+
+def page_headings(tree: HtmlElement, limit: int = 5) -> list[str]:
+    """The page's visible headline candidates, in order: <h1>s outside navigation, then the element
+    marked itemprop="headline", then the <h2>s of the article's header (where a template that
+    keeps the <h1> for the breadcrumb sets the headline)."""
+    found: list[str] = []
+
+    def add(elements: list[HtmlElement], at_most: int) -> None:
+        taken = 0
+        for el in elements:
+            if taken >= at_most or not isinstance(el.tag, str) or el.tag == "meta" or _in_navigation(el):
+                continue
+            text = " ".join(el.text_content().split())
+            if text:
+                found.append(text)
+                taken += 1
+
+    add(list(tree.iterfind(".//h1")), limit)
+    add(tree.xpath('.//*[@itemprop="headline"]'), 1)
+    add(tree.xpath(".//header//h2 | .//hgroup//h2 | (.//article)[1]//h2"), 2)
+    return found
+
+
+def _confirmed_text(heading: str, titles: list[tuple[str, str]]) -> str:
+    """The metadata title a heading confirms: the same words first, then one that adds a kicker to
+    it or one the heading adds a kicker to; among equals OpenGraph first (the text sites share,
+    free of the layout's line breaks and typography). The heading itself when only a part of
+    the metadata title."""
+    h = _squash(heading)
+    def kicker(src: str, t: str) -> bool:
+        # a kicker set in the heading, or one the article's metadata adds; a <title> that adds
+        # words in front adds the site's or the section's name ("Site: Headline") as often
+        return (len(t) >= 12 and h.endswith(t)) or (len(h) >= 12 and t.endswith(h) and src != "html-title")
+
+    for fits in (lambda src, t: t == h, kicker):
+        same = {src.split(":")[0]: t for src, t in reversed(titles) if fits(src.split(":")[0], _squash(t))}
+        for source in ("opengraph", "json-ld", "twitter", "html-title"):
+            if source in same:
+                return same[source]
+    return heading
 
 
 def choose_title(
-    candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None
+    candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None,
+    other_names: tuple[str, ...] = (),
 ) -> tuple[str | None, str]:
-    """The visible headline (<h1>) when the page's metadata confirms it, else the first metadata title.
+    """The visible headline when the page's metadata confirms it, else the first metadata title.
 
-    Metadata titles often carry the site's name ("Headline | Site"); a page's <h1> is the
+    Metadata titles often carry the site's name ("Headline | Site"): the OpenGraph site name,
+    the publisher named in JSON-LD (`other_names`) or the URL's host; a page's heading is the
     headline as shown but can be a logo or a section name, so it is taken only when it
     agrees with a metadata title. Never taken: the site's name alone, a section name (a title of
     one or two words that is a folder of the URL), and the <title> of a page that starts with the
     site's name and is confirmed by nothing else ("Site | Slogan").
     """
     site = _squash(site_name or "")
+    also = tuple(n for n in (*other_names, host_name(url) or "") if n)
+    names = {n for n in (_squash(x) for x in (site_name or "", *also)) if n}
     sections = {_squash(p) for p in re.split(r"[/_.-]+", re.sub(r"^\w+://[^/]+", "", url or "")) if p}
     titles: list[tuple[str, str]] = []
     for src, raw in candidates:
         if not raw:
             continue
-        title = strip_site_name(raw, site_name)
+        title = strip_site_name(raw, site_name, url_folders(url), also)
         squashed = _squash(title)
-        if not squashed or squashed == site or (len(title.split()) <= 2 and squashed in sections):
+        if not squashed or squashed in names or (len(title.split()) <= 2 and squashed in sections):
             continue
-        site_first = bool(site) and title != raw and _squash(raw).startswith(site)
+        site_first = title != raw and any(_squash(raw).startswith(n) for n in names)
         titles.append((src if not site_first else f"{src}:site-first", title))
     for heading in headings:
         if len(_squash(heading)) < 4 or _squash(heading) == site:
             continue
         if any(_agrees(heading, t) for _src, t in titles):
-            # the same words in the metadata: its text, which is free of the layout's typography
-            # (line breaks, quote styles set by the template); OpenGraph first, as sites share it
-            by_source = {src.split(":")[0]: t for src, t in reversed(titles) if _squash(t) == _squash(heading)}
-            text = next((by_source[s] for s in ("opengraph", "json-ld", "twitter") if s in by_source), heading)
-            return text, "h1"
+            return _confirmed_text(heading, titles), "h1"
     for src, title in titles:
         if src.endswith(":site-first"):
             continue  # "Site | Slogan" or "Site - Section": nothing says it is this article's headline
         if src != "html-title" or len(titles) == 1:
             return title, src
     return None, "none"
+
+
+_TITLE_DAY = re.compile(r"^\s*(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\.(\d{1,2})\.(\d{4}))\s*$")
+
+
+def date_in_title(titles: list[str | None]) -> str | None:
+    """The day a page writes as a part of its own title ("Headline | Site | 28.04.2023"), as ISO.
+
+    Only unambiguous spellings: ISO, and the dotted day-first one (a month-first date is written
+    with slashes); a date inside the headline's words is the story's, not the page's.
+    """
+    for title in titles:
+        for part in _TITLE_SEPARATOR.split(title or "")[1:]:
+            if m := _TITLE_DAY.match(part):
+                y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(6), m.group(5), m.group(4))
+                text = f"{y}-{int(mo):02d}-{int(d):02d}"
+                if parse_page_date(text):
+                    return text
+    return None
 
 
 def _meta_dates(meta: dict[str, str]) -> list[tuple[str, str]]:
@@ -490,3 +620,41 @@ def wire_credit_in_text(text: str) -> str | None:
     if not m:
         return None
     return wire_agency(m.group(1) or m.group(2)) or (m.group(1) or m.group(2))
+
+
+_ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                   "november", "december")
+# A clock time: "14:07", "14h07", "2:07 p.m.", "14.07 Uhr" is left out (a decimal or a date part reads the same).
+_CLOCK = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])(?::|h)([0-5]\d)(?![\d:])(?:\s*([ap])\.?\s?m\b\.?)?(?:\s*(GMT|UTC)\b)?", re.I)
+_BETWEEN = r"[^\d<>]{1,14}?"  # " | ", ", ", " um ", " at ", " - ": a few characters, no other number
+_INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+
+
+def _day_patterns(day: date) -> list[str]:
+    d, m, y = day.day, day.month, day.year
+    yy = rf"(?:{y}|{y % 100:02d})"
+    month = _ENGLISH_MONTHS[m - 1]
+    return [
+        rf"(?<!\d)0?{d}\.\s?0?{m}\.\s?{yy}(?!\d)",  # 25.04.24, 25. 4. 2024
+        rf"(?<!\d){y}-{m:02d}-{d:02d}(?!\d)",
+        rf"(?<!\d)0?{d}/0?{m}/{yy}(?!\d)", rf"(?<!\d)0?{m}/0?{d}/{yy}(?!\d)",
+        rf"\b{month[:3]}[a-z]*\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}\b", rf"(?<!\d)0?{d}\.?\s+{month[:3]}[a-z]*\.?,?\s+{y}\b",
+    ]
+
+
+def time_next_to_day(html: str, day: date) -> tuple[int, int, bool] | None:
+    """The earliest clock time the page writes right after its publication day ("Do 25.04.24 | 14:07 Uhr").
+
+    For a page whose metadata gives the day alone: the byline often shows the time. The
+    earliest of several is taken, as a page shows its first publication before an update.
+    The third value says the time was written as GMT/UTC; other zone names are ambiguous (EST, IST).
+    """
+    text = re.sub(r"<[^>]+>", " ", _INVISIBLE.sub(" ", html))
+    times: list[tuple[int, int, bool]] = []
+    for pattern in _day_patterns(day):
+        for m in re.finditer(pattern + _BETWEEN + _CLOCK.pattern, text, re.I):  # the day's pattern has no groups
+            hour, minute, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
+            if half and not 1 <= hour <= 12:
+                continue
+            times.append((hour % 12 + (12 if half == "p" else 0) if half else hour, minute, bool(m.group(4))))
+    return min(times) if times else None
