@@ -52,6 +52,11 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+# As the CLI does: offline, and time for the ephemeral Prefect API to start on a busy machine.
+for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "GX_ANALYTICS_ENABLED": "false",
+                     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}.items():
+    os.environ.setdefault(_key, _value)
+
 REPO = Path(__file__).resolve().parent.parent
 GOLD = REPO / "tests" / "golden" / "facts_dev.json"
 FLOOR_FILE = REPO / "benchmarks" / "facts_floor.json"
