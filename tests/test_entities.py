@@ -381,14 +381,14 @@ def test_one_parse_per_body_shared_by_the_stages():
 
 # --- the world: countries, demonyms, cities; local entities for names nobody listed --------------
 
-def _article(article_id: str, body: str, title: str | None = None):
+def _article(article_id: str, body: str, title: str | None = None, language: str | None = None):
     from tasks.common.models import Article
 
-    return Article(article_id, f"test/{article_id}", "", "text/plain", body, title=title, body=body)
+    return Article(article_id, f"test/{article_id}", "", "text/plain", body, title=title, body=body, language=language)
 
 
-def _found(article_id: str, body: str, title: str | None = None):
-    return find_entities([_article(article_id, body, title)], ALL_FIELDS)[0]
+def _found(article_id: str, body: str, title: str | None = None, language: str | None = None):
+    return find_entities([_article(article_id, body, title, language)], ALL_FIELDS)[0]
 
 
 def test_every_country_with_its_demonym():
@@ -491,3 +491,32 @@ def test_a_name_spelt_like_a_far_town_is_not_the_town():
     found = {m.surface: m for m in _found("a1", "Heyward said so. Zelensky spoke. Dayr al-Zour fell.")}
     assert found["Heyward"].link_method == "local" and found["Zelensky"].link_method == "local"
     assert found["Dayr al-Zour"].entity_id == _id("Deir ez-Zor")
+
+
+def test_a_place_after_an_unknown_word_ends_a_longer_name():
+    found = {m.surface: m.entity_id for m in _found("a1", "Brazil won the Copa America. Analysts said Exxon Mobil drills. America votes.")}
+    assert found["Copa America"].startswith("fw:local:") and found["Exxon Mobil"].startswith("fw:local:")
+    assert found["America"] == "Q30"  # and America alone is the United States
+    german = _found("de1", "Die Stadt München wächst.", language="de")
+    assert [m.surface for m in german if m.entity_id in entity_ids()] == ["München"]  # German capitalises nouns
+
+
+def test_a_dotted_abbreviation_before_a_name_is_still_the_place():
+    """"U.S. Patriot missiles": no longer name forms, so the place is not dropped for one."""
+    found = {m.surface: m.entity_id for m in _found("a1", "Kyiv relies on U.S. Patriot air defense systems.")}
+    assert found["U.S."] == "Q30"
+
+
+def test_accents_and_apostrophes_are_spellings_of_the_alias():
+    found = {m.surface: m for m in _found("a1", "He was born in Hawai'i, not in Kenya. Sean O'Brien and Martin O’Neill met.")}
+    assert found["Hawai'i"].entity_id == _id("Hawaii") and found["Hawai'i"].link_method == "fuzzy"
+    assert found["Sean O'Brien"].link_method == "local" and found["Martin O’Neill"].link_method == "local"
+    assert "Hawai'i" not in {m.surface for m in _found("de1", "Er war in Hawai'i.", language="de") if m.entity_id in entity_ids()}
+
+
+def test_words_before_an_acronym_describe_it():
+    found = {m.surface: m.entity_id for m in _found(
+        "a1", "The conservatives won, while the pro-bailout Socialist PASOK party came third. PASOK lost seats.")}
+    assert "Socialist PASOK" not in found
+    other = {m.surface: m.entity_id for m in _found("a2", "Pasok leader Evangelos Venizelos spoke.")}
+    assert found["PASOK"] == other["Pasok"]  # one key for an acronym however it is cased
