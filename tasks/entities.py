@@ -97,9 +97,11 @@ LOCAL_LANGUAGES = {"en", None}  # where a capitalised run is a name (None: not d
 CONTEXT_SCORE = 0.9
 PRIOR_SCORE = 0.8
 DOMINANT_POPULATION_RATIO = 4.0
-# Which fields' mentions go to stg_mentions (see the entities task).
-STORED_FIELDS = ("body",)
+# Which fields' mentions go to stg_mentions: the body and the headline, each with offsets into
+# its own text (stg_mentions is keyed by article_id, field, start_char).
 ALL_FIELDS = ("body", "title")
+STORED_FIELDS = ALL_FIELDS
+BODY_FIELDS = ("body",)  # what facts read: offsets into the body
 _QUOTE_MARKS = re.compile(r"[‘’`'ʿʾ]")
 _WORDS = re.compile(r"[a-z]+")
 _ASSIMILATED_ARTICLE = re.compile(r"^[ae]([tdrszn])\1")
@@ -800,8 +802,8 @@ def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: 
     return [m for m in find_entities_in_doc(article_id, doc, gazetteer, text)[0] if m.mention_kind == "name"]
 
 
-def find_entities(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions (in `fields`: the stored ones unless asked) and candidate names for a batch of cleaned articles."""
+def find_entities(articles: list[Article], fields: tuple[str, ...] = BODY_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions (in `fields`: the body's unless asked) and candidate names for a batch of cleaned articles."""
     gazetteer = load_gazetteer()
     mentions: list[Mention] = []
     candidates: list[CandidateEntity] = []
@@ -812,7 +814,7 @@ def find_entities(articles: list[Article], fields: tuple[str, ...] = STORED_FIEL
     return mentions, candidates
 
 
-def find_mentions(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> list[Mention]:
+def find_mentions(articles: list[Article], fields: tuple[str, ...] = BODY_FIELDS) -> list[Mention]:
     """Mentions for a batch of cleaned articles."""
     return find_entities(articles, fields)[0]
 
@@ -907,9 +909,7 @@ def entities(batch: Batch) -> Batch:
     checked = [m for m in found if (m.article_id, m.field, m.start_char) in keys]
     # Later stages (facts' speakers and subjects) read gazetteer names in the body: a demonym
     # qualifies a noun, and a local id is no row of `entities` (the facts suite checks that a
-    # speaker is one). The load check and stg_mentions' key (article_id, start_char) are
-    # body-only until the warehouse reads `field`: title mentions are found and checked here
-    # but not stored yet.
+    # speaker is one). stg_mentions holds every checked mention, the headline's too.
     batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name" and m.link_method != "local"]
     batch.tables["stg_mentions"] = kept[kept["field"].isin(STORED_FIELDS)].reset_index(drop=True)
     batch.tables["stg_candidate_entities"] = keep_checked(

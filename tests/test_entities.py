@@ -271,9 +271,11 @@ def test_the_stage_checks_mentions_and_keeps_bad_rows_out(seed_articles):
     articles = list(seed_articles.values())
     batch = stage.entities.fn(Batch("run-1", 0, articles=list(articles)))
     stored = batch.tables["stg_mentions"]
-    assert not batch.stage_errors and len(batch.mentions) > 0 and set(stored["field"]) == {"body"}
-    # later stages get the gazetteer names; demonyms and local names are stored, not taken for speakers
-    assert len(stored) == len(batch.mentions) + ((stored["mention_kind"] == "demonym") | (stored["link_method"] == "local")).sum()
+    assert not batch.stage_errors and len(batch.mentions) > 0 and set(stored["field"]) == {"body", "title"}
+    assert ("title", "ISIL") in set(zip(stored["field"], stored["surface"], strict=True))  # the headline's mentions are stored
+    # later stages get the body's gazetteer names; demonyms, local names and headline mentions are stored, not taken for speakers
+    not_for_facts = (stored["mention_kind"] == "demonym") | (stored["link_method"] == "local") | (stored["field"] == "title")
+    assert len(stored) == len(batch.mentions) + not_for_facts.sum() and {m.field for m in batch.mentions} == {"body"}
     assert {r["suite"] for r in batch.dq_rows} == {"mentions", "candidate_entities"}
     assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
 
