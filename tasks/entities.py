@@ -346,6 +346,7 @@ class _Tokens:
         same = np.flatnonzero(arr[:, 0] == arr[:, 1]).tolist()
         self.seen_lower = {self.text[k] for k in same}
         self.headline: set[int] = set()
+        self.headline_sents: set[int] = set()  # indices of headline-like sentences
         if self.n:
             # headline-like sentences (see _headline_like), counted for all sentences at once
             words = flags[:, 0] & ~np.fromiter((w in STOP_WORDS for w in self.lower), dtype=bool, count=self.n)
@@ -356,6 +357,7 @@ class _Tokens:
             minor = np.fromiter((w in TITLE_CASE_MINOR for w in self.lower), dtype=bool, count=self.n)
             n_prose = np.add.reduceat(flags[:, 0] & ~flags[:, 1] & ~flags[:, 2] & ~minor, self.sent_starts)
             for k in np.flatnonzero((n_words >= 3) & (n_caps >= 0.8 * n_words) & (n_prose == 0)).tolist():
+                self.headline_sents.add(k)
                 sent = self.sents[k]
                 self.headline.update(i for i in range(sent.start, sent.end) if self.common(i))
 
@@ -452,6 +454,11 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
         # In headings and shouted lines every word is capitalised: there only uncommon words are names.
         return not (t.caps_word(k) and t.common(k))
 
+    # Words this text capitalises inside a sentence and never writes in lower case: names there,
+    # so names at a sentence start too.
+    mid_names = {t.text[k] for k in range(t.n) if t.title[k] and k not in t.headline and t.lower[k] not in STOP_WORDS
+                 and t.text[k] not in t.seen_lower and t.lower[k] not in t.seen_lower and t.name_token(k)
+                 and not t.starts_sentence(k) and t.sentence_index(k) not in t.headline_sents}
     runs: list[tuple[int, int]] = []
     i, n = 0, t.n
     while i < n:
@@ -477,9 +484,10 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
         while end > start and (t.lower[end - 1] in NAME_CONNECTORS or t.text[end - 1] == "-"):
             end -= 1
         # A capitalised word that starts a sentence is a name only if English does not use it as a
-        # word ("Meanwhile", "Only the Americans"), unless it leads a longer name ("Damascus University").
+        # word ("Meanwhile", "Only the Americans"), unless it leads a longer name ("Damascus University")
+        # or the text capitalises it inside a sentence too ("Donald Trump ... Trump said").
         if (end > start and t.starts_sentence(start) and t.common(start)
-                and (end - start == 1 or t.text[start + 1].islower())):
+                and (end - start == 1 or t.text[start + 1].islower()) and t.text[start] not in mid_names):
             start += 1
         while start < end and t.lower[start] in NAME_CONNECTORS:
             start += 1  # "The", "Al" capitalised at a sentence start
@@ -575,6 +583,8 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
         while start < end - 1 and t.text[start] in TITLES:
             person = True  # "President Nicos Anastasiades", "Senior Adviser Valerie Jarrett"
             start += 1
+            while start < end - 1 and t.lower[start] in NAME_CONNECTORS:
+                start += 1  # "Secretary of State Mike Pompeo": not "of State Mike Pompeo"
         if t.text[start] in TITLES and end - start == 1:
             continue  # a title alone ("President") names nobody
         if end - start == 1 and t.starts_sentence(start) and t.lower[start].endswith("ing"):

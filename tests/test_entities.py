@@ -522,3 +522,12 @@ def test_words_before_an_acronym_describe_it():
     assert "Socialist PASOK" not in found
     other = {m.surface: m.entity_id for m in _found("a2", "Pasok leader Evangelos Venizelos spoke.")}
     assert found["PASOK"] == other["Pasok"]  # one key for an acronym however it is cased
+
+
+def test_a_word_the_text_capitalises_inside_sentences_is_a_name_at_a_sentence_start():
+    found = {m.surface: m.entity_id for m in _found(
+        "a1", "Donald Trump spoke. Trump said analysts at Apple agree. Apple declined. Meanwhile the apple fell.")}
+    assert found["Trump"] == found["Donald Trump"]
+    assert "Meanwhile" not in found and "Apple" not in found  # this text writes apple as a word
+    pompeo = {m.surface for m in _found("a2", "He met Secretary of State Mike Pompeo. Secretary Blinken also came.")}
+    assert not [s for s in pompeo if s.startswith("of ")]  # a title's "of" is not part of the name
