@@ -316,6 +316,8 @@ TITLE_CASE_MINOR = {"a", "an", "the", "and", "but", "or", "nor", "for", "of", "i
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "-", "•", "*"}
 _SENTENCE_ENDS = {".", "!", "?", ":", ";", "|", "—", "–"}  # a dash ends a dateline ("BEIRUT — Dozens")
 _APOSTROPHE_NAME = re.compile(r"[A-Z][a-z]{0,5}['’][A-Za-z][a-z]*(?<![’']s)")
+# "WhatsApp", "McDonald", "ConocoPhillips", "OpenAI": capitals inside a word (spaCy's is_title is false)
+_CAMEL_CASE = re.compile(r"[A-Z][a-z]+[A-Z][A-Za-z]*")
 _LATIN_INITIAL = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F]")
 
 
@@ -398,7 +400,8 @@ class _Tokens:
         if not self.alpha[i]:
             # "O'Brien", "D'Souza", "Hawai'i": one token with an apostrophe inside
             return _APOSTROPHE_NAME.fullmatch(t) is not None
-        return (self.title[i] or self.caps_word(i)) and t not in NOT_NAMES and _LATIN_INITIAL.match(t) is not None
+        return ((self.title[i] or self.caps_word(i) or _CAMEL_CASE.fullmatch(t) is not None)
+                and t not in NOT_NAMES and _LATIN_INITIAL.match(t) is not None)
 
     def sentence_index(self, i: int) -> int:
         return max(bisect_right(self.sent_starts, i) - 1, 0)

@@ -531,3 +531,8 @@ def test_a_word_the_text_capitalises_inside_sentences_is_a_name_at_a_sentence_st
     assert "Meanwhile" not in found and "Apple" not in found  # this text writes apple as a word
     pompeo = {m.surface for m in _found("a2", "He met Secretary of State Mike Pompeo. Secretary Blinken also came.")}
     assert not [s for s in pompeo if s.startswith("of ")]  # a title's "of" is not part of the name
+
+
+def test_names_with_capitals_inside_are_names():
+    found = {m.surface for m in _found("a1", "Users of WhatsApp and staff at ConocoPhillips met Senator John McCain.")}
+    assert {"WhatsApp", "ConocoPhillips", "John McCain"} <= found
