@@ -744,9 +744,18 @@ def _mentions_and_candidates(
                 index = t.sentence_index(start)
                 s_start, s_end = t.sent_chars[index]
                 candidates.append(CandidateEntity(article_id, text[run.start_char : run.end_char], run.start_char,
-                                                  run.end_char, index, text[s_start:s_end][:CANDIDATE_SENTENCE_CHARS]))
+                                                  run.end_char, index, _context(text, s_start, s_end, run.start_char, run.end_char)))
         mentions.extend(sorted(rows, key=lambda m: m.start_char))
     return mentions, candidates
+
+
+def _context(text: str, s_start: int, s_end: int, start: int, end: int) -> str:
+    """The sentence around a name, at most CANDIDATE_SENTENCE_CHARS long and always holding it
+    (a long sentence, or a paragraph with no full stop, is cut around the name)."""
+    if s_end - s_start <= CANDIDATE_SENTENCE_CHARS:
+        return text[s_start:s_end]
+    left = max(s_start, min(start - (CANDIDATE_SENTENCE_CHARS - (end - start)) // 2, s_end - CANDIDATE_SENTENCE_CHARS))
+    return text[left : max(left + CANDIDATE_SENTENCE_CHARS, end)]
 
 
 def find_entities_in_doc(

@@ -536,3 +536,10 @@ def test_a_word_the_text_capitalises_inside_sentences_is_a_name_at_a_sentence_st
 def test_names_with_capitals_inside_are_names():
     found = {m.surface for m in _found("a1", "Users of WhatsApp and staff at ConocoPhillips met Senator John McCain.")}
     assert {"WhatsApp", "ConocoPhillips", "John McCain"} <= found
+
+
+def test_a_candidate_in_a_long_sentence_keeps_its_name_in_the_sentence():
+    body = "The report, " + "which ran on and on, " * 40 + "was written by Quentin Zorbaczewski on Monday."
+    cands = find_entities([_article("a1", body)], ALL_FIELDS)[1]
+    [c] = [c for c in cands if c.surface == "Quentin Zorbaczewski"]
+    assert c.surface in c.sentence and len(c.sentence) <= 400
