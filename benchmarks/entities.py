@@ -52,6 +52,7 @@ class Figures:
     wrong_merges: list[tuple[str, str, str]] = field(default_factory=list)  # (actor, actor, id)
     person_merges: list[tuple[str, str, str]] = field(default_factory=list)
     missed: list[tuple[str, str]] = field(default_factory=list)  # (document, actor)
+    missed_pairs: list[tuple[str, str, str]] = field(default_factory=list)  # (actor, document, document)
 
     @property
     def share_with_id(self) -> float:
@@ -109,6 +110,7 @@ def score(doc_gold: list[dict[str, Any]], articles: list[Article], mentions: lis
         by_field.setdefault((m.article_id, getattr(m, "field", "body")), []).append(m)
     fig = Figures(n_articles=len(doc_gold))
     items: list[tuple[str, str, str | None]] = []  # (actor, type, predicted id)
+    documents: list[str] = []
     for entry, article in zip(doc_gold, articles, strict=True):
         for actor in entry["actors"]:
             ids: Counter[str] = Counter()
@@ -130,11 +132,14 @@ def score(doc_gold: list[dict[str, Any]], articles: list[Article], mentions: lis
             else:
                 fig.missed.append((entry["document"], actor["actor"]))
             items.append((actor["actor"], actor["type"], ids.most_common(1)[0][0] if ids else None))
+            documents.append(entry["document"])
     tp = fp = fn = 0
     merges: set[tuple[str, str, str]] = set()
     people = {a for a, t, _ in items if t == "PERSON"}
-    for (a, _ta, x), (b, _tb, y) in combinations(items, 2):
+    for ((a, _ta, x), da), ((b, _tb, y), db) in combinations(zip(items, documents, strict=True), 2):
         same_gold, same_pred = a == b, x is not None and x == y
+        if same_gold and not same_pred:
+            fig.missed_pairs.append((a, da, db))
         tp += same_gold and same_pred
         fp += same_pred and not same_gold
         fn += same_gold and not same_pred
@@ -180,7 +185,7 @@ def cost_per_page() -> tuple[float, float, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-cost", action="store_true", help="skip the timing")
-    parser.add_argument("--missed", action="store_true", help="list the actors without an id")
+    parser.add_argument("--missed", action="store_true", help="list the actors without an id and the same-actor pairs not grouped")
     args = parser.parse_args(argv)
     fig, _articles, _mentions = dev_figures()
     print(f"dev gold: {fig.n_articles} articles, {fig.n_actors} actors, {fig.n_true_pairs} same-actor pairs")
@@ -192,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.missed:
         for d, a in fig.missed:
             print(f"  no id: {d}: {a}")
+        for a, d1, d2 in fig.missed_pairs:
+            print(f"  not grouped: {a}: {d1} / {d2}")
     if not args.no_cost:
         ms, bare, n = cost_per_page()
         print(f"CPU ms/page over {n} English fundus-dev pages: entity stage {ms:.2f}, bare trafilatura.extract {bare:.2f}")

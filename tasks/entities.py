@@ -97,9 +97,11 @@ LOCAL_LANGUAGES = {"en", None}  # where a capitalised run is a name (None: not d
 CONTEXT_SCORE = 0.9
 PRIOR_SCORE = 0.8
 DOMINANT_POPULATION_RATIO = 4.0
-# Which fields' mentions go to stg_mentions (see the entities task).
-STORED_FIELDS = ("body",)
+# Which fields' mentions go to stg_mentions: the body and the headline, each with offsets into
+# its own text (stg_mentions is keyed by article_id, field, start_char).
 ALL_FIELDS = ("body", "title")
+STORED_FIELDS = ALL_FIELDS
+BODY_FIELDS = ("body",)  # what facts read: offsets into the body
 _QUOTE_MARKS = re.compile(r"[‘’`'ʿʾ]")
 _WORDS = re.compile(r"[a-z]+")
 _ASSIMILATED_ARTICLE = re.compile(r"^[ae]([tdrszn])\1")
@@ -128,6 +130,7 @@ class Gazetteer:
     folded: PhraseMatcher  # case-insensitive aliases
     canonical: dict[str, str]  # lower-case canonical name -> entity_id
     keys: dict[str, str]  # normalised alias -> entity_id, only keys that name one entity
+    plain: dict[str, str]  # alias without accents and apostrophes (case kept) -> entity_id, when one entity has it
     fuzzy_keys: dict[str, list[str]]  # first letter -> normalised aliases, for rapidfuzz
     acronyms: frozenset[str]  # short all-capitals aliases that are also English words or codes
     demonyms: frozenset[str]  # surfaces that name a country's people or adjective ("Pakistani")
@@ -200,6 +203,12 @@ def name_key(text: str) -> str:
     return " ".join(out)
 
 
+def plain_name(text: str) -> str:
+    """A name without accents and apostrophes, case kept: the spelling every script-to-Latin
+    variant of it shares ("Hawai'i" and "Hawaii", "Bogotá" and "Bogota")."""
+    return unicodedata.normalize("NFKD", _QUOTE_MARKS.sub("", text)).encode("ascii", "ignore").decode()
+
+
 def read_demonyms(directory: Path = GAZETTEER_DIR) -> list[tuple[str, str]]:
     """(entity_id, demonym) rows, built (countries) and curated (nations of the UK, continents),
     with the plural of the people ("Russians") added."""
@@ -229,10 +238,12 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     owners: dict[str, set[str]] = defaultdict(set)
     place_country = {r["entity_id"]: r["country_code"] for r in _rows(directory / "places.csv") if r.get("country_code")}
     acronyms = set()
+    plain_owners: dict[str, set[str]] = defaultdict(set)
     for entity_id, alias, case_sensitive in aliases:
         if entity_id not in entities:
             raise ValueError(f"alias {alias!r} names unknown entity {entity_id!r}")
         by_matcher[(case_sensitive, entity_id)].append(alias)
+        plain_owners[plain_name(alias)].add(entity_id)
         if case_sensitive and _is_acronym(alias):
             acronyms.add(alias)  # acronyms match as written, never as a variant
         elif entities[entity_id].source == "curated" or place_country.get(entity_id) in TRANSLITERATED_COUNTRIES:
@@ -260,7 +271,8 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     for r in _rows(directory / "ambiguous_places.csv"):
         if r["entity_id"] in entities:
             ambiguous[r["alias"]].append((r["entity_id"], int(r["population"] or 0), r["is_common_word"] == "True"))
-    return Gazetteer(entities, exact, folded, canonical, keys, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
+    plain = {k: next(iter(ids)) for k, ids in plain_owners.items() if len(ids) == 1}
+    return Gazetteer(entities, exact, folded, canonical, keys, plain, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
                      dict(ambiguous), place_country)
 
 
@@ -303,6 +315,9 @@ TITLE_CASE_MINOR = {"a", "an", "the", "and", "but", "or", "nor", "for", "of", "i
                     "as", "from", "with", "vs", "via", "into", "over", "per", "off", "out", "s"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "-", "•", "*"}
 _SENTENCE_ENDS = {".", "!", "?", ":", ";", "|", "—", "–"}  # a dash ends a dateline ("BEIRUT — Dozens")
+_APOSTROPHE_NAME = re.compile(r"[A-Z][a-z]{0,5}['’][A-Za-z][a-z]*(?<![’']s)")
+# "WhatsApp", "McDonald", "ConocoPhillips", "OpenAI": capitals inside a word (spaCy's is_title is false)
+_CAMEL_CASE = re.compile(r"[A-Z][a-z]+[A-Z][A-Za-z]*")
 _LATIN_INITIAL = re.compile(r"[A-Z\u00C0-\u00DE\u0100-\u024F]")
 
 
@@ -333,6 +348,7 @@ class _Tokens:
         same = np.flatnonzero(arr[:, 0] == arr[:, 1]).tolist()
         self.seen_lower = {self.text[k] for k in same}
         self.headline: set[int] = set()
+        self.headline_sents: set[int] = set()  # indices of headline-like sentences
         if self.n:
             # headline-like sentences (see _headline_like), counted for all sentences at once
             words = flags[:, 0] & ~np.fromiter((w in STOP_WORDS for w in self.lower), dtype=bool, count=self.n)
@@ -343,6 +359,7 @@ class _Tokens:
             minor = np.fromiter((w in TITLE_CASE_MINOR for w in self.lower), dtype=bool, count=self.n)
             n_prose = np.add.reduceat(flags[:, 0] & ~flags[:, 1] & ~flags[:, 2] & ~minor, self.sent_starts)
             for k in np.flatnonzero((n_words >= 3) & (n_caps >= 0.8 * n_words) & (n_prose == 0)).tolist():
+                self.headline_sents.add(k)
                 sent = self.sents[k]
                 self.headline.update(i for i in range(sent.start, sent.end) if self.common(i))
 
@@ -380,8 +397,11 @@ class _Tokens:
     def name_token(self, i: int) -> bool:
         """A capitalised Latin-script word: the case and word-frequency heuristics are English ones."""
         t = self.text[i]
-        return (self.alpha[i] and (self.title[i] or self.caps_word(i)) and t not in NOT_NAMES
-                and _LATIN_INITIAL.match(t) is not None)
+        if not self.alpha[i]:
+            # "O'Brien", "D'Souza", "Hawai'i": one token with an apostrophe inside
+            return _APOSTROPHE_NAME.fullmatch(t) is not None
+        return ((self.title[i] or self.caps_word(i) or _CAMEL_CASE.fullmatch(t) is not None)
+                and t not in NOT_NAMES and _LATIN_INITIAL.match(t) is not None)
 
     def sentence_index(self, i: int) -> int:
         return max(bisect_right(self.sent_starts, i) - 1, 0)
@@ -402,10 +422,20 @@ def _after_name_of(t: _Tokens, span: Span) -> bool:
     return t.title[k - 1] and head not in TITLE_WORDS and head not in NOT_NAMES and not t.in_headline(span.start)
 
 
-def _inside_longer_name(t: _Tokens, span: Span, taken: set[int]) -> bool:
+def _after_unknown_name(t: _Tokens, span: Span, taken: set[int]) -> bool:
+    """A place after a capitalised word English does not use ("Copa America"): the end of a
+    longer name. A common word before it ("Northern Syria", "Greater London") does not count."""
+    k = span.start - 1
+    return (k >= 0 and k not in taken and t.name_token(k) and not t.caps_word(k) and t.ws[k] == " "
+            and not t.starts_sentence(k) and t.text[k] not in TITLES and not t.common(k)
+            and not t.in_headline(span.start))
+
+
+def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True) -> bool:
     """A place name followed by a capitalised word of another name ("Damascus University"),
-    or ending one through "of" ("Bank of Cyprus")."""
-    if _after_name_of(t, span):
+    ending one through "of" ("Bank of Cyprus") or, in English, after an unknown word of one
+    ("Copa America"; German capitalises nouns: "Stadt München" is the city)."""
+    if _after_name_of(t, span) or (english and _after_unknown_name(t, span, taken)):
         return True
     nxt = span.end
     if nxt >= t.n or nxt in taken or not t.title[nxt] or t.starts_sentence(nxt):
@@ -427,6 +457,11 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
         # In headings and shouted lines every word is capitalised: there only uncommon words are names.
         return not (t.caps_word(k) and t.common(k))
 
+    # Words this text capitalises inside a sentence and never writes in lower case: names there,
+    # so names at a sentence start too.
+    mid_names = {t.text[k] for k in range(t.n) if t.title[k] and k not in t.headline and t.lower[k] not in STOP_WORDS
+                 and t.text[k] not in t.seen_lower and t.lower[k] not in t.seen_lower and t.name_token(k)
+                 and not t.starts_sentence(k) and t.sentence_index(k) not in t.headline_sents}
     runs: list[tuple[int, int]] = []
     i, n = 0, t.n
     while i < n:
@@ -452,9 +487,10 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
         while end > start and (t.lower[end - 1] in NAME_CONNECTORS or t.text[end - 1] == "-"):
             end -= 1
         # A capitalised word that starts a sentence is a name only if English does not use it as a
-        # word ("Meanwhile", "Only the Americans"), unless it leads a longer name ("Damascus University").
+        # word ("Meanwhile", "Only the Americans"), unless it leads a longer name ("Damascus University")
+        # or the text capitalises it inside a sentence too ("Donald Trump ... Trump said").
         if (end > start and t.starts_sentence(start) and t.common(start)
-                and (end - start == 1 or t.text[start + 1].islower())):
+                and (end - start == 1 or t.text[start + 1].islower()) and t.text[start] not in mid_names):
             start += 1
         while start < end and t.lower[start] in NAME_CONNECTORS:
             start += 1  # "The", "Al" capitalised at a sentence start
@@ -488,7 +524,15 @@ class _Found:
     runs: list[tuple[int, int, bool]]  # token span of a capitalised name (titles stripped), person cue
 
 
-def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body") -> _Found:
+def _alias_method(span: Span, entity: Entity) -> str:
+    return "exact" if span.text.lower() == entity.name.lower() else "alias"
+
+
+def _kind(span: Span, gazetteer: Gazetteer) -> str:
+    return "demonym" if span.text in gazetteer.demonyms else "name"
+
+
+def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", english: bool = True) -> _Found:
     """Gazetteer mentions (longest non-overlapping alias matches, then variants) and the
     capitalised runs nothing matched."""
     t = _Tokens(doc)
@@ -499,20 +543,33 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body") -
     matched = filter_spans(spans)
     taken = {i for s in matched for i in range(s.start, s.end)}
     accepted: list[tuple[Span, str, float, str]] = []
+    held: list[Span] = []  # places that look like part of a longer name, kept if no longer name is found
     for span in matched:
         entity = gazetteer.entities[span.label_]
         own = set(range(span.start, span.end))
-        if (span.text in gazetteer.acronyms and _shouting(t, span, taken - own)) or (
-                entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken)):
-            taken -= own  # not this entity: its words may belong to a longer unknown name
+        if span.text in gazetteer.acronyms and _shouting(t, span, taken - own):
+            taken -= own  # a word of a shouted line, not this entity
             continue
-        kind = "demonym" if span.text in gazetteer.demonyms else "name"
-        method = "exact" if span.text.lower() == entity.name.lower() else "alias"
-        accepted.append((span, method, 1.0, kind))
+        if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english):
+            taken -= own  # its words may belong to a longer unknown name
+            held.append(span)
+            continue
+        accepted.append((span, _alias_method(span, entity), 1.0, _kind(span, gazetteer)))
+    found_runs = _capitalised_runs(t, taken)
+    in_runs = {i for start, end in found_runs for i in range(start, end)}
+    for span in held:
+        # "U.S. Patriot missiles": the longer name never formed (a dotted abbreviation does not
+        # join a run of capitalised words), so the place is a mention of its own.
+        if not in_runs.intersection(range(span.start, span.end)) and not all(t.name_token(i) for i in range(span.start, span.end)):
+            accepted.append((span, _alias_method(span, gazetteer.entities[span.label_]), 1.0, _kind(span, gazetteer)))
     runs: list[tuple[int, int, bool]] = []
-    for start, end in _capitalised_runs(t, taken):
+    for start, end in found_runs:
         run = doc[start:end]
-        hit = resolve_variant(text[run.start_char : run.end_char], gazetteer)
+        surface = text[run.start_char : run.end_char]
+        # "Hawai'i", "Bogota": an alias but for accents and apostrophes. Only in English text:
+        # German capitalises its nouns, and "Türen" is not the town of Turen.
+        same = gazetteer.plain.get(plain_name(surface)) if english and plain_name(surface) != surface else None
+        hit = (same, 1.0) if same is not None else resolve_variant(surface, gazetteer)
         if hit is not None:
             accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1], "name"))
             continue
@@ -529,6 +586,8 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body") -
         while start < end - 1 and t.text[start] in TITLES:
             person = True  # "President Nicos Anastasiades", "Senior Adviser Valerie Jarrett"
             start += 1
+            while start < end - 1 and t.lower[start] in NAME_CONNECTORS:
+                start += 1  # "Secretary of State Mike Pompeo": not "of State Mike Pompeo"
         if t.text[start] in TITLES and end - start == 1:
             continue  # a title alone ("President") names nobody
         if end - start == 1 and t.starts_sentence(start) and t.lower[start].endswith("ing"):
@@ -613,10 +672,17 @@ def _resolve_locals(article_id: str, found: list[_Found], gazetteer: Gazetteer) 
     index = _name_index(found, {})
     full_names = {k for surnames, _f in index.values() for keys in surnames.values() for k in keys}
     starts: dict[tuple[str, int], int] = {}
+    lone = {_run_key(f, s, e) for f in found for s, e, _p in f.runs if e - s == 1}
     for f in found:
         t = f.tokens
         surnames, firsts = index[f.field]
         for start, end, _person in f.runs:
+            # "the Socialist PASOK party": English words before an acronym the article also uses
+            # alone describe it ("Kurdish PKK", "leftist SYRIZA"); the acronym is the name
+            if (end - start > 1 and t.caps_word(end - 1) and _run_key(f, end - 1, end) in lone
+                    and all(t.title[k] and t.common(k) for k in range(start, end - 1))):
+                starts[(f.field, start)] = end - 1
+                continue
             if (end - start > 1 and t.starts_sentence(start)
                     and (t.lower[start] in SENTENCE_ADVERBS or t.lower[start] in t.seen_lower)):
                 own, rest = _run_key(f, start, end), _run_key(f, start + 1, end)
@@ -678,9 +744,18 @@ def _mentions_and_candidates(
                 index = t.sentence_index(start)
                 s_start, s_end = t.sent_chars[index]
                 candidates.append(CandidateEntity(article_id, text[run.start_char : run.end_char], run.start_char,
-                                                  run.end_char, index, text[s_start:s_end][:CANDIDATE_SENTENCE_CHARS]))
+                                                  run.end_char, index, _context(text, s_start, s_end, run.start_char, run.end_char)))
         mentions.extend(sorted(rows, key=lambda m: m.start_char))
     return mentions, candidates
+
+
+def _context(text: str, s_start: int, s_end: int, start: int, end: int) -> str:
+    """The sentence around a name, at most CANDIDATE_SENTENCE_CHARS long and always holding it
+    (a long sentence, or a paragraph with no full stop, is cut around the name)."""
+    if s_end - s_start <= CANDIDATE_SENTENCE_CHARS:
+        return text[s_start:s_end]
+    left = max(s_start, min(start - (CANDIDATE_SENTENCE_CHARS - (end - start)) // 2, s_end - CANDIDATE_SENTENCE_CHARS))
+    return text[left : max(left + CANDIDATE_SENTENCE_CHARS, end)]
 
 
 def find_entities_in_doc(
@@ -732,14 +807,15 @@ def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) 
     """Mentions in an article's body and headline (each with offsets into its own field), local
     entities resolved over both, and the body's candidate names."""
     g = gazetteer or load_gazetteer()
-    found = [_match_doc(parse(article.body), g, article.body, "body")]
+    english = article.language in LOCAL_LANGUAGES
+    found = [_match_doc(parse(article.body), g, article.body, "body", english)]
     if article.title:
-        found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title"))
+        found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title", english))
     if g.ambiguous:
         _places_in_context(found, g)
     # Capitalisation says "a name" in English; in German every noun is capitalised: elsewhere
     # the unknown names stay candidates, without a local id.
-    return _mentions_and_candidates(article.article_id, found, g, with_locals=article.language in LOCAL_LANGUAGES)
+    return _mentions_and_candidates(article.article_id, found, g, with_locals=english)
 
 
 def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[Mention]:
@@ -748,8 +824,8 @@ def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: 
     return [m for m in find_entities_in_doc(article_id, doc, gazetteer, text)[0] if m.mention_kind == "name"]
 
 
-def find_entities(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions (in `fields`: the stored ones unless asked) and candidate names for a batch of cleaned articles."""
+def find_entities(articles: list[Article], fields: tuple[str, ...] = BODY_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions (in `fields`: the body's unless asked) and candidate names for a batch of cleaned articles."""
     gazetteer = load_gazetteer()
     mentions: list[Mention] = []
     candidates: list[CandidateEntity] = []
@@ -760,7 +836,7 @@ def find_entities(articles: list[Article], fields: tuple[str, ...] = STORED_FIEL
     return mentions, candidates
 
 
-def find_mentions(articles: list[Article], fields: tuple[str, ...] = STORED_FIELDS) -> list[Mention]:
+def find_mentions(articles: list[Article], fields: tuple[str, ...] = BODY_FIELDS) -> list[Mention]:
     """Mentions for a batch of cleaned articles."""
     return find_entities(articles, fields)[0]
 
@@ -855,9 +931,7 @@ def entities(batch: Batch) -> Batch:
     checked = [m for m in found if (m.article_id, m.field, m.start_char) in keys]
     # Later stages (facts' speakers and subjects) read gazetteer names in the body: a demonym
     # qualifies a noun, and a local id is no row of `entities` (the facts suite checks that a
-    # speaker is one). The load check and stg_mentions' key (article_id, start_char) are
-    # body-only until the warehouse reads `field`: title mentions are found and checked here
-    # but not stored yet.
+    # speaker is one). stg_mentions holds every checked mention, the headline's too.
     batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name" and m.link_method != "local"]
     batch.tables["stg_mentions"] = kept[kept["field"].isin(STORED_FIELDS)].reset_index(drop=True)
     batch.tables["stg_candidate_entities"] = keep_checked(

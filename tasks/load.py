@@ -87,7 +87,7 @@ def check_loaded_rows(loaded: pd.DataFrame, run_id: str, batch_index: int) -> Lo
     with a stage error per article saying how many and why."""
     outcome = validate("loaded_rows", loaded.reset_index(drop=True), run_id, batch_index)
     failing = sorted(set(range(len(loaded))) if outcome.rejected_all else outcome.rejected_index)
-    rejected = loaded.iloc[failing][["table_name", "article_id", "start_char"]].assign(
+    rejected = loaded.iloc[failing][["table_name", "article_id", "start_char", "field"]].assign(
         reason=[outcome.reasons.get(i, outcome.reasons.get(-1, "")) for i in failing])
     errors = [
         {"article_id": article_id, "run_id": run_id, "batch_index": batch_index, "stage": "load",

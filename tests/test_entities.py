@@ -271,9 +271,11 @@ def test_the_stage_checks_mentions_and_keeps_bad_rows_out(seed_articles):
     articles = list(seed_articles.values())
     batch = stage.entities.fn(Batch("run-1", 0, articles=list(articles)))
     stored = batch.tables["stg_mentions"]
-    assert not batch.stage_errors and len(batch.mentions) > 0 and set(stored["field"]) == {"body"}
-    # later stages get the gazetteer names; demonyms and local names are stored, not taken for speakers
-    assert len(stored) == len(batch.mentions) + ((stored["mention_kind"] == "demonym") | (stored["link_method"] == "local")).sum()
+    assert not batch.stage_errors and len(batch.mentions) > 0 and set(stored["field"]) == {"body", "title"}
+    assert ("title", "ISIL") in set(zip(stored["field"], stored["surface"], strict=True))  # the headline's mentions are stored
+    # later stages get the body's gazetteer names; demonyms, local names and headline mentions are stored, not taken for speakers
+    not_for_facts = (stored["mention_kind"] == "demonym") | (stored["link_method"] == "local") | (stored["field"] == "title")
+    assert len(stored) == len(batch.mentions) + not_for_facts.sum() and {m.field for m in batch.mentions} == {"body"}
     assert {r["suite"] for r in batch.dq_rows} == {"mentions", "candidate_entities"}
     assert all(r["success"] for r in batch.dq_rows if r["severity"] == "critical")
 
@@ -381,14 +383,14 @@ def test_one_parse_per_body_shared_by_the_stages():
 
 # --- the world: countries, demonyms, cities; local entities for names nobody listed --------------
 
-def _article(article_id: str, body: str, title: str | None = None):
+def _article(article_id: str, body: str, title: str | None = None, language: str | None = None):
     from tasks.common.models import Article
 
-    return Article(article_id, f"test/{article_id}", "", "text/plain", body, title=title, body=body)
+    return Article(article_id, f"test/{article_id}", "", "text/plain", body, title=title, body=body, language=language)
 
 
-def _found(article_id: str, body: str, title: str | None = None):
-    return find_entities([_article(article_id, body, title)], ALL_FIELDS)[0]
+def _found(article_id: str, body: str, title: str | None = None, language: str | None = None):
+    return find_entities([_article(article_id, body, title, language)], ALL_FIELDS)[0]
 
 
 def test_every_country_with_its_demonym():
@@ -491,3 +493,53 @@ def test_a_name_spelt_like_a_far_town_is_not_the_town():
     found = {m.surface: m for m in _found("a1", "Heyward said so. Zelensky spoke. Dayr al-Zour fell.")}
     assert found["Heyward"].link_method == "local" and found["Zelensky"].link_method == "local"
     assert found["Dayr al-Zour"].entity_id == _id("Deir ez-Zor")
+
+
+def test_a_place_after_an_unknown_word_ends_a_longer_name():
+    found = {m.surface: m.entity_id for m in _found("a1", "Brazil won the Copa America. Analysts said Exxon Mobil drills. America votes.")}
+    assert found["Copa America"].startswith("fw:local:") and found["Exxon Mobil"].startswith("fw:local:")
+    assert found["America"] == "Q30"  # and America alone is the United States
+    german = _found("de1", "Die Stadt München wächst.", language="de")
+    assert [m.surface for m in german if m.entity_id in entity_ids()] == ["München"]  # German capitalises nouns
+
+
+def test_a_dotted_abbreviation_before_a_name_is_still_the_place():
+    """"U.S. Patriot missiles": no longer name forms, so the place is not dropped for one."""
+    found = {m.surface: m.entity_id for m in _found("a1", "Kyiv relies on U.S. Patriot air defense systems.")}
+    assert found["U.S."] == "Q30"
+
+
+def test_accents_and_apostrophes_are_spellings_of_the_alias():
+    found = {m.surface: m for m in _found("a1", "He was born in Hawai'i, not in Kenya. Sean O'Brien and Martin O’Neill met.")}
+    assert found["Hawai'i"].entity_id == _id("Hawaii") and found["Hawai'i"].link_method == "fuzzy"
+    assert found["Sean O'Brien"].link_method == "local" and found["Martin O’Neill"].link_method == "local"
+    assert "Hawai'i" not in {m.surface for m in _found("de1", "Er war in Hawai'i.", language="de") if m.entity_id in entity_ids()}
+
+
+def test_words_before_an_acronym_describe_it():
+    found = {m.surface: m.entity_id for m in _found(
+        "a1", "The conservatives won, while the pro-bailout Socialist PASOK party came third. PASOK lost seats.")}
+    assert "Socialist PASOK" not in found
+    other = {m.surface: m.entity_id for m in _found("a2", "Pasok leader Evangelos Venizelos spoke.")}
+    assert found["PASOK"] == other["Pasok"]  # one key for an acronym however it is cased
+
+
+def test_a_word_the_text_capitalises_inside_sentences_is_a_name_at_a_sentence_start():
+    found = {m.surface: m.entity_id for m in _found(
+        "a1", "Donald Trump spoke. Trump said analysts at Apple agree. Apple declined. Meanwhile the apple fell.")}
+    assert found["Trump"] == found["Donald Trump"]
+    assert "Meanwhile" not in found and "Apple" not in found  # this text writes apple as a word
+    pompeo = {m.surface for m in _found("a2", "He met Secretary of State Mike Pompeo. Secretary Blinken also came.")}
+    assert not [s for s in pompeo if s.startswith("of ")]  # a title's "of" is not part of the name
+
+
+def test_names_with_capitals_inside_are_names():
+    found = {m.surface for m in _found("a1", "Users of WhatsApp and staff at ConocoPhillips met Senator John McCain.")}
+    assert {"WhatsApp", "ConocoPhillips", "John McCain"} <= found
+
+
+def test_a_candidate_in_a_long_sentence_keeps_its_name_in_the_sentence():
+    body = "The report, " + "which ran on and on, " * 40 + "was written by Quentin Zorbaczewski on Monday."
+    cands = find_entities([_article("a1", body)], ALL_FIELDS)[1]
+    [c] = [c for c in cands if c.surface == "Quentin Zorbaczewski"]
+    assert c.surface in c.sentence and len(c.sentence) <= 400

@@ -11,9 +11,9 @@ from benchmarks.entities import EVAL, GOLD, dev_figures
 # The gold is data built by reading: editing it changes what the floors mean, so its hash is pinned.
 GOLD_SHA256 = "7b65d7bfd62ae65cd525eec0006a563e11141474256c7f3be3ea328b0c980974"
 # Floors: raise them when linking improves; lowering one is a decision to write in the commit.
-MIN_SHARE_WITH_ID = 0.98
+MIN_SHARE_WITH_ID = 0.99
 MIN_PAIR_PRECISION = 0.98
-MIN_PAIR_RECALL = 0.80
+MIN_PAIR_RECALL = 0.90
 MAX_WRONG_MERGES = 0
 
 

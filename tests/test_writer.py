@@ -16,7 +16,7 @@ from tasks.common.frames import (
     facts_frame,
     mentions_frame,
 )
-from tasks.entities import find_mentions
+from tasks.entities import STORED_FIELDS, find_mentions
 from tasks.facts import extract_facts
 from tasks.load import check_loaded_rows
 from warehouse import writer
@@ -25,12 +25,12 @@ from warehouse.db import initialise
 
 def _frames(seed_articles) -> dict[str, pd.DataFrame]:
     articles = list(seed_articles.values())
-    mentions = find_mentions(articles)
+    mentions = find_mentions(articles, STORED_FIELDS)  # headline mentions too
     return {
         "stg_articles": articles_frame(articles, "run-1", datetime.now(UTC)),
         "stg_boilerplate": boilerplate_frame(articles),
         "stg_mentions": mentions_frame(mentions),
-        "stg_facts": facts_frame(extract_facts(articles, mentions)),
+        "stg_facts": facts_frame(extract_facts(articles, [m for m in mentions if m.field == "body"])),
     }
 
 
@@ -98,9 +98,33 @@ def test_the_load_check_keeps_orphans_and_bad_offsets_out(seed_articles, warehou
     assert orphans == 1  # written by this batch, but not one of its articles: see the next test
 
 
+def test_headline_mentions_are_stored_with_title_offsets(seed_articles, warehouse_file):
+    """A headline mention is a row of its own (field 'title', offsets into the title), checked
+    against the title: a bad one is kept out, and a body mention at the same offset stays."""
+    frames = _frames(seed_articles)
+    mentions = frames["stg_mentions"]
+    title = mentions[mentions["field"] == "title"]
+    isil = title[title["surface"] == "ISIL"]
+    assert len(isil) == 1 and isil.iloc[0]["entity_id"] == "Q2429253"
+    body = mentions[(mentions["field"] == "body") & (mentions["article_id"] == isil.iloc[0]["article_id"])].iloc[0]
+    # a headline mention at the offset of a body mention, whose surface the title does not hold there
+    clash = isil.assign(start_char=body["start_char"], end_char=body["end_char"], surface=body["surface"])
+    frames["stg_mentions"] = pd.concat([mentions, clash], ignore_index=True)
+    verdict = writer.write_batch(warehouse_file, frames, check=lambda rows: check_loaded_rows(rows, "run-1", 0))
+    assert verdict.rejected[["table_name", "field", "start_char"]].values.tolist() == [["stg_mentions", "title", body["start_char"]]]
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    stored = con.execute("SELECT m.field, m.surface, m.entity_id, substring(a.title, m.start_char + 1, m.end_char - m.start_char) "
+                         "FROM mentions m JOIN articles a USING (article_id) WHERE m.field = 'title' ORDER BY m.article_id, m.start_char").fetchall()
+    kept_body = con.execute("SELECT count(*) FROM stg_mentions WHERE article_id = ? AND field = 'body' AND start_char = ?",
+                            [body["article_id"], int(body["start_char"])]).fetchone()[0]
+    con.close()
+    assert ("title", "ISIL", "Q2429253", "ISIL") in stored and all(s == t for _f, s, _e, t in stored)
+    assert len(stored) == len(title) and kept_body == 1
+
+
 def test_check_loaded_rows_rejects_rows_without_their_article():
     loaded = pd.DataFrame({
-        "table_name": ["stg_mentions", "stg_facts"], "article_id": ["a", "b"], "start_char": [0, 5],
+        "table_name": ["stg_mentions", "stg_facts"], "article_id": ["a", "b"], "start_char": [0, 5], "field": ["body", None],
         "check_has_article": [True, False], "check_offsets_in_text": [True, False], "check_text_at_offsets": [True, False],
     })
     verdict = check_loaded_rows(loaded, "run-1", 0)

@@ -24,7 +24,8 @@ ARTICLE_CHILD_TABLES = (
 ARTICLE_LINK_TABLES = ("article_similarity", "shared_passages")
 # Tables a loaded batch may hold rows for, in the order they are written.
 BATCH_TABLES = ("stg_articles", *ARTICLE_CHILD_TABLES, "quarantine", "dq_results")
-# Child rows a failed load check can keep out: each keyed by (article_id, start_char).
+# Child rows a failed load check can keep out: each keyed by (article_id, start_char), mentions
+# by (article_id, field, start_char).
 CHECKED_CHILD_TABLES = ("stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities")
 
 
@@ -39,10 +40,11 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
 @dataclass(slots=True)
 class LoadVerdict:
     """What the load check said about a batch's rows as stored: dq rows, rows to keep out
-    (table_name, article_id, start_char, reason), and stage_errors rows saying which."""
+    (table_name, article_id, start_char, field, reason; field is a mention's, else NULL), and
+    stage_errors rows saying which."""
 
     dq_rows: list[dict[str, Any]] = field(default_factory=list)
-    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table_name", "article_id", "start_char", "reason"]))
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table_name", "article_id", "start_char", "field", "reason"]))
     stage_errors: pd.DataFrame | None = None
 
 
@@ -84,6 +86,11 @@ def _keep_out(con: duckdb.DuckDBPyConnection, rejected: pd.DataFrame) -> None:
     for table, rows in rejected.groupby("table_name"):
         if table not in CHECKED_CHILD_TABLES:
             raise ValueError(f"a load check cannot keep rows of {table} out")
+        if table == "stg_mentions":  # a headline mention and a body mention may share an offset
+            with registered(con, "_rejected", rows[["article_id", "field", "start_char"]]):
+                con.execute("DELETE FROM stg_mentions t USING _rejected r WHERE t.article_id = r.article_id "
+                            "AND t.field = r.field AND t.start_char = r.start_char")
+            continue
         with registered(con, "_rejected", rows[["article_id", "start_char"]]):
             con.execute(f"DELETE FROM {table} t USING _rejected r WHERE t.article_id = r.article_id AND t.start_char = r.start_char")
 
