@@ -221,3 +221,25 @@ def test_the_migration_folds_quarantine_rows_already_doubled(tmp_path, monkeypat
     rows = con.execute("SELECT quarantine_id, run_id, n_seen, last_seen_at FROM quarantine").fetchall()
     con.close()
     assert rows == [("q0", "r0", 3, datetime(2026, 1, 3, tzinfo=UTC))]
+
+
+def test_local_entities_become_entities_rows_once(seed_articles, warehouse_file):
+    """Every loaded mention joins an entity: a local name's id gets an `entities` row (source
+    'local') the first time it is loaded, and keeps it, unchanged, when it is loaded again."""
+    frames = _frames(seed_articles)
+    mentions = frames["stg_mentions"]
+    local = mentions[mentions["link_method"] == "local"]
+    assert len(local) > 0
+    writer.write_batch(warehouse_file, frames)
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    rows = con.execute("SELECT entity_id, name, type, source FROM entities WHERE source = 'local' ORDER BY entity_id").fetchall()
+    orphans = con.execute("SELECT count(*) FROM stg_mentions m LEFT JOIN entities e USING (entity_id) "
+                           "WHERE m.link_method = 'local' AND e.entity_id IS NULL").fetchone()[0]
+    con.close()
+    assert [r[0] for r in rows] == sorted(set(local["entity_id"])) and orphans == 0
+    assert all(t == "UNKNOWN" and name in set(local["surface"]) for _i, name, t, _s in rows)
+    writer.write_batch(warehouse_file, frames)  # loaded again: the same rows, not doubled
+    con = duckdb.connect(str(warehouse_file), read_only=True)
+    again = con.execute("SELECT entity_id, name, type, source FROM entities WHERE source = 'local' ORDER BY entity_id").fetchall()
+    con.close()
+    assert again == rows

@@ -148,6 +148,8 @@ def write_batch(db: str | Path, frames: dict[str, pd.DataFrame], check: LoadChec
                 _keep_out(con, verdict.rejected)
             insert_frame(con, "stage_errors", verdict.stage_errors)
             insert_frame(con, "dq_results", pd.DataFrame(verdict.dq_rows))
+        if len(ids):
+            con.execute(load_query("local_entities"))
     return verdict
 
 
