@@ -84,8 +84,14 @@ def article_vector(title: str | None, body: str, language: str | None = None) ->
         counts[w.lower()] += 2
     lang = language or "en"
     weighted = {w: (1 + math.log(n)) * term_weight(w, lang) for w, n in counts.items() if len(w) >= MIN_WORD_LETTERS}
-    top = dict(sorted(weighted.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_PER_ARTICLE])
-    return _normalised(top)
+    return _normalised(_strongest(weighted, TERMS_PER_ARTICLE))
+
+
+def _strongest(weights: dict[str, float], n: int) -> dict[str, float]:
+    """The n heaviest terms (ties by the term), in that order; sorted only when there are more."""
+    if len(weights) <= n:
+        return weights
+    return dict(sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:n])
 
 
 def _normalised(vector: dict[str, float]) -> dict[str, float]:
@@ -111,8 +117,7 @@ class Story:
     n_articles: int = 0
 
     def centroid(self) -> dict[str, float]:
-        top = dict(sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:TERMS_PER_STORY])
-        return _normalised(top)
+        return _normalised(_strongest(self.terms, TERMS_PER_STORY))
 
     def add(self, vector: dict[str, float], at: datetime | None) -> None:
         for w, v in vector.items():
