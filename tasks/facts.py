@@ -46,7 +46,9 @@ RANGE_JOINERS = {"to", "-", "–", "or"}
 # hundreds = 100, ...): the smallest figure the word can stand for, so sums never overstate.
 # `high` is the largest figure the word still fits before the next word would be used.
 VAGUE_QUANTITIES = {
+    "hundreds of thousands": (100000.0, 100000.0, 999999.0),
     "tens of thousands": (10000.0, 10000.0, 99999.0),
+    "millions": (1000000.0, 1000000.0, 9999999.0),
     "dozens": (12.0, 12.0, 99.0),
     "scores": (20.0, 20.0, 99.0),
     "hundreds": (100.0, 100.0, 999.0),
@@ -869,6 +871,9 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
             first, last = min(n.start, head), max(n.end - 1, head)
             start_char, end_char = doc[first].idx, doc[last].idx + len(doc[last].text)
             speaker = _speaker_for(attributions, n.start, lower)
+            if subject is None and speaker is not None and speaker.entity_id and n.end + 1 < len(doc) \
+                    and lower[n.end] == "of" and lower[n.end + 1] in ("its", "their") and not is_place(speaker.entity_id):
+                subject = speaker.entity_id  # "Hezbollah said five of its fighters were killed": Hezbollah's
             previous = Fact(
                 fact_id=fact_id_for(article_id, start_char, end_char),
                 article_id=article_id,

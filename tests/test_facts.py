@@ -432,3 +432,14 @@ def test_corpus_sentences_without_counts(text):
 def test_corpus_counts(text, value, unit, action):
     f = _one(text, value)
     assert (f.unit, f.action) == (unit, action)
+
+
+def test_hundreds_of_thousands_is_one_vague_quantity():
+    f = _one("There will have been hundreds of thousands of people going to work.", 100000)
+    assert (f.value_low, f.value_high, f.unit) == (100000, 999999, "people")
+    assert _one("Millions of people watched.", 1000000).value_high == 9999999
+
+
+def test_of_its_counts_belong_to_the_speaker():
+    assert _name(_one("Hezbollah said five of its fighters were killed.", 5).subject_entity_id) == "Hezbollah"
+    assert _one("Five of its fighters were killed.", 5).subject_entity_id is None

@@ -280,6 +280,22 @@ def test_passengers_aboard_and_deaths_join_the_people_counted(memory_db):
         (130, "people", "killed", 2), (239, "people", "transported", 2)]
 
 
+def test_a_figure_with_no_action_joins_the_one_action_its_story_gives_it(memory_db):
+    con = memory_db
+    for aid, story in (("a1", "s1"), ("a2", "s1"), ("a3", "s1"), ("b1", "s2"), ("b2", "s2"), ("b3", "s2")):
+        _article(con, aid, FILLER["a"], f"Outlet {aid}", story)
+    _fact(con, "n1", "a1", 239, "people", "people", None, "The plane with 239 people vanished.")
+    _fact(con, "n2", "a2", 239, "passenger", "people", "transported", "It carried 239 passengers.")
+    _fact(con, "n3", "a3", 239, "people", "people", "transported", "There were 239 people on board.")
+    # two actions for one figure: a bare one cannot tell which it means
+    _fact(con, "m1", "b1", 12, "people", "people", None, "12 people.")
+    _fact(con, "m2", "b2", 12, "people", "people", "killed", "12 people were killed.")
+    _fact(con, "m3", "b3", 12, "people", "people", "arrested", "12 people were arrested.")
+    link(con, RULES, AT)
+    rows = con.execute("SELECT story_id, action_family, n_articles FROM claims ORDER BY story_id, action_family").fetchall()
+    assert rows == [("s1", "transported", 3), ("s2", "-", 1), ("s2", "arrested", 1), ("s2", "killed", 1)]
+
+
 def test_a_claim_keeps_its_subject_and_facts_naming_none_join_it(memory_db):
     con = memory_db
     for aid in ("a1", "a2", "a3"):

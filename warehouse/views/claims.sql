@@ -2,7 +2,8 @@
 -- (article_stories), same family (category, or unit; deaths and passengers are people; a share
 -- keeps what it is a share of), same action, values equal within the qualifiers' tolerance
 -- (fact_claims, written by the linking pass in warehouse/linking.py; before that pass has run, the
--- exact value stands in), and the same subject: the entity the facts are about, when one entity
+-- exact value stands in; a fact with no action joins the claim of the one action its story gives
+-- the same figure: "239 people" and "239 people on board"), and the same subject: the entity the facts are about, when one entity
 -- is named among them (facts naming none join it); when several are named, one claim per entity.
 -- claim_key is '<story_id>:<family|action|value>[@<subject_entity_id>]' (no story prefix before
 -- the stories stage has run). n_independent counts sources: a copy (article_duplicates) and
@@ -10,13 +11,28 @@
 -- count once. The first reporter is the earliest published article (an undated one comes after
 -- every dated one; ties by article_id). `claim_category` is the old name of `category`, kept for
 -- one release (warehouse/README.md).
-WITH f AS (
+WITH keyed AS (
     SELECT f.*, coalesce(f.category, f.unit) AS claim_category, fc.source_article_id, st.story_id,
-           coalesce(fc.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS key
+           coalesce(fc.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS linked_key
     FROM stg_facts f
     LEFT JOIN fact_claims fc USING (fact_id)
     LEFT JOIN article_stories st USING (article_id)
     WHERE f.polarity = 'asserted'
+),
+parts AS (
+    SELECT *, split_part(linked_key, '|', 1) AS k_family, split_part(linked_key, '|', 2) AS k_action,
+           split_part(linked_key, '|', 3) AS k_value
+    FROM keyed
+),
+actions AS (
+    SELECT story_id, k_family, k_value, count(DISTINCT k_action) FILTER (WHERE k_action <> '-') AS n_actions,
+           min(k_action) FILTER (WHERE k_action <> '-') AS only_action
+    FROM parts GROUP BY story_id, k_family, k_value
+),
+f AS (
+    SELECT p.*, CASE WHEN p.k_action = '-' AND a.n_actions = 1 THEN concat_ws('|', p.k_family, a.only_action, p.k_value)
+                     ELSE p.linked_key END AS key
+    FROM parts p JOIN actions a ON a.story_id IS NOT DISTINCT FROM p.story_id AND a.k_family = p.k_family AND a.k_value = p.k_value
 ),
 subjects AS (
     SELECT story_id, key, count(DISTINCT subject_entity_id) AS n_subjects, min(subject_entity_id) AS only_subject
