@@ -262,6 +262,11 @@ def test_conflicts_respect_ranges_and_qualifiers(memory_db):
     _fact(con, "eight", "a4", 8, "attacker", None, "killed", "Eight attackers died.")
     _fact(con, "no-action", "a3", 3, "people", "people", None, "Three people.")
     _fact(con, "other-no-action", "a4", 5, "people", "people", None, "Five people.")
+    # background figures of another magnitude count other things; a vague word contradicts nothing
+    _fact(con, "recent", "a1", 3, "death", "casualties", "killed", "3 deaths between 2009 and 2018.")
+    _fact(con, "medieval", "a2", 25_000_000, "people", "people", "killed", "The Black Death killed 25 million people.")
+    _fact(con, "dozens", "a3", 12, "soldier", "combatants", "wounded", "Dozens of soldiers were wounded.", high=99, text="Dozens")
+    _fact(con, "exact", "a4", 150, "soldier", "combatants", "wounded", "150 soldiers were wounded.")
     link(con, RULES, AT)
     rows = con.execute("SELECT value, other_value, article_ids, other_article_ids, sentence, other_sentence FROM claim_conflicts").fetchall()
     assert rows == [(7, 8, ["a3"], ["a4"], "Seven attackers died.", "Eight attackers died.")]

@@ -1,7 +1,10 @@
 -- Public: within one story, the same thing counted with incompatible figures: pairs of claims
 -- with the same family, action (a named one: a figure with no action says too little to
 -- contradict another) and subject (or one side naming none), whose value ranges do not overlap
--- (so "at least 20" never conflicts with 26, nor "dozens" with 17), each side reported by an
+-- (so "at least 20" never conflicts with 26, nor "dozens" with 17) but are of one magnitude (the
+-- larger at most three times the smaller: 7 and 8 attackers, 13 and 19 hurt, 25 and 50 million
+-- dead; "11 deaths between 2009 and 2018" and "25 million" in the 14th century count different
+-- things, as an article's background figures usually do), each side reported by an
 -- article the other side does not include (one article stating two figures is describing two
 -- things). One row per pair of claims, the smaller value first, with the article ids, outlets
 -- and one sentence of each side. Built on the claims view, so it compares claims (a few per
@@ -41,5 +44,7 @@ JOIN claims o
 JOIN stg_facts f ON f.fact_id = c.fact_ids[1]
 JOIN stg_facts g ON g.fact_id = o.fact_ids[1]
 WHERE c.value_high < o.value_low
+  AND o.value_low <= 3 * c.value_high
+  AND NOT c.is_vague AND NOT o.is_vague  -- "dozens", "millions": too loose to contradict a figure
   AND NOT list_has_all(o.article_ids, c.article_ids)
   AND NOT list_has_all(c.article_ids, o.article_ids)

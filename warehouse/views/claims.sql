@@ -9,7 +9,7 @@
 -- the stories stage has run). n_independent counts sources: a copy (article_duplicates) and
 -- articles stating the fact inside a passage they share verbatim (fact_claims.source_article_id)
 -- count once. The first reporter is the earliest published article (an undated one comes after
--- every dated one; ties by article_id). `claim_category` is the old name of `category`, kept for
+-- every dated one; ties by article_id). `is_vague`: stated only in words such as "dozens". `claim_category` is the old name of `category`, kept for
 -- one release (warehouse/README.md).
 WITH keyed AS (
     SELECT f.*, coalesce(f.category, f.unit) AS claim_category, fc.source_article_id, st.story_id,
@@ -70,7 +70,8 @@ SELECT
     split_part(g.key, '|', 2)                                AS action_family,
     first(a.article_id ORDER BY a.published_at NULLS LAST, a.article_id) AS first_article_id,
     first(a.outlet ORDER BY a.published_at NULLS LAST, a.article_id)     AS first_outlet,
-    min(a.published_at)                                      AS first_reported_at
+    min(a.published_at)                                      AS first_reported_at,
+    bool_and(NOT regexp_matches(g.value_text, '[0-9]') AND g.value_high > g.value AND g.qualifier IS NULL) AS is_vague
 FROM g
 JOIN stg_articles a USING (article_id)
 LEFT JOIN article_duplicates d USING (article_id)
