@@ -68,7 +68,8 @@ QUALIFIER_TOLERANCE = {
     "under": 0.1, "up to": 0.1, "at most": 0.1,
 }
 TIME_UNITS = {"second", "minute", "hour", "day", "night", "evening", "morning", "afternoon", "weekend",
-              "week", "fortnight", "month", "year", "decade", "century", "time", "percent", "am", "pm", "gmt", "utc"}
+              "week", "fortnight", "month", "season", "year", "decade", "century", "time", "percent", "am", "pm", "gmt",
+              "utc"}
 # Measures, not counts of things ("a 16-inch screen", "5 inches (127 millimeters)").
 MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch", "foot", "feet", "yard",
                  "centimeter", "centimetre", "millimeter", "millimetre", "cm", "mm", "liter", "litre", "gallon",

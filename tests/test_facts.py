@@ -413,6 +413,7 @@ def test_subject_from_the_names_in_or_after_the_counted_phrase():
     "As one political observer puts it, Michelle is a target-rich environment.",
     "Power of top four concerns Keegan",
     "Battery life approached 20 hours of continuous talk time in our tests.",
+    "He has spent three seasons at the club.",
 ])
 def test_corpus_sentences_without_counts(text):
     assert [(f.value_text, f.unit) for f in _facts(text) if f.category not in SHARE_KINDS] == []
