@@ -22,7 +22,7 @@ from tasks.common.frames import facts_frame
 from tasks.common.isolation import keep_checked, per_article
 from tasks.common.models import Article, Batch, Fact, Mention
 from tasks.common.nlp import parse
-from tasks.entities import entity_ids
+from tasks.entities import LOCAL_PREFIX, ORG_WORDS, entity_ids, load_gazetteer
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 
@@ -35,11 +35,20 @@ NUMBER_WORDS = {
     "billion": 1_000_000_000, "trillion": 1_000_000_000_000, "dozen": 12,
 }
 MULTIPLIERS = ("hundred", "thousand", "million", "billion", "trillion")
+# Denominators of fractions written in words ("two-thirds", "a quarter of", "half of").
+FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5,
+             "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8, "tenth": 10, "tenths": 10}
+# Shares are facts of their own kind, kept in `category`: "40%" is 40 percent, "two-thirds" 0.667.
+SHARE_KINDS = ("percent", "fraction")
+# Words joining the two ends of a range: "30 to 40", "30-40", "two or three", "between 30 and 40".
+RANGE_JOINERS = {"to", "-", "–", "or"}
 # Vague quantities: (value, low, high). `value` follows ACLED's coding (dozens = 12,
 # hundreds = 100, ...): the smallest figure the word can stand for, so sums never overstate.
 # `high` is the largest figure the word still fits before the next word would be used.
 VAGUE_QUANTITIES = {
+    "hundreds of thousands": (100000.0, 100000.0, 999999.0),
     "tens of thousands": (10000.0, 10000.0, 99999.0),
+    "millions": (1000000.0, 1000000.0, 9999999.0),
     "dozens": (12.0, 12.0, 99.0),
     "scores": (20.0, 20.0, 99.0),
     "hundreds": (100.0, 100.0, 999.0),
@@ -58,8 +67,9 @@ QUALIFIER_TOLERANCE = {
     "more than": 0.1, "over": 0.1, "at least": 0.1, "less than": 0.1, "fewer than": 0.1,
     "under": 0.1, "up to": 0.1, "at most": 0.1,
 }
-TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century", "time",
-              "percent", "am", "pm", "gmt", "utc"}
+TIME_UNITS = {"second", "minute", "hour", "day", "night", "evening", "morning", "afternoon", "weekend",
+              "week", "fortnight", "month", "season", "year", "decade", "century", "time", "percent", "am", "pm", "gmt",
+              "utc"}
 # Measures, not counts of things ("a 16-inch screen", "5 inches (127 millimeters)").
 MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch", "foot", "feet", "yard",
                  "centimeter", "centimetre", "millimeter", "millimetre", "cm", "mm", "liter", "litre", "gallon",
@@ -69,8 +79,12 @@ MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch
                  "rupee", "cent",
                  # page furniture: counters of comments, shares, views and photos
                  "comment", "share", "reply", "retweet", "like", "view", "slide", "photo", "image", "page",
+                 "word", "character",  # "The full article contains 259 words"
+                 "pence", "penny", "franc", "peso", "ruble", "rouble", "lira", "dinar", "riyal", "shekel",
                  "percentage", "billion", "trillion", "million", "thousand",
-                 "hundred", "dozen"}
+                 "hundred", "dozen",
+                 "m", "bn", "mn", "k",  # "12m", "$2bn": millions and billions written short
+                 "thing", "megapixel", "nit", "fps", "frame", "point", "way", "strong", "handed", "fold", "sided"}
 NOT_UNITS = TIME_UNITS | MEASURE_UNITS
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
@@ -92,9 +106,15 @@ ACTIONS = {
     "reached": "reached", "reach": "reached",
     "remained": "remained", "remaining": "remained", "remain": "remained", "still": "remained",
     "targeted": "targeted", "struck": "targeted", "hit": "targeted",
-    "arrested": "arrested", "captured": "captured", "displaced": "displaced",
+    "arrested": "arrested", "detained": "arrested", "captured": "captured", "displaced": "displaced",
     "waiting": "waiting", "drove": "drove",
+    "hurt": "wounded", "injuring": "wounded", "wounding": "wounded", "die": "killed", "dies": "killed",
+    "abducted": "abducted", "kidnapped": "abducted", "rescued": "rescued", "missing": "missing",
+    "aboard": "transported",
 }
+# A unit that names its own action: "130 deaths" were killed, "19 injuries" wounded, passengers carried.
+UNIT_ACTIONS = {"death": "killed", "fatality": "killed", "injury": "wounded", "passenger": "transported",
+                "hostage": "taken hostage"}
 DENIAL_WORDS = {"denied", "denies", "deny", "denying", "rejected", "dismissed", "refuted"}
 # Markers of conditions, threats, plans and modal or future statements.
 HYPOTHETICAL_BEFORE = {"if", "unless", "could", "would", "might", "may", "threat", "threats", "threaten",
@@ -110,6 +130,8 @@ SUBJECT_SKIP = {"also", "earlier", "later", "yesterday", "today", "then", "again
                 "recently", "on", "late", "last", "monday", "tuesday", "wednesday", "thursday", "friday",
                 "saturday", "sunday", "overnight", "had", "has", "have"}
 PRONOUNS = {"it", "they", "he", "she"}
+PERSON_PRONOUNS = {"he", "she"}
+PLACE_TYPES = {"GPE", "LOC", "FAC"}
 STATEMENT_WORDS = {"statement", "communique", "communiqué", "announcement", "report", "release"}
 
 
@@ -171,6 +193,7 @@ class NumberSpan:
     high: float
     qualifier: str | None
     is_vague: bool = False
+    kind: str = "count"  # count, or one of SHARE_KINDS
 
 
 _DIGITS = re.compile(r"\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?")
@@ -216,6 +239,12 @@ def find_numbers(doc: Doc, lower: list[str] | None = None) -> list[NumberSpan]:
         start, end = i, i + 1
         if start > 0 and lower[start - 1] in ("a", "an") and word in (*MULTIPLIERS, "dozen"):
             start -= 1
+        fraction = _fraction_at(lower, i)
+        if fraction is not None:  # "two-thirds of the passengers" is 0.667 of them, not 2 "thirds"
+            n_tokens, share = fraction
+            out.append(NumberSpan(i, i + n_tokens, share, share, share, None, kind="fraction"))
+            i += n_tokens
+            continue
         # "twenty-five", "two hundred", "1.5 million"
         if end + 1 < size and lower[end] == "-" and value in (20, 30, 40, 50, 60, 70, 80, 90) \
                 and (unit_value := _value_of(lower[end + 1])) is not None and unit_value < 10:
@@ -224,9 +253,65 @@ def find_numbers(doc: Doc, lower: list[str] | None = None) -> list[NumberSpan]:
         while end < size and lower[end] in MULTIPLIERS:
             value *= NUMBER_WORDS[lower[end]]
             end += 1
-        out.append(NumberSpan(start, end, value, value, value, None))
+        kind = "count"
+        if end < size and lower[end] in ("%", "percent"):
+            kind, end = "percent", end + 1
+        elif end + 1 < size and lower[end] == "per" and lower[end + 1] == "cent":
+            kind, end = "percent", end + 2
+        out.append(NumberSpan(start, end, value, value, value, None, kind=kind))
         i = end
-    return [_with_qualifier(lower, n) for n in out]
+    for i, word in enumerate(lower):  # "half of", "a third of", "one in five" has no span of its own
+        if word in FRACTIONS and i + 1 < size and lower[i + 1] == "of" and (word == "half" or (i > 0 and lower[i - 1] in ("a", "one"))):
+            first = i if word == "half" else i - 1
+            if not any(n.start <= first < n.end for n in out):
+                share = 1 / FRACTIONS[word]
+                out.append(NumberSpan(first, i + 1, share, share, share, None, kind="fraction"))
+    out.sort(key=lambda n: n.start)
+    return _ranges(lower, [_with_qualifier(lower, n) for n in out])
+
+
+def _fraction_at(lower: list[str], i: int) -> tuple[int, float] | None:
+    """(tokens, share) of a fraction starting at token i ("two-thirds", "three quarters"), else None."""
+    numerator = NUMBER_WORDS.get(lower[i])
+    if numerator is None or numerator > 10:
+        return None
+    j = i + 1
+    if j < len(lower) and lower[j] in ("-", "–"):
+        j += 1
+    if j < len(lower) and lower[j] in FRACTIONS and (lower[j] not in ("half", "quarter", "third") or numerator == 1):
+        return j + 1 - i, numerator / FRACTIONS[lower[j]]
+    return None
+
+
+def _ranges(lower: list[str], numbers: list[NumberSpan]) -> list[NumberSpan]:
+    """'30 to 40', '30-40', 'two or three', 'between 30 and 40' -> one span, low 30, high 40
+    (value: the low end, as vague words do). 'from 30 to 40' is a change: only 40 stays."""
+    out: list[NumberSpan] = []
+    k = 0
+    while k < len(numbers):
+        n = numbers[k]
+        m = numbers[k + 1] if k + 1 < len(numbers) else None
+        if m is not None and m.start == n.end + 1 and n.kind == m.kind == "count" and not n.is_vague and not m.is_vague \
+                and m.qualifier is None:
+            joiner = lower[n.end]
+            if joiner == "in" and 0 < n.value < m.value:  # "one in five adults", "1 in 10 children": a share
+                share = n.value / m.value
+                out.append(NumberSpan(n.start, m.end, share, share, share, n.qualifier, kind="fraction"))
+                k += 2
+                continue
+            before = lower[n.start - 1] if n.start > 0 else ""
+            if before == "from" and joiner == "to":
+                k += 1  # "rose from 100 to 130": the old figure is no claim
+                continue
+            if n.value < m.value and joiner in RANGE_JOINERS or (joiner == "and" and before == "between"):
+                start = n.start - 1 if before == "between" else n.start
+                low = n.low if n.qualifier else n.value
+                out.append(NumberSpan(start, m.end, n.value, low, m.value, n.qualifier))
+                k += 2
+                continue
+        out.append(n)
+        k += 1
+    return out
 
 
 _QUALIFIER_WORDS = [q.split() for q in sorted(QUALIFIERS, key=len, reverse=True)]
@@ -247,7 +332,7 @@ def _with_qualifier(lower: list[str], n: NumberSpan) -> NumberSpan:
             else:
                 low, high = min(low, n.value * (1 - tol)), max(high, n.value * (1 + tol))
             # An open upper bound is stored as a large finite number: checks require finite values.
-            return NumberSpan(n.start - len(words), n.end, n.value, low, min(high, 1e15), q, n.is_vague)
+            return NumberSpan(n.start - len(words), n.end, n.value, low, min(high, 1e15), q, n.is_vague, n.kind)
     return n
 
 
@@ -264,10 +349,15 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True
     if nxt is not None and nxt.lower_.strip(".") in MONTHS:
         return True
-    if nxt is not None and nxt.text in (":", "%", "/", "."):
-        return True
-    if prev is not None and prev.text in ("/", "#", "$", "€", "£"):
-        return True
+    if nxt is not None and nxt.text in (":", "/"):
+        return True  # times, dates, scores written "18:39", "3/4"
+    if nxt is not None and nxt.text == "." and not last.whitespace_ and not nxt.whitespace_ \
+            and n.end + 1 < len(doc) and doc[n.end + 1].text[:1].isdigit():
+        return True  # "18.39" split by the tokenizer; a figure ending its sentence stays
+    if prev is not None and (prev.text in ("/", "#", "€", "£", "¥", "₹") or prev.text.endswith("$")):
+        return True  # money ("$5", "US$10"), fractions of a page, ranks
+    if prev is not None and prev.lower_ in ("aged", "age", "ages", "page", "pages", "chapter", "number", "no.", "top", "bottom"):
+        return True  # ages, page and list numbers, ranks ("the top four")
     if first.lower_ == "one" and nxt is not None and nxt.lower_ == "of":
         return True  # "one of the last strongholds": a figure of speech, not a count
     if prev is not None and prev.lower_ == "no" and first.lower_ == "one":
@@ -276,6 +366,11 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
             and (not prev.is_sent_start or not prev.is_stop):
         return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks": a number glued to a name
     return nxt is not None and nxt.lower_ in ("st", "nd", "rd", "th")
+
+
+def _looks_plural(word: str) -> bool:
+    """A lower-case word inflect can make singular ("rounds", "jets"), not "various" or "news"."""
+    return word.isalpha() and singular(word) != word
 
 
 def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention]) -> tuple[str | None, int | None, str | None]:
@@ -297,7 +392,7 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
             continue
         if tok.text == "-" or tok.lower_ in ("'s", "’s"):
             continue  # "lightly-armed", "the group's vehicles"
-        if tok.is_punct:
+        if tok.is_punct or tok.is_space:
             break
         lower = tok.lower_
         if j + 1 < len(doc):
@@ -313,16 +408,112 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
                 return f"{singular(doc[j + 1].lower_)} {singular(doc[j + 2].lower_)}", j + 2, subject
             if j + 1 < len(doc) and doc[j + 1].is_alpha and singular(doc[j + 1].lower_) in categories:
                 return singular(doc[j + 1].lower_), j + 1, subject
+            nxt = doc[j + 1] if j + 1 < len(doc) else None
+            if word == lower and nxt is not None and n.value != 1 and nxt.is_lower and not nxt.is_stop and nxt.lower_ not in ACTIONS \
+                    and _looks_plural(nxt.lower_) and singular(nxt.lower_) not in NOT_UNITS:
+                return singular(nxt.lower_), j + 1, subject  # "two tank rounds" are rounds; "five fighter jets", jets
             return word, j, subject
         if not tok.is_alpha or (tok.is_stop and lower != "more"):
             break
-    nxt = doc[i] if i < len(doc) else None
-    if nxt is not None and nxt.is_alpha and nxt.is_lower and nxt.text.endswith("s") and not nxt.is_stop:
-        word = singular(nxt.text)
-        if word in NOT_UNITS:
-            return None, None, None
-        return word, i, subject
+    # an uncategorised noun: the first plural of the words after the number ("three police officers");
+    # not after "one" ("as one observer puts it": a verb, not a plural)
+    for j in range(i, min(i + 4, len(doc)) if n.value != 1 else 0):
+        tok = doc[j]
+        if j in mention_by_token or tok.text == "-":
+            continue
+        if not tok.is_alpha or not tok.is_lower or tok.is_stop or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
+                or singular(tok.lower_) in ACTIONS:
+            break
+        if _looks_plural(tok.lower_):
+            word = singular(tok.lower_)
+            return (None, None, None) if word in NOT_UNITS else (word, j, subject)
     return None, None, subject
+
+
+def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
+    """What a percentage or a fraction is a share of: '30 per cent of the vote' -> vote."""
+    j = n.end
+    if j >= len(doc) or doc[j].lower_ != "of":
+        return None
+    j += 1
+    while j < len(doc) and (doc[j].lower_ in ("the", "its", "their", "all", "his", "her", "our") or _value_of(doc[j].lower_) is not None):
+        j += 1  # "half of the 17 buses"
+    last: int | None = None
+    while j < len(doc) and j < n.end + 6 and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop:
+        last, j = j, j + 1
+    if last is None or singular(doc[last].lower_) in NOT_UNITS:
+        return None
+    return singular(doc[last].lower_), last
+
+
+def _subject_after(doc: Doc, head: int, mention_by_token: dict[int, Mention]) -> str | None:
+    """'85 members of Hezbollah', 'fighters from the Islamic State group': the name after the head
+    noun (not a place: '7 people from Brussels' are not Brussels)."""
+    j = head + 1
+    if j >= len(doc) or doc[j].lower_ not in ("of", "from"):
+        return None
+    j += 1
+    if j < len(doc) and doc[j].lower_ in ("the", "a", "an"):
+        j += 1
+    m = mention_by_token.get(j)
+    return m.entity_id if m is not None and not is_place(m.entity_id) else None
+
+
+# The word before a figure that follows its noun: "the toll has risen to 130", "stood at 31".
+AFTER_NOUN_LINKS = {"to", "at", "reached", "hit", "was", "is", "stands", "stood", "of", "now"}
+# Actions only people take or suffer: a bare figure before them counts people ("13 hurt").
+HUMAN_ACTIONS = {"killed", "wounded", "arrested", "abducted", "evacuated", "rescued", "displaced", "missing",
+                 "taken hostage"}
+AUXILIARIES = {"were", "was", "are", "is", "have", "has", "had", "been", "being", "be", "do", "does", "did",
+               "reportedly", "also", "later"}
+
+
+def _noun_before(doc: Doc, lower: list[str], n: NumberSpan, seg_start: int,
+                 mention_by_token: dict[int, Mention]) -> tuple[str, int, str | None, str | None] | None:
+    """A figure after its noun: 'The death toll ... has risen to 130' (deaths, killed); 'the
+    number of fighters killed ... to at least 535' (fighters). (unit, head, action, subject)."""
+    if n.start == seg_start or lower[n.start - 1] not in AFTER_NOUN_LINKS:
+        return None
+    for k in range(n.start - 2, max(seg_start - 1, n.start - 25), -1):
+        word = lower[k]
+        if word in (".", ";", ":") or word in SPEECH_VERBS:
+            return None
+        if word == "toll":
+            if lower[n.start - 1] == "of" and k != n.start - 2:
+                return None  # "of" links only "a death toll of 130"
+            kind = lower[k - 1] if k > seg_start else ""
+            if kind in ("injury", "casualty"):
+                return ("injury", k, "wounded", None) if kind == "injury" else ("casualty", k, None, None)
+            return "death", k, "killed", None
+        if word == "number" and k + 1 < n.start and lower[k + 1] == "of":
+            subject = None
+            for j in range(k + 2, min(k + 7, n.start)):
+                if j in mention_by_token:
+                    subject = subject or mention_by_token[j].entity_id
+                    continue
+                if lower[j] in ("the", "-") or not doc[j].is_lower:
+                    continue
+                if _looks_plural(lower[j]) or singular(lower[j]) in unit_categories():
+                    word = singular(lower[j])
+                    return None if word in NOT_UNITS else (word, j, None, subject)
+                if not doc[j].is_alpha or doc[j].is_stop:
+                    break
+            return None
+    return None
+
+
+def _implied_people(lower: list[str], n: NumberSpan, seg_end: int) -> bool:
+    """'about 250 taken hostage', '13 hurt', 'three were arrested': a bare figure before an action
+    only people take or suffer counts people."""
+    j = n.end
+    while j < seg_end and lower[j] in AUXILIARIES:
+        j += 1
+    if j >= seg_end:
+        return False
+    word = lower[j]
+    if word in ("taken", "held") and j + 1 < seg_end and lower[j + 1] == "hostage":
+        return True
+    return ACTIONS.get(word) in HUMAN_ACTIONS
 
 
 def _is_composition(doc: Doc, n: NumberSpan, head: int) -> bool:
@@ -334,19 +525,40 @@ def _is_composition(doc: Doc, n: NumberSpan, head: int) -> bool:
     return n.start >= 3 and doc[n.start - 1].lower_ in ("'s", "’s") and doc[n.start - 2].lower_ in CONTAINERS
 
 
-def _action(doc: Doc, head: int, n: NumberSpan) -> str | None:
+def _action_word(lower: list[str], j: int) -> str | None:
+    """The normalised action a token stands for, reading two-word ones ("taken hostage", "on board")."""
+    word = lower[j]
+    if word == "hostage" or word == "hostages":
+        return "taken hostage" if j > 0 and lower[j - 1] in ("taken", "held", "took", "seized", "as") else None
+    if word == "board":
+        return "transported" if j > 0 and lower[j - 1] == "on" else None
+    return ACTIONS.get(word)
+
+
+def _action(doc: Doc, lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
+            number_starts: frozenset[int]) -> str | None:
+    """The verb the figure goes with: the one right before it ("has killed more than 52,000"),
+    else the first after its noun, else one before; never across another figure ("... 52,000
+    people and wounded about 118,000": 52,000 are killed, 118,000 wounded)."""
     if _is_composition(doc, n, head):
         return "comprised"
-    sent = doc[head].sent
-    for j in range(head + 1, min(head + 14, sent.end)):
-        if doc[j].lower_ in ACTIONS:
-            return ACTIONS[doc[j].lower_]
-        if doc[j].text == ";" or doc[j].lower_ in CLAUSE_WORDS or doc[j].lower_ in SPEECH_VERBS:
+    for j in range(n.end, head + 1):  # "about 250 taken hostage", "200 wounded soldiers"
+        if (word := _action_word(lower, j)) is not None:
+            return word
+    j = n.start - 1
+    while j >= seg_start and lower[j] in AUXILIARIES:
+        j -= 1
+    if j >= seg_start and (word := _action_word(lower, j)) is not None:
+        return word
+    for j in range(head + 1, min(head + 14, seg_end)):
+        if (word := _action_word(lower, j)) is not None:
+            return word
+        if j in number_starts or lower[j] == ";" or lower[j] in CLAUSE_WORDS or lower[j] in SPEECH_VERBS:
             break
-    for j in range(n.start - 1, max(n.start - 18, sent.start - 1), -1):
-        if doc[j].lower_ in ACTIONS:
-            return ACTIONS[doc[j].lower_]
-        if doc[j].text in (";", ".", ",") or doc[j].lower_ in SPEECH_VERBS or doc[j].lower_ in CLAUSE_WORDS:
+    for j in range(n.start - 1, max(n.start - 18, seg_start - 1), -1):
+        if (word := _action_word(lower, j)) is not None:
+            return word
+        if lower[j] in (";", ".", ",") or lower[j] in SPEECH_VERBS or lower[j] in CLAUSE_WORDS:
             break
     return None
 
@@ -375,6 +587,30 @@ class _DocContext:
     last_speaker: str | None = None
     last_statement_speaker: str | None = None
     by_sentence: dict[int, list[Attribution]] = field(default_factory=dict)
+    _persons: frozenset[str] | None = None
+
+    def person_ids(self) -> frozenset[str]:
+        """Entities of this article that are people (a surname alone shares its full name's id)."""
+        if self._persons is None:
+            self._persons = frozenset(m.entity_id for m in self.mentions if _is_person(m))
+        return self._persons
+
+
+def is_place(entity_id: str) -> bool:
+    """A country, region, city or building in the gazetteer: it holds figures, it does not say them."""
+    entity = load_gazetteer().entities.get(entity_id)
+    return entity is not None and entity.type in PLACE_TYPES
+
+
+def _is_person(m: Mention) -> bool:
+    """A listed person, or a local name written as one (two or three capitalised words, no
+    organisation's word: "Rami Abdurrahman", not "Syrian Observatory")."""
+    entity = load_gazetteer().entities.get(m.entity_id)
+    if entity is not None:
+        return entity.type == "PERSON"
+    words = m.surface.split()
+    return m.entity_id.startswith(LOCAL_PREFIX) and m.mention_kind == "name" and 2 <= len(words) <= 3 \
+        and all(w[:1].isupper() and not w.isupper() for w in words) and not any(w in ORG_WORDS for w in words)
 
 
 def _is_modifier(text: str, m: Mention) -> bool:
@@ -396,8 +632,10 @@ def _resolve_description(doc: Doc, ctx: _DocContext, start: int, end: int) -> st
     if not words:
         return None
     head = words[-1]
-    if len(words) == 1 and head in PRONOUNS:
-        return ctx.last_speaker
+    if len(words) == 1 and head in PERSON_PRONOUNS:
+        return _nearest_person(ctx, doc[start].idx)
+    if len(words) == 1 and head in PRONOUNS:  # "it", "they": the last speaker, never a place
+        return ctx.last_speaker if ctx.last_speaker is not None and not is_place(ctx.last_speaker) else None
     if head in STATEMENT_WORDS:
         return ctx.last_statement_speaker
     if words[0] not in ("the", "this", "that"):
@@ -417,6 +655,18 @@ def _resolve_description(doc: Doc, ctx: _DocContext, start: int, end: int) -> st
         if head in near:  # "the Lebanese resistance movement Hezbollah", "Hezbollah movement"
             return m.entity_id
     return None
+
+
+def _nearest_person(ctx: _DocContext, before: int) -> str | None:
+    """'he said ...': the nearest person named before the pronoun, or the article's only person
+    named after it; else None (never the place or the organisation last named)."""
+    ids = ctx.person_ids()
+    earlier = ctx.mentions[: bisect_left(ctx.mention_starts, before)]
+    for m in reversed(earlier):
+        if m.entity_id in ids:
+            return m.entity_id
+    later = {m.entity_id for m in ctx.mentions[len(earlier):] if m.entity_id in ids}
+    return next(iter(later)) if len(later) == 1 else None
 
 
 def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
@@ -540,9 +790,35 @@ def fact_id_for(article_id: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{article_id}:{start}:{end}".encode()).hexdigest()[:16]
 
 
+def segments(doc: Doc) -> list[Span]:
+    """The doc's sentences, cut again at line breaks: a headline or a dateline line never runs on
+    into the lead ("... arrested in Belgium⏎PARIS—Seven people ...")."""
+    out: list[Span] = []
+    for sent in doc.sents:
+        start = sent.start
+        for tok in sent:
+            if tok.is_space and "\n" in tok.text:
+                if tok.i > start:
+                    out.append(doc[start : tok.i])
+                start = tok.i + 1
+        if sent.end > start:
+            out.append(doc[start : sent.end])
+    return [s for s in out if not all(t.is_space for t in s)]
+
+
+def _is_speaker_phrase(text: str) -> bool:
+    """Words that can name who speaks: not a counted phrase ("Nineteen injuries were")."""
+    words = text.split()
+    if not words or words[-1] in AUXILIARIES or words[-1] in HYPOTHETICAL_AFTER:  # "IS" is a group, "is" a verb
+        return False
+    words = [w.lower() for w in words]
+    return not any(w in NUMBER_WORDS or w in _VAGUE_FIRST or any(c.isdigit() for c in w) for w in words)
+
+
 def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fact]:
     """Every numeric claim in one parsed body."""
-    mentions = sorted(mentions, key=lambda m: m.start_char)
+    # headline mentions carry offsets into the title, not into this body
+    mentions = sorted((m for m in mentions if m.field == "body"), key=lambda m: m.start_char)
     mention_spans = [(m.start_char, m.end_char) for m in mentions]
     mention_by_token: dict[int, Mention] = {}
     for m in mentions:
@@ -550,38 +826,68 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
         if span is not None:
             for t in span:
                 mention_by_token[t.i] = m
+    segs = segments(doc)
+    seg_starts = [s.start for s in segs]
     numbers: dict[int, list[NumberSpan]] = {}
     lower = lower_tokens(doc)
-    for n in find_numbers(doc, lower):
+    found = find_numbers(doc, lower)
+    number_starts = frozenset(n.start for n in found)
+    for n in found:
         if not _is_excluded(doc, n, mention_spans):
-            numbers.setdefault(doc[n.start].sent.start, []).append(n)
+            seg = max(bisect_left(seg_starts, n.start + 1) - 1, 0)
+            numbers.setdefault(seg, []).append(n)
     ctx = _DocContext(
         doc.text, lower,
         [i for i, w in enumerate(lower) if w in SPEECH_VERBS or w == "cited"],
         [i for i, w in enumerate(lower) if w in STATEMENT_WORDS],
         mentions, [m.start_char for m in mentions], mention_by_token,
     )
+    categories = unit_categories()
     out: list[Fact] = []
-    for sent_index, sent in enumerate(doc.sents):
-        attributions = _attributions(doc, sent, ctx)
-        for n in numbers.get(sent.start, []):
+    for sent_index, sent in enumerate(segs):
+        attributions = [a for a in _attributions(doc, sent, ctx) if _is_speaker_phrase(a.text)]
+        previous: Fact | None = None  # the last fact of this sentence: "... and wounded about 118,000"
+        for n in numbers.get(sent_index, []):
             unit, head, subject = _counted_noun(doc, n, mention_by_token)
+            action: str | None = None
+            category: str | None = None
+            if n.kind != "count":
+                unit, head = _share_of(doc, n) or (unit, head)
+                if unit is None and n.kind == "fraction":
+                    continue  # "two-thirds" of nothing named
+                unit, head = unit or "percent", head if head is not None else n.end - 1
+                category = n.kind
+            elif unit is None and (after := _noun_before(doc, lower, n, sent.start, mention_by_token)) is not None:
+                unit, head, action, subject = after
+            elif unit is None and _implied_people(lower, n, sent.end):
+                unit, head = "people", n.end - 1
+            elif unit is None and previous is not None and n.start - 1 > sent.start \
+                    and _action_word(lower, n.start - 1) is not None and lower[n.start - 2] in ("and", ","):
+                unit, head = previous.unit, n.end - 1  # "killed 52,000 people and wounded about 118,000"
             if unit is None or head is None:
                 continue
-            start_char, end_char = doc[n.start].idx, doc[head].idx + len(doc[head].text)
+            category = category or categories.get(unit)
+            action = action or _action(doc, lower, head, n, sent.start, sent.end, number_starts) or UNIT_ACTIONS.get(unit)
+            subject = subject or _subject_after(doc, head, mention_by_token)
+            first, last = min(n.start, head), max(n.end - 1, head)
+            start_char, end_char = doc[first].idx, doc[last].idx + len(doc[last].text)
             speaker = _speaker_for(attributions, n.start, lower)
-            out.append(Fact(
+            if subject is None and speaker is not None and speaker.entity_id and n.end + 1 < len(doc) \
+                    and lower[n.end] == "of" and lower[n.end + 1] in ("its", "their") and not is_place(speaker.entity_id):
+                subject = speaker.entity_id  # "Hezbollah said five of its fighters were killed": Hezbollah's
+            previous = Fact(
                 fact_id=fact_id_for(article_id, start_char, end_char),
                 article_id=article_id,
                 value=n.value, value_low=n.low, value_high=n.high, value_text=doc[n.start : n.end].text,
-                qualifier=n.qualifier, unit=unit, category=unit_categories().get(unit),
-                action=_action(doc, head, n), subject_entity_id=subject,
+                qualifier=n.qualifier, unit=unit, category=category,
+                action=action, subject_entity_id=subject,
                 speaker_entity_id=speaker.entity_id if speaker else None,
                 speaker_text=speaker.text if speaker else None,
                 polarity=_polarity(lower, sent, n),
                 sentence=ctx.text[sent.start_char : sent.end_char].strip(), sentence_index=sent_index,
                 start_char=start_char, end_char=end_char,
-            ))
+            )
+            out.append(previous)
         _update_context(ctx, sent, attributions)
     return out
 

@@ -15,7 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from expectations.validate import validate
-from tasks.facts import QUALIFIER_TOLERANCE
+from tasks.facts import QUALIFIER_TOLERANCE, SHARE_KINDS
 from tasks.fingerprint import (
     SHARED_SENTENCE_JACCARD,
     containment,
@@ -79,18 +79,36 @@ def _tolerance(qualifier: str | None) -> float:
     return QUALIFIER_TOLERANCE.get(qualifier, 0.1)
 
 
+# Units that name people by what happened to them: "130 deaths" are 130 people killed, "239
+# passengers" 239 people aboard (the facts stage gives them that action), so their claims join
+# the people counted with the same action.
+PEOPLE_UNITS = frozenset({"death", "fatality", "injury", "passenger"})
+
+
+def claim_family(unit: str | None, category: str | None) -> str:
+    """What a claim counts, normalised: the category (passengers and deaths are people); a share
+    keeps what it is a share of ("percent:vote"); an uncategorised noun is its own family."""
+    if category in SHARE_KINDS:
+        return f"{category}:{unit or '-'}"
+    if unit in PEOPLE_UNITS:
+        return "people"
+    return category or unit or "-"
+
+
 def claim_keys(facts: pd.DataFrame) -> pd.Series:
-    """A claim key per fact: same category (or unit) and action, values equal within the
+    """A claim key per fact: same family (category, or unit) and action, values equal within the
     qualifiers' tolerance, vague words ("dozens") only with the same vague word.
 
-    Within each (category, action) group, facts sorted by value join the current claim while
+    Within each (family, action) group, facts sorted by value join the current claim while
     their value is within tolerance of the claim's first (smallest) value, so a chain of small
-    steps cannot drift into a different figure."""
+    steps cannot drift into a different figure. The story and the subject are added by the
+    `claims` view (stories are found after linking)."""
     keys = pd.Series(index=facts.index, dtype=object)
     if facts.empty:
         return keys
     frame = facts.assign(
-        claim_cat=facts["category"].fillna(facts["unit"]).fillna("-"),
+        claim_cat=[claim_family(u if isinstance(u, str) else None, c if isinstance(c, str) else None)
+                   for u, c in zip(facts["unit"], facts["category"], strict=True)],
         claim_action=facts["action"].fillna("-"),
         is_vague=~facts["value_text"].str.contains(r"\d", regex=True) & (facts["value_high"] > facts["value"]) & facts["qualifier"].isna(),
     ).sort_values(["claim_cat", "claim_action", "is_vague", "value", "fact_id"])
@@ -105,9 +123,35 @@ def claim_keys(facts: pd.DataFrame) -> pd.Series:
     return keys
 
 
+def claim_sources(facts: pd.DataFrame, shared: pd.DataFrame) -> pd.Series:
+    """The source article of each fact within its claim: a copy stands for its original
+    (`duplicate_of`), and articles stating the fact inside one passage they share verbatim are
+    one source (union-find per claim key; the smallest id names the group). `facts` has fact_id,
+    article_id, duplicate_of, claim_key; `shared` pairs fact_id with other_fact_id."""
+    label = {r.fact_id: (r.claim_key, r.duplicate_of if isinstance(r.duplicate_of, str) and r.duplicate_of else r.article_id)
+             for r in facts.itertuples()}
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(shared.get("fact_id", []), shared.get("other_fact_id", []), strict=True):
+        la, lb = label.get(a), label.get(b)
+        if la is None or lb is None or la[0] != lb[0]:
+            continue  # only the same claim: a passage may also hold figures of other claims
+        ra, rb = find(la), find(lb)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return pd.Series([find(label[f])[1] for f in facts["fact_id"]], index=facts.index, dtype=object)
+
+
 RULES = LinkRules(
     fingerprint=fingerprint_frames, shingles=shingles, jaccard=jaccard, containment=containment,
-    duplicate_roots=duplicate_roots, claim_keys=claim_keys, shared_sentence_jaccard=SHARED_SENTENCE_JACCARD,
+    duplicate_roots=duplicate_roots, claim_keys=claim_keys, claim_sources=claim_sources, shared_sentence_jaccard=SHARED_SENTENCE_JACCARD,
     duplicate_containment=DUPLICATE_CONTAINMENT, max_bucket_articles=MAX_BUCKET_ARTICLES,
 )
 

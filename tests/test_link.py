@@ -196,15 +196,158 @@ def test_original_is_earliest_then_named_then_longest():
 
 def test_conflicting_values_are_listed(memory_db, seed_articles):
     _load(memory_db, list(seed_articles.values()))
-    ynet = seed_articles["003_7bdef42adda05952.txt"].article_id
+    memory_db.execute("INSERT INTO article_stories SELECT article_id, 's1', 't1', now() FROM stg_articles")
+    press_tv = seed_articles["002_44088e1be8dae33e.txt"].article_id  # reports six buses stranded, not remaining
     memory_db.execute(
         "INSERT INTO stg_facts (fact_id, article_id, value, value_low, value_high, value_text, unit, category, action, "
         "speaker_text, polarity, sentence, sentence_index, start_char, end_char) VALUES "
-        "('x1', ?, 9, 9, 9, 'nine', 'bus', 'vehicles', 'remained', 'a local official', 'asserted', 's', 0, 0, 4)", [ynet]
+        "('x1', ?, 9, 9, 9, 'nine', 'bus', 'vehicles', 'remained', 'a local official', 'asserted', 'Nine buses remained.', 0, 0, 4)",
+        [press_tv],
     )
     link(memory_db, RULES, AT)
-    rows = memory_db.execute("SELECT value, other_value, other_speakers FROM claim_conflicts WHERE action = 'remained'").fetchall()
-    assert rows == [(6.0, 9.0, ["a local official"])]
+    rows = memory_db.execute("SELECT value, other_value, other_speakers, other_article_ids, other_sentence "
+                             "FROM claim_conflicts WHERE action = 'remained'").fetchall()
+    assert rows == [(6.0, 9.0, ["a local official"], [press_tv], "Nine buses remained.")]
+
+
+# --- claims scoped to a story (issue 14) ------------------------------------------------------
+
+FILLER = {
+    "a": "The harbour authority published its yearly shipping report on Tuesday, listing cargo volumes by port. ",
+    "b": "Farmers in the valley gathered for the autumn fair, where prize cattle were judged by the county board. ",
+    "c": "A new library opened downtown with a reading room devoted to maps of the old railway lines. ",
+    "d": "Residents of the coastal village complained about the noise from the ferry terminal at night. ",
+}
+
+
+def _article(con, article_id: str, body: str, outlet: str | None, story: str | None = None, published: str | None = None) -> None:
+    con.execute("INSERT INTO stg_articles (article_id, content_sha256, source_uri, media_type, outlet, body, raw_text, word_count, "
+                "run_id, ingested_at, published_at) VALUES (?, ?, ?, 'text/plain', ?, ?, ?, ?, 'r', now(), ?)",
+                [article_id, article_id * 8, f"file:///{article_id}", outlet, body, body, len(body.split()), published])
+    if story is not None:
+        con.execute("INSERT INTO article_stories VALUES (?, ?, 't', now())", [article_id, story])
+
+
+def _fact(con, fact_id: str, article_id: str, value: float, unit: str, category: str | None, action: str | None,
+          sentence: str, start: int = 0, low: float | None = None, high: float | None = None,
+          qualifier: str | None = None, subject: str | None = None, text: str | None = None) -> None:
+    con.execute("INSERT INTO stg_facts (fact_id, article_id, value, value_low, value_high, value_text, qualifier, unit, category, "
+                "action, subject_entity_id, polarity, sentence, sentence_index, start_char, end_char) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'asserted', ?, 0, ?, ?)",
+                [fact_id, article_id, value, value if low is None else low, value if high is None else high,
+                 text or f"{value:g}", qualifier, unit, category, action, subject, sentence, start, start + 5])
+
+
+def test_the_same_figure_in_two_stories_is_two_claims_and_never_a_conflict(memory_db):
+    con = memory_db
+    for aid, story, filler in (("a1", "s1", "a"), ("a2", "s1", "b"), ("b1", "s2", "c")):
+        _article(con, aid, FILLER[filler] + "At least 31 people were killed.", f"Outlet {aid}", story)
+    for aid in ("a1", "a2", "b1"):
+        _fact(con, f"f-{aid}", aid, 31, "people", "people", "killed", "At least 31 people were killed.")
+    _fact(con, "f-b1-40", "b1", 40, "people", "people", "killed", "40 people were killed.")
+    link(con, RULES, AT)
+    claims = con.execute("SELECT story_id, value, n_articles, n_independent FROM claims ORDER BY story_id, value").fetchall()
+    assert claims == [("s1", 31, 2, 2), ("s2", 31, 1, 1), ("s2", 40, 1, 1)]
+    # 31 and 40 in story s2 come from one article only: two things it reports, no conflict
+    assert con.execute("SELECT count(*) FROM claim_conflicts").fetchone() == (0,)
+
+
+def test_conflicts_respect_ranges_and_qualifiers(memory_db):
+    con = memory_db
+    for aid in ("a1", "a2", "a3", "a4"):
+        _article(con, aid, FILLER["b"], f"Outlet {aid}", "s1")
+    _fact(con, "at-least-20", "a1", 20, "people", "people", "killed", "At least 20 people were killed.", low=20, high=1e15, qualifier="at least")
+    _fact(con, "twenty-six", "a2", 26, "people", "people", "killed", "26 people were killed.")
+    _fact(con, "seven", "a3", 7, "attacker", None, "killed", "Seven attackers died.")
+    _fact(con, "eight", "a4", 8, "attacker", None, "killed", "Eight attackers died.")
+    _fact(con, "no-action", "a3", 3, "people", "people", None, "Three people.")
+    _fact(con, "other-no-action", "a4", 5, "people", "people", None, "Five people.")
+    # background figures of another magnitude count other things; a vague word contradicts nothing
+    _fact(con, "recent", "a1", 3, "death", "casualties", "killed", "3 deaths between 2009 and 2018.")
+    _fact(con, "medieval", "a2", 25_000_000, "people", "people", "killed", "The Black Death killed 25 million people.")
+    _fact(con, "dozens", "a3", 12, "soldier", "combatants", "wounded", "Dozens of soldiers were wounded.", high=99, text="Dozens")
+    _fact(con, "exact", "a4", 150, "soldier", "combatants", "wounded", "150 soldiers were wounded.")
+    link(con, RULES, AT)
+    rows = con.execute("SELECT value, other_value, article_ids, other_article_ids, sentence, other_sentence FROM claim_conflicts").fetchall()
+    assert rows == [(7, 8, ["a3"], ["a4"], "Seven attackers died.", "Eight attackers died.")]
+
+
+def test_passengers_aboard_and_deaths_join_the_people_counted(memory_db):
+    con = memory_db
+    for aid in ("a1", "a2", "a3", "a4"):
+        _article(con, aid, FILLER["c"], f"Outlet {aid}", "s1")
+    _fact(con, "p1", "a1", 239, "people", "people", "transported", "There were 239 people on board.")
+    _fact(con, "p2", "a2", 239, "passenger", "people", "transported", "The plane carried 239 passengers.")
+    _fact(con, "d1", "a3", 130, "death", "casualties", "killed", "The death toll rose to 130.")
+    _fact(con, "d2", "a4", 130, "people", "people", "killed", "130 people were killed.")
+    link(con, RULES, AT)
+    assert con.execute("SELECT value, family, action_family, n_articles FROM claims ORDER BY value").fetchall() == [
+        (130, "people", "killed", 2), (239, "people", "transported", 2)]
+
+
+def test_a_figure_with_no_action_joins_the_one_action_its_story_gives_it(memory_db):
+    con = memory_db
+    for aid, story in (("a1", "s1"), ("a2", "s1"), ("a3", "s1"), ("b1", "s2"), ("b2", "s2"), ("b3", "s2")):
+        _article(con, aid, FILLER["a"], f"Outlet {aid}", story)
+    _fact(con, "n1", "a1", 239, "people", "people", None, "The plane with 239 people vanished.")
+    _fact(con, "n2", "a2", 239, "passenger", "people", "transported", "It carried 239 passengers.")
+    _fact(con, "n3", "a3", 239, "people", "people", "transported", "There were 239 people on board.")
+    # two actions for one figure: a bare one cannot tell which it means
+    _fact(con, "m1", "b1", 12, "people", "people", None, "12 people.")
+    _fact(con, "m2", "b2", 12, "people", "people", "killed", "12 people were killed.")
+    _fact(con, "m3", "b3", 12, "people", "people", "arrested", "12 people were arrested.")
+    link(con, RULES, AT)
+    rows = con.execute("SELECT story_id, action_family, n_articles FROM claims ORDER BY story_id, action_family").fetchall()
+    assert rows == [("s1", "transported", 3), ("s2", "-", 1), ("s2", "arrested", 1), ("s2", "killed", 1)]
+
+
+def test_a_claim_keeps_its_subject_and_facts_naming_none_join_it(memory_db):
+    con = memory_db
+    for aid in ("a1", "a2", "a3"):
+        _article(con, aid, FILLER["d"], f"Outlet {aid}", "s1")
+    con.execute("INSERT INTO entities (entity_id, name, type, source) VALUES ('Q1', 'Hezbollah', 'ORG', 'curated'), "
+                "('Q2', 'Hamas', 'ORG', 'curated')")
+    _fact(con, "h1", "a1", 85, "member", "members", "killed", "85 Hezbollah members were killed.", subject="Q1")
+    _fact(con, "h2", "a2", 85, "member", "members", "killed", "85 members were killed.")
+    _fact(con, "h3", "a3", 12, "fighter", "combatants", "killed", "12 Hezbollah fighters were killed.", subject="Q1")
+    _fact(con, "h4", "a3", 12, "fighter", "combatants", "killed", "12 Hamas fighters were killed.", subject="Q2")
+    link(con, RULES, AT)
+    rows = con.execute("SELECT value, subject_name, n_articles, claim_key FROM claims ORDER BY value, subject_name").fetchall()
+    assert [r[:3] for r in rows] == [(12, "Hamas", 1), (12, "Hezbollah", 1), (85, "Hezbollah", 2)]
+    assert rows[2][3] == "s1:members|killed|85@Q1"
+
+
+def test_a_passage_shared_verbatim_counts_once_and_the_first_reporter_is_the_earliest(memory_db):
+    con = memory_db
+    passage = "Police said seven people were arrested overnight after the clashes near the central railway station in the capital."
+    bodies = {
+        "a1": FILLER["a"] + FILLER["b"] + passage,  # one outlet's two stories reuse a paragraph
+        "a2": FILLER["c"] + FILLER["d"] + passage,
+        "a3": FILLER["b"] + FILLER["c"] + "Seven people were arrested, a police spokesman told reporters on Sunday.",
+    }
+    published = {"a1": "2024-05-02 10:00:00+00", "a2": "2024-05-01 09:00:00+00", "a3": None}
+    for aid, body in bodies.items():
+        _article(con, aid, body, "Daily" if aid != "a3" else "Herald", "s1", published[aid])
+        start = body.index("seven") if "seven" in body else body.index("Seven")
+        _fact(con, f"f-{aid}", aid, 7, "people", "people", "arrested", body[start - 12 :], start=start)
+    link(con, RULES, AT)
+    assert con.execute("SELECT count(*) FROM shared_passages").fetchone()[0] > 0
+    assert con.execute("SELECT count(*) FROM article_duplicates").fetchone() == (0,)  # not copies: one shared paragraph
+    row = con.execute("SELECT n_articles, n_outlets, n_independent, first_article_id, first_outlet FROM claims").fetchone()
+    assert row == (3, 2, 2, "a2", "Daily")
+
+
+def test_claim_sources_union_copies_and_shared_passages():
+    facts = pd.DataFrame({
+        "fact_id": ["f1", "f2", "f3", "f4", "f5"],
+        "article_id": ["a", "b", "c", "d", "e"],
+        "duplicate_of": [None, None, "a", None, None],
+        "claim_key": ["k", "k", "k", "k", "other"],
+    })
+    shared = pd.DataFrame({"fact_id": ["f2", "f4"], "other_fact_id": ["f4", "f5"]})
+    sources = list(RULES.claim_sources(facts, shared))
+    # c copies a; b and d share the passage; e shares it too but states another claim
+    assert sources == ["a", "b", "a", "b", "e"]
 
 
 def _readme_queries() -> list[str]:

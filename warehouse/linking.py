@@ -30,6 +30,8 @@ class LinkRules:
     containment: Callable[[set[str], set[str]], float]
     duplicate_roots: Callable[[Iterable[tuple[str, str]], dict[str, dict[str, Any]]], dict[str, str]]
     claim_keys: Callable[[pd.DataFrame], pd.Series]
+    # (facts with their claim key, pairs of facts inside one shared passage) -> source article per fact
+    claim_sources: Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
     shared_sentence_jaccard: float
     duplicate_containment: float
     max_bucket_articles: int
@@ -372,19 +374,31 @@ def _set_duplicates(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: dateti
 
 
 def _set_claim_keys(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: datetime) -> int:
-    """Recompute fact_claims over the warehouse (a sort per category: n log n); only changed keys are written."""
+    """Recompute fact_claims over the warehouse (a sort per category: n log n), with each fact's
+    source article (copies and verbatim passages count once); only changed rows are written."""
     facts = con.execute(
-        "SELECT f.fact_id, f.value, f.value_high, f.value_text, f.qualifier, f.unit, f.category, f.action, c.claim_key "
-        "FROM stg_facts f LEFT JOIN fact_claims c USING (fact_id)"
+        "SELECT f.fact_id, f.article_id, f.value, f.value_low, f.value_high, f.value_text, f.qualifier, f.unit, f.category, "
+        "f.action, f.subject_entity_id, d.duplicate_of, c.claim_key, c.source_article_id "
+        "FROM stg_facts f LEFT JOIN fact_claims c USING (fact_id) LEFT JOIN article_duplicates d USING (article_id)"
     ).df()
     con.execute("DELETE FROM fact_claims c WHERE NOT EXISTS (SELECT 1 FROM stg_facts f WHERE f.fact_id = c.fact_id)")
     if facts.empty:
         return 0
     facts["new_key"] = rules.claim_keys(facts)
-    changed = facts[facts["new_key"] != facts["claim_key"]][["fact_id", "new_key"]]
+    # pairs of facts that sit in one passage two articles share (a range join on the passage offsets)
+    shared = con.execute(
+        "SELECT DISTINCT f.fact_id, g.fact_id AS other_fact_id FROM shared_passages p "
+        "JOIN stg_facts f ON f.article_id = p.article_id AND f.start_char >= p.start_char AND f.start_char < p.end_char "
+        "JOIN stg_facts g ON g.article_id = p.other_article_id AND g.start_char >= p.other_start_char "
+        "AND g.start_char < p.other_end_char"
+    ).df()
+    facts["new_source"] = rules.claim_sources(facts.assign(claim_key=facts["new_key"]), shared)
+    changed = facts[(facts["new_key"] != facts["claim_key"])
+                    | (facts["new_source"] != facts["source_article_id"].fillna(""))][["fact_id", "new_key", "new_source"]]
     if not changed.empty:
         con.register("_keys", changed)
-        con.execute("INSERT OR REPLACE INTO fact_claims SELECT fact_id, new_key, ? FROM _keys", [at])
+        con.execute("INSERT OR REPLACE INTO fact_claims (fact_id, claim_key, linked_at, source_article_id) "
+                    "SELECT fact_id, new_key, ?, new_source FROM _keys", [at])
         con.unregister("_keys")
     return len(facts)
 

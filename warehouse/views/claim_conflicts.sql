@@ -1,8 +1,14 @@
--- Public: within one story, the same thing counted (category or unit, and action) with incompatible values:
--- pairs of claims whose value ranges do not overlap, unless both come from the very same
--- articles and speakers. One row per pair of claims, the smaller value first. Built on the
--- claims view, so it compares claims (a few per subject), never every pair of facts.
--- `claim_category` is the old name of `category`, kept for one release.
+-- Public: within one story, the same thing counted with incompatible figures: pairs of claims
+-- with the same family, action (a named one: a figure with no action says too little to
+-- contradict another) and subject (or one side naming none), whose value ranges do not overlap
+-- (so "at least 20" never conflicts with 26, nor "dozens" with 17) but are of one magnitude (the
+-- larger at most three times the smaller: 7 and 8 attackers, 13 and 19 hurt, 25 and 50 million
+-- dead; "11 deaths between 2009 and 2018" and "25 million" in the 14th century count different
+-- things, as an article's background figures usually do), each side reported by an
+-- article the other side does not include (one article stating two figures is describing two
+-- things). One row per pair of claims, the smaller value first, with the article ids, outlets
+-- and one sentence of each side. Built on the claims view, so it compares claims (a few per
+-- subject), never every pair of facts. `claim_category` is the old name of `category`.
 SELECT
     c.category,
     c.claim_category,
@@ -19,10 +25,26 @@ SELECT
     o.claim_key         AS other_claim_key,
     c.fact_ids,
     o.fact_ids          AS other_fact_ids,
-    c.story_id
+    c.story_id,
+    c.family,
+    c.action_family,
+    coalesce(c.subject_entity_id, o.subject_entity_id) AS subject_entity_id,
+    c.unit,
+    o.unit              AS other_unit,
+    c.article_ids,
+    o.article_ids       AS other_article_ids,
+    f.sentence,
+    g.sentence          AS other_sentence
 FROM claims c
 JOIN claims o
-  ON c.story_id IS NOT DISTINCT FROM o.story_id
- AND c.category = o.category AND c.action = o.action AND c.claim_key <> o.claim_key
+  ON c.story_id = o.story_id
+ AND c.family = o.family AND c.action_family = o.action_family AND c.action_family <> '-'
+ AND (c.subject_entity_id IS NULL OR o.subject_entity_id IS NULL OR c.subject_entity_id = o.subject_entity_id)
+ AND c.claim_key <> o.claim_key
+JOIN stg_facts f ON f.fact_id = c.fact_ids[1]
+JOIN stg_facts g ON g.fact_id = o.fact_ids[1]
 WHERE c.value_high < o.value_low
-  AND NOT (c.article_ids = o.article_ids AND c.speakers IS NOT DISTINCT FROM o.speakers)
+  AND o.value_low <= 3 * c.value_high
+  AND NOT c.is_vague AND NOT o.is_vague  -- "dozens", "millions": too loose to contradict a figure
+  AND NOT list_has_all(o.article_ids, c.article_ids)
+  AND NOT list_has_all(c.article_ids, o.article_ids)
