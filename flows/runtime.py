@@ -195,17 +195,18 @@ def in_parallel(
         yield from finished(block=True)
 
 
-def in_workers(landed: Iterable[Any], task: Any, run_id: str, workers: int) -> Iterator[tuple[Any, Batch]]:
+def in_workers(landed: Iterable[Any], task: Any, run_id: str, workers: int, *options: Any) -> Iterator[tuple[Any, Batch]]:
     """Each landed batch's documents through the per-batch `task` on the flow's task runner,
     `workers` batches at once, as (landed, processed). A batch whose worker process died is run
     again on fresh workers and, if it kills them too, bisected to the document that does
-    (process_surviving_crashes): one such page never fails the run."""
+    (process_surviving_crashes): one such page never fails the run. `options` follow the batch's
+    index in the task's arguments (the ingest settings a stage reads: `ner`)."""
 
     def run(landed_batch: Any, docs: list[RawDocument]) -> Batch:
-        return cast("Batch", submit_batch(task, docs, run_id, landed_batch.index).result())
+        return cast("Batch", submit_batch(task, docs, run_id, landed_batch.index, *options).result())
 
     return in_parallel(
-        landed, lambda b: submit_batch(task, b.todo, run_id, b.index), workers,
+        landed, lambda b: submit_batch(task, b.todo, run_id, b.index, *options), workers,
         recover=lambda b, _crash: process_surviving_crashes(lambda docs: run(b, docs), b.todo),
     )
 

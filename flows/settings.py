@@ -37,6 +37,7 @@ class IngestSettings(BaseModel):
     db: str = Field(DEFAULT_DB, description="DuckDB warehouse file")
     batch_size: int = Field(500, ge=1, description="documents per task run at most (batches are evened out across the workers)")
     max_document_bytes: int = Field(DEFAULT_MAX_BYTES, ge=1, description="larger files are quarantined")
+    ner: bool = Field(False, description="also find names with the statistical NER model (requirements-models.lock): typed, at 120-170 ms/page")
     reprocess: bool = Field(False, description="re-run known documents through every stage (replaces their rows); refetch known URLs")
     lock_wait_seconds: float = Field(120.0, ge=0, description="how long to wait for another writer's lock")
     task_runner: Literal["process", "thread", "dask"] = Field(

@@ -27,7 +27,7 @@ from expectations.validate import validate
 from tasks.common.frames import candidates_frame, mentions_frame
 from tasks.common.isolation import keep_checked, per_article
 from tasks.common.models import Article, Batch, CandidateEntity, Mention
-from tasks.common.nlp import blank_pipeline, parse
+from tasks.common.nlp import blank_pipeline, ner_spans, parse
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
@@ -102,6 +102,16 @@ DOMINANT_POPULATION_RATIO = 4.0
 ALL_FIELDS = ("body", "title")
 STORED_FIELDS = ALL_FIELDS
 BODY_FIELDS = ("body",)  # what facts read: offsets into the body
+# The optional statistical NER (`--ner`): the labels that name actors and places, and which
+# gazetteer types a label may link to (a span equal to an alias of another type is not it:
+# "Jordan" the PERSON is not the country).
+NER_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"}
+NER_TYPES_FIT = {"PERSON": {"PERSON"}, "ORG": {"ORG", "NORP"}, "NORP": {"NORP", "ORG"}, "GPE": {"GPE", "LOC"},
+                 "LOC": {"LOC", "GPE"}, "FAC": {"FAC", "LOC"}, "EVENT": {"EVENT"}}
+NER_KB_SCORE = 0.9  # the model's span, linked by a listed name of a fitting type
+NER_LOCAL_SCORE = LOCAL_SCORE  # a name only the model found, linked by its spelling
+# A text per field and article when the stage runs the NER: its spans per (article_id, field).
+NerSpans = dict[tuple[str, str], list[tuple[int, int, str]]]
 _QUOTE_MARKS = re.compile(r"[‘’`'ʿʾ]")
 _WORDS = re.compile(r"[a-z]+")
 _ASSIMILATED_ARTICLE = re.compile(r"^[ae]([tdrszn])\1")
@@ -803,9 +813,111 @@ def _places_in_context(found: list[_Found], gazetteer: Gazetteer) -> None:
         f.runs = runs
 
 
-def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) -> tuple[list[Mention], list[CandidateEntity]]:
+_NER_WORD = re.compile(r"[^\s]+")
+_NER_TRIM = "\"'“”‘’.,;:!?()[]-–—"
+
+
+def _ner_name(t: _Tokens, text: str, start: int, end: int, label: str) -> tuple[int, int] | None:
+    """The name inside a NER span (a leading "the", titles and honorifics, a trailing possessive
+    and punctuation left out), or None when general rules say it is no name: no capitalised word
+    (the model's lower-case guesses), under two letters, a digit (codes such as "B12"), a title
+    or weekday alone, an all-capitals word that is a stop word, that the text also writes in
+    lower case or that stands in a line of capitals ("SUM", "UPS"), or, as a place, an acronym
+    (places are in the gazetteer; "AI" is no country)."""
+    words = [(start + m.start(), start + m.end()) for m in _NER_WORD.finditer(text[start:end])]
+    while words and (text[words[0][0]:words[0][1]].lower() == "the" or text[words[0][0]:words[0][1]].rstrip(".") in TITLES):
+        words.pop(0)
+    if not words:
+        return None
+    s, e = words[0][0], words[-1][1]
+    if text[s:e].endswith(("'s", "’s")):
+        e -= 2
+    while e > s and text[e - 1] in _NER_TRIM:
+        e -= 1
+    while s < e and text[s] in _NER_TRIM:
+        s += 1
+    name = text[s:e]
+    tokens = name.split()
+    if (sum(c.isalpha() for c in name) < 2 or any(c.isdigit() for c in name)
+            or not any(w[:1].isupper() for w in tokens) or (len(tokens) == 1 and name in NOT_NAMES | TITLES)):
+        return None
+    if name.isupper() and len(tokens) == 1:
+        lower = name.lower()
+        span = t.doc.char_span(s, e, alignment_mode="expand")
+        shouted = span is not None and any(0 <= i < t.n and t.caps_word(i) for i in (span.start - 1, span.end))
+        if lower in STOP_WORDS or lower in t.seen_lower or shouted or label in PLACE_TYPES:
+            return None
+    return s, e
+
+
+def _ner_mentions(article_id: str, found: list[_Found], mentions: list[Mention], spans: NerSpans, gazetteer: Gazetteer) -> list[Mention]:
+    """The rule mentions, with the NER's type on the local ones its spans hold, and a mention for
+    each NER name no rule mention touches: a listed name of a fitting type ('ner+kb'), else a
+    local entity by its spelling ('ner'). A lone name that ends exactly one of the article's
+    local full names is that person; a lone person's name otherwise stays in its article."""
+    surnames: dict[str, set[str]] = defaultdict(set)
+    for m in mentions:
+        if m.link_method == "local" and len(m.surface.split()) > 1:
+            surnames[name_key(m.surface.split()[-1])].add(m.entity_id)
+    out = list(mentions)
+    for f in found:
+        rows = [m for m in out if m.field == f.field]
+        added: list[Mention] = []
+        for s0, e0, label in spans.get((article_id, f.field), []):
+            if label not in NER_LABELS:
+                continue
+            touched = [m for m in rows if m.start_char < e0 and s0 < m.end_char]
+            for m in touched:
+                if m.link_method == "local" and s0 <= m.start_char and m.end_char <= e0:
+                    m.entity_type = label  # the rules found the name, the model says what it is
+            cut = None if touched else _ner_name(f.tokens, f.text, s0, e0, label)
+            if cut is None:
+                continue
+            s, e = cut
+            surface = f.text[s:e]
+            span = f.tokens.doc.char_span(s, e, alignment_mode="expand")
+            sentence = f.tokens.sentence_index(span.start if span is not None else 0)
+            listed = gazetteer.plain.get(plain_name(surface))
+            if listed is not None and gazetteer.entities[listed].type in NER_TYPES_FIT[label]:
+                entity = gazetteer.entities[listed]
+                method = "exact" if surface.lower() == entity.name.lower() else "alias"
+                mention = Mention(article_id, listed, surface, s, e, sentence, method, NER_KB_SCORE, f.field, "name", "ner+kb", label)
+            else:
+                key = name_key(surface)
+                if not key:
+                    continue
+                if " " not in key and len(surnames.get(key, ())) == 1:
+                    entity_id = next(iter(surnames[key]))
+                elif " " not in key and label == "PERSON":
+                    entity_id = local_id(key, scope=article_id)  # never merged across articles by one name
+                else:
+                    entity_id = local_id(key)
+                mention = Mention(article_id, entity_id, surface, s, e, sentence, "local", NER_LOCAL_SCORE, f.field, "name", "ner", label)
+            added.append(mention)
+            rows.append(mention)
+        out.extend(added)
+    return sorted(out, key=lambda m: (m.field != "body", m.start_char)) if spans else out
+
+
+def article_ner_spans(articles: list[Article]) -> NerSpans:
+    """The NER's spans in the English articles' bodies and headlines, one `nlp.pipe` over the batch."""
+    keys, texts = [], []
+    for a in articles:
+        if a.language not in LOCAL_LANGUAGES:
+            continue  # an English model: elsewhere its guesses are noise
+        for name, text in (("body", a.body), ("title", a.title)):
+            if text:
+                keys.append((a.article_id, name))
+                texts.append(text)
+    return dict(zip(keys, ner_spans(texts), strict=True))
+
+
+def find_article_entities(
+    article: Article, gazetteer: Gazetteer | None = None, ner: NerSpans | None = None
+) -> tuple[list[Mention], list[CandidateEntity]]:
     """Mentions in an article's body and headline (each with offsets into its own field), local
-    entities resolved over both, and the body's candidate names."""
+    entities resolved over both, and the body's candidate names; with `ner` (the NER's spans,
+    see article_ner_spans), also the names only the model found, and types."""
     g = gazetteer or load_gazetteer()
     english = article.language in LOCAL_LANGUAGES
     found = [_match_doc(parse(article.body), g, article.body, "body", english)]
@@ -815,7 +927,10 @@ def find_article_entities(article: Article, gazetteer: Gazetteer | None = None) 
         _places_in_context(found, g)
     # Capitalisation says "a name" in English; in German every noun is capitalised: elsewhere
     # the unknown names stay candidates, without a local id.
-    return _mentions_and_candidates(article.article_id, found, g, with_locals=english)
+    mentions, candidates = _mentions_and_candidates(article.article_id, found, g, with_locals=english)
+    if ner is not None and english:
+        mentions = _ner_mentions(article.article_id, found, mentions, ner, g)
+    return mentions, candidates
 
 
 def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: str | None = None) -> list[Mention]:
@@ -824,13 +939,21 @@ def find_mentions_in_doc(article_id: str, doc: Doc, gazetteer: Gazetteer, text: 
     return [m for m in find_entities_in_doc(article_id, doc, gazetteer, text)[0] if m.mention_kind == "name"]
 
 
-def find_entities(articles: list[Article], fields: tuple[str, ...] = BODY_FIELDS) -> tuple[list[Mention], list[CandidateEntity]]:
-    """Mentions (in `fields`: the body's unless asked) and candidate names for a batch of cleaned articles."""
+def find_entities(
+    articles: list[Article], fields: tuple[str, ...] = BODY_FIELDS, ner: bool | NerSpans = False
+) -> tuple[list[Mention], list[CandidateEntity]]:
+    """Mentions (in `fields`: the body's unless asked) and candidate names for a batch of cleaned
+    articles; with `ner`, the statistical NER's names too (its spans, when already computed)."""
     gazetteer = load_gazetteer()
+    spans: NerSpans | None = None
+    if ner is True:
+        spans = article_ner_spans(articles)
+    elif ner is not False:
+        spans = ner
     mentions: list[Mention] = []
     candidates: list[CandidateEntity] = []
     for article in articles:
-        m, c = find_article_entities(article, gazetteer)
+        m, c = find_article_entities(article, gazetteer, spans)
         mentions.extend(x for x in m if x.field in fields)
         candidates.extend(c)
     return mentions, candidates
@@ -916,14 +1039,25 @@ def check_gazetteer(run_id: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     return frame, outcome.rows
 
 
+def _batch_ner_spans(articles: list[Article]) -> NerSpans | None:
+    """The batch's NER spans in one pass; None when the pass fails (each article then runs the
+    model alone, so one bad article costs only its own mentions)."""
+    try:
+        return article_ner_spans(articles)
+    except Exception:  # isolated per article below
+        return None
+
+
 @task(name="entities", cache_policy=NO_CACHE)
-def entities(batch: Batch) -> Batch:
-    """Mentions of known entities and candidate names in each body, then their checks: a row
-    failing a critical check is kept out, and a stage error says so; the article still loads."""
+def entities(batch: Batch, ner: bool = False) -> Batch:
+    """Mentions of known entities and candidate names in each body (with `ner`, also the names
+    the statistical NER finds), then their checks: a row failing a critical check is kept out,
+    and a stage error says so; the article still loads."""
     from tasks.runs import log_stage, monotonic  # the run's log line (issue 15)
 
     started, n_in = monotonic(), len(batch.articles)
-    done = per_article(batch, "entities", lambda a: find_entities([a], ALL_FIELDS), article_needs_it=False)
+    spans: bool | NerSpans = ner and (_batch_ner_spans(batch.articles) or True)
+    done = per_article(batch, "entities", lambda a: find_entities([a], ALL_FIELDS, spans), article_needs_it=False)
     found = [m for _a, (found, _c) in done for m in found]
     batch.candidates = [c for _a, (_m, cands) in done for c in cands]
     kept = keep_checked(batch, "mentions", mention_check_columns(mentions_frame(found), batch.articles), article_level=False)
@@ -932,7 +1066,7 @@ def entities(batch: Batch) -> Batch:
     # Later stages (facts' speakers and subjects) read gazetteer names in the body: a demonym
     # qualifies a noun, and a local id is no row of `entities` (the facts suite checks that a
     # speaker is one). stg_mentions holds every checked mention, the headline's too.
-    batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name" and m.link_method != "local"]
+    batch.mentions = [m for m in checked if m.field == "body" and m.mention_kind == "name" and m.link_method not in ("local", "ner")]
     batch.tables["stg_mentions"] = kept[kept["field"].isin(STORED_FIELDS)].reset_index(drop=True)
     batch.tables["stg_candidate_entities"] = keep_checked(
         batch, "candidate_entities", candidate_check_columns(candidates_frame(batch.candidates), batch.articles), article_level=False)

@@ -73,7 +73,8 @@ class Mention:
     match_score: float  # 1.0 for exact and alias matches
     field: str = "body"  # the text the offsets point into: 'body' or 'title'
     mention_kind: str = "name"  # 'name', or 'demonym' ("Pakistani" for Pakistan)
-    link_method: str = "alias"  # how the id was found: alias, fuzzy, demonym, local
+    link_method: str = "alias"  # how the id was found: alias, fuzzy, demonym, local; with --ner also ner+kb, ner
+    entity_type: str | None = None  # the statistical NER's label where it found the name (--ner), else None
 
 
 @dataclass(slots=True)

