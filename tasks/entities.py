@@ -813,41 +813,103 @@ def _places_in_context(found: list[_Found], gazetteer: Gazetteer) -> None:
         f.runs = runs
 
 
-_NER_WORD = re.compile(r"[^\s]+")
-_NER_TRIM = "\"'“”‘’.,;:!?()[]-–—"
+_NER_WORD = re.compile(r"\S+")
+# A name crosses no line, no run of spaces (a table's columns) and no spaced dash (a dateline's).
+_NER_BREAK = re.compile(r"\n|\t|\s{2,}|\s[-–—]\s")
+_NER_TRIM = "\"'“”‘’.,;:!?()[]-–—•*·|/@+&®™"
+# Letters, and the marks names hold ("O'Brien", "AT&T", "St. Louis", "Moneycontrol.com").
+_NER_NAME = re.compile(r"[^\W\d_]+(?:[\s'’.&-]*[^\W\d_]+)*\.?")
 
 
-def _ner_name(t: _Tokens, text: str, start: int, end: int, label: str) -> tuple[int, int] | None:
-    """The name inside a NER span (a leading "the", titles and honorifics, a trailing possessive
-    and punctuation left out), or None when general rules say it is no name: no capitalised word
-    (the model's lower-case guesses), under two letters, a digit (codes such as "B12"), a title
-    or weekday alone, an all-capitals word that is a stop word, that the text also writes in
-    lower case or that stands in a line of capitals ("SUM", "UPS"), or, as a place, an acronym
-    (places are in the gazetteer; "AI" is no country)."""
+def _prose_names(t: _Tokens) -> set[str]:
+    """Capitalised words this text writes inside a sentence of prose and never in lower case:
+    names wherever they appear ("Obama" in "Michelle Obama Goes Organic")."""
+    return {t.text[k] for k in range(t.n) if t.title[k] and k not in t.headline and t.lower[k] not in t.seen_lower
+            and not t.starts_sentence(k) and t.sentence_index(k) not in t.headline_sents}
+
+
+def _ner_name(t: _Tokens, text: str, start: int, end: int, names: set[str]) -> tuple[int, int] | None:
+    """The name inside a NER span, or None when it holds none.
+
+    Cut at a line break, a run of spaces or a spaced dash, and after a possessive ("Chris
+    Christie's Exit"); leading and trailing words in lower case ("the"), titles and honorifics,
+    common words of a heading ("Michelle Obama Goes Organic") and punctuation left out. What
+    remains must be letters and name marks only (no digits: "B12"), two letters or more, with a
+    capitalised word and no one-letter word but an initial ("Group D", "C and E"). A heading's
+    common word stays when `names` (the article's prose names) holds it.
+    """
+    cut = _NER_BREAK.search(text, start, end)
+    end = cut.start() if cut else end
     words = [(start + m.start(), start + m.end()) for m in _NER_WORD.finditer(text[start:end])]
-    while words and (text[words[0][0]:words[0][1]].lower() == "the" or text[words[0][0]:words[0][1]].rstrip(".") in TITLES):
+    for k, (a, b) in enumerate(words):
+        if text[a:b].endswith(("'s", "’s")):
+            words = words[: k + 1]
+            break
+
+    def dropped(a: int, b: int) -> bool:
+        word = text[a:b].strip(_NER_TRIM)
+        if not word[:1].isupper() or word in TITLES or word.rstrip(".") in HONORIFICS:
+            return True
+        span = t.doc.char_span(a, b, alignment_mode="expand")
+        return span is not None and word not in names and any(i in t.headline for i in range(span.start, span.end))
+
+    while words and dropped(*words[0]):
         words.pop(0)
+    while words and dropped(*words[-1]):
+        words.pop()
     if not words:
         return None
     s, e = words[0][0], words[-1][1]
     if text[s:e].endswith(("'s", "’s")):
         e -= 2
-    while e > s and text[e - 1] in _NER_TRIM:
+    while e > s and text[e - 1] in _NER_TRIM and not (text[e - 1] == "." and e - s >= 2 and text[e - 2].isupper()):
         e -= 1
     while s < e and text[s] in _NER_TRIM:
         s += 1
     name = text[s:e]
-    tokens = name.split()
-    if (sum(c.isalpha() for c in name) < 2 or any(c.isdigit() for c in name)
-            or not any(w[:1].isupper() for w in tokens) or (len(tokens) == 1 and name in NOT_NAMES | TITLES)):
+    if _NER_NAME.fullmatch(name) is None or sum(c.isalpha() for c in name) < 2:
         return None
-    if name.isupper() and len(tokens) == 1:
-        lower = name.lower()
-        span = t.doc.char_span(s, e, alignment_mode="expand")
-        shouted = span is not None and any(0 <= i < t.n and t.caps_word(i) for i in (span.start - 1, span.end))
-        if lower in STOP_WORDS or lower in t.seen_lower or shouted or label in PLACE_TYPES:
-            return None
+    if " " not in name and name.rstrip(".") in NOT_NAMES | TITLES:
+        return None  # "September", "Court" alone
+    if any(len(w) == 1 for w in re.split(r"[\s&-]+", name)):
+        return None  # "Group D", "C and E" (an initial keeps its full stop: "J. Smith")
     return s, e
+
+
+def _ner_local_name(t: _Tokens, text: str, start: int, end: int, label: str, names: set[str]) -> bool:
+    """A name the model found that no entry lists is a name by general rules, not a word the
+    rules already judged: a single capitalised word English uses (stop word, written in lower
+    case in this text, or common by Zipf: "Camera", "Damage" at a sentence start) unless the
+    article's prose capitalises it (`names`), an
+    all-capitals word that is common or stands in a line of capitals ("SUM", "UPS"), a run of
+    capitals holding a common word ("CLUB SALES"), or an acronym as a place ("AI" is no country:
+    places are in the gazetteer)."""
+    span = t.doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    idx = [i for i in range(span.start, span.end) if t.alpha[i]]
+    if not idx:
+        return False
+    if len(idx) == 1:
+        i = idx[0]
+        if t.caps_word(i):
+            shouted = any(0 <= k < t.n and t.caps_word(k) for k in (span.start - 1, span.end))
+            return not (t.lower[i] in STOP_WORDS or t.lower[i] in t.seen_lower or shouted or label in PLACE_TYPES)
+        return t.text[i] in names or not t.common(i)
+    if all(t.upper[i] for i in idx):
+        return not any(t.common(i) for i in idx)
+    return True
+
+
+def _ner_listed(surface: str, label: str, gazetteer: Gazetteer) -> str | None:
+    """The gazetteer entity a NER name is, when it is one of its names (a dateline's capitals
+    too: "NEW YORK") and its type fits the label."""
+    listed = gazetteer.plain.get(plain_name(surface))
+    if listed is None and surface.isupper():
+        listed = gazetteer.canonical.get(surface.lower())
+    if listed is not None and gazetteer.entities[listed].type in NER_TYPES_FIT[label]:
+        return listed
+    return None
 
 
 def _ner_mentions(article_id: str, found: list[_Found], mentions: list[Mention], spans: NerSpans, gazetteer: Gazetteer) -> list[Mention]:
@@ -860,6 +922,7 @@ def _ner_mentions(article_id: str, found: list[_Found], mentions: list[Mention],
         if m.link_method == "local" and len(m.surface.split()) > 1:
             surnames[name_key(m.surface.split()[-1])].add(m.entity_id)
     out = list(mentions)
+    names = set().union(*(_prose_names(f.tokens) for f in found)) if spans else set()
     for f in found:
         rows = [m for m in out if m.field == f.field]
         added: list[Mention] = []
@@ -870,21 +933,21 @@ def _ner_mentions(article_id: str, found: list[_Found], mentions: list[Mention],
             for m in touched:
                 if m.link_method == "local" and s0 <= m.start_char and m.end_char <= e0:
                     m.entity_type = label  # the rules found the name, the model says what it is
-            cut = None if touched else _ner_name(f.tokens, f.text, s0, e0, label)
+            cut = None if touched else _ner_name(f.tokens, f.text, s0, e0, names)
             if cut is None:
                 continue
             s, e = cut
             surface = f.text[s:e]
             span = f.tokens.doc.char_span(s, e, alignment_mode="expand")
             sentence = f.tokens.sentence_index(span.start if span is not None else 0)
-            listed = gazetteer.plain.get(plain_name(surface))
-            if listed is not None and gazetteer.entities[listed].type in NER_TYPES_FIT[label]:
+            listed = _ner_listed(surface, label, gazetteer)
+            if listed is not None:
                 entity = gazetteer.entities[listed]
                 method = "exact" if surface.lower() == entity.name.lower() else "alias"
                 mention = Mention(article_id, listed, surface, s, e, sentence, method, NER_KB_SCORE, f.field, "name", "ner+kb", label)
             else:
                 key = name_key(surface)
-                if not key:
+                if not key or not _ner_local_name(f.tokens, f.text, s, e, label, names):
                     continue
                 if " " not in key and len(surnames.get(key, ())) == 1:
                     entity_id = next(iter(surnames[key]))
