@@ -906,7 +906,7 @@ def _ner_listed(surface: str, label: str, gazetteer: Gazetteer) -> str | None:
     too: "NEW YORK") and its type fits the label."""
     listed = gazetteer.plain.get(plain_name(surface))
     if listed is None and surface.isupper():
-        listed = gazetteer.canonical.get(surface.lower())
+        listed = gazetteer.plain.get(plain_name(surface.title())) or gazetteer.canonical.get(surface.lower())
     if listed is not None and gazetteer.entities[listed].type in NER_TYPES_FIT[label]:
         return listed
     return None
@@ -929,14 +929,16 @@ def _ner_mentions(article_id: str, found: list[_Found], mentions: list[Mention],
         for s0, e0, label in spans.get((article_id, f.field), []):
             if label not in NER_LABELS:
                 continue
-            touched = [m for m in rows if m.start_char < e0 and s0 < m.end_char]
-            for m in touched:
-                if m.link_method == "local" and s0 <= m.start_char and m.end_char <= e0:
-                    m.entity_type = label  # the rules found the name, the model says what it is
-            cut = None if touched else _ner_name(f.tokens, f.text, s0, e0, names)
+            cut = _ner_name(f.tokens, f.text, s0, e0, names)
             if cut is None:
                 continue
             s, e = cut
+            touched = [m for m in rows if m.start_char < e and s < m.end_char]
+            for m in touched:
+                if m.link_method == "local" and s <= m.start_char and m.end_char <= e:
+                    m.entity_type = label  # the rules found the name, the model says what it is
+            if touched:
+                continue
             surface = f.text[s:e]
             span = f.tokens.doc.char_span(s, e, alignment_mode="expand")
             sentence = f.tokens.sentence_index(span.start if span is not None else 0)

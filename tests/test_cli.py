@@ -133,3 +133,12 @@ def test_ingest_summary_says_nothing_new_instead_of_counting_empty_checks(capsys
     assert "checks             nothing new to check" in out and "90 passed" not in out
     _print_summary({**summary, "nothing_new": False}, "x.duckdb")
     assert "90 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_ner_is_off_unless_asked_on_ingest_and_serve():
+    from flows.cli import _settings, build_parser
+
+    parser = build_parser()
+    for command in (["ingest", "seeds"], ["serve", "--inbox", "seeds"]):
+        off, on = parser.parse_args(command), parser.parse_args([*command, "--ner"])
+        assert (_settings(off, [Path("seeds")]).ner, _settings(on, [Path("seeds")]).ner) == (False, True)

@@ -71,6 +71,15 @@ def test_public_columns_exist(memory_db):
     assert published["published_at"] == "TIMESTAMP WITH TIME ZONE"
 
 
+def test_mentions_carry_a_nullable_ner_type(memory_db):
+    """Migration 0113: the statistical NER's label of a mention (NULL without --ner), in staging
+    and in the public view."""
+    stored = dict(memory_db.execute("SELECT column_name, is_nullable FROM information_schema.columns "
+                                    "WHERE table_name = 'stg_mentions'").fetchall())
+    assert stored["entity_type"] == "YES"
+    assert "entity_type" in {r[0] for r in memory_db.execute("DESCRIBE mentions").fetchall()}
+
+
 def test_changed_migration_is_refused(tmp_path, monkeypatch):
     import shutil
 
