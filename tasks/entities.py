@@ -818,7 +818,8 @@ _NER_WORD = re.compile(r"\S+")
 _NER_BREAK = re.compile(r"\n|\t|\s{2,}|\s[-–—]\s")
 _NER_TRIM = "\"'“”‘’.,;:!?()[]-–—•*·|/@+&®™"
 # Letters, and the marks names hold ("O'Brien", "AT&T", "St. Louis", "Moneycontrol.com").
-_NER_NAME = re.compile(r"[^\W\d_]+(?:[\s'’.&-]*[^\W\d_]+)*\.?")
+# Words joined by at least one mark each, so a failed match backtracks in linear time.
+_NER_NAME = re.compile(r"[^\W\d_]+(?:[\s'’.&-]+[^\W\d_]+)*\.?")
 
 
 def _prose_names(t: _Tokens) -> set[str]:
