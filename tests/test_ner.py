@@ -148,3 +148,13 @@ def test_the_dev_gold_is_not_worse_with_ner():
     assert on.pair_precision >= off.pair_precision and on.pair_recall >= off.pair_recall
     assert on.wrong_merges == [] and on.person_merges == []
     assert any(m.entity_type for m in mentions)
+
+
+def test_a_long_span_that_is_no_name_is_refused_at_once():
+    import time
+
+    from tasks.entities import _NER_NAME
+
+    started = time.process_time()
+    assert _NER_NAME.fullmatch("Abcdefghijklmnopqrstuvwxyz" * 4 + " Holdings Group 7") is None
+    assert time.process_time() - started < 0.5  # no backtracking over ways to split the letters
