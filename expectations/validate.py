@@ -102,20 +102,23 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str) or a == b
 
 
-# The per-batch stage suites, run in the workers on every batch: evaluated by expectations/native.py
-# (the same declared expectations, checked against GX by tests/test_validate.py). The suites run
-# once per load or per run in the writer (discover, load, link, stories) go through GX.
+# The per-batch suites on the hot path are evaluated by expectations/native.py (the same declared
+# expectations, checked against GX by tests/test_validate.py): the worker stages', run on every
+# batch, and discover's, which the writer runs on each batch it reads, the first one before any
+# worker has work (through GX it waited there for GX's import, seconds). The suites the writer
+# runs once per load or per run (load, link, stories) go through GX, built meanwhile.
 WORKER_STAGES = frozenset({"extract", "clean", "entities", "facts", "fingerprint"})
+NATIVE_STAGES = WORKER_STAGES | {"discover"}
 ENGINES = ("gx", "native")
 
 
 def engine_for(suite: Suite) -> str:
-    """'native' for a worker stage's suite that expectations/native.py can evaluate, else 'gx';
+    """'native' for a hot-path suite (NATIVE_STAGES) that expectations/native.py can evaluate, else 'gx';
     FACTWIRE_CHECK_ENGINE=gx (or native) chooses one engine for every suite it can run."""
     from expectations import native
 
     forced = os.environ.get("FACTWIRE_CHECK_ENGINE", "").strip().lower()
-    chosen = forced if forced in ENGINES else ("native" if suite.stage in WORKER_STAGES else "gx")
+    chosen = forced if forced in ENGINES else ("native" if suite.stage in NATIVE_STAGES else "gx")
     return "native" if chosen == "native" and native.supports(suite.expectations) else "gx"
 
 

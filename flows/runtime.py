@@ -97,12 +97,25 @@ def die_with_parent() -> None:
 # --- batches ---------------------------------------------------------------------------------
 
 
+# The smallest batch worth a second round: below it, a batch's fixed costs (its task runs, its
+# load transaction and checks) outweigh what the overlap saves.
+MIN_ROUND_BATCH = 100
+
+
 def even_batches(items: list[T], max_size: int, workers: int) -> Iterator[list[T]]:
     """Chunks of at most `max_size` items, as many as a multiple of `workers` and equal in size
     (within one), so the last round of batches ends on every worker at about the same time:
-    1,000 documents on two workers make two batches of 500, not 200+200+200+200+200, where
-    one worker would do three."""
+    1,500 documents on two workers make four batches of 375, not 500+500+500, where one worker
+    would do two.
+
+    At least two rounds when each batch keeps MIN_ROUND_BATCH items or more: with one round
+    (1,000 documents as two batches of 500) the workers wait while the writer reads the first
+    batch, and the writer loads every batch after the workers have finished; with two (four of
+    250) the first batch is read in half the time and the first round is loaded while the
+    second is processed."""
     n_batches = -(-len(items) // max_size)
+    if len(items) >= 2 * workers * MIN_ROUND_BATCH:
+        n_batches = max(n_batches, 2 * workers)
     n_batches = min(-(-n_batches // workers) * workers, len(items))
     start = 0
     for i in range(n_batches):

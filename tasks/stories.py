@@ -175,13 +175,11 @@ class Grouping:
         for w, v in vector.items():
             for i in self.by_term.get(w, ()):
                 scores[i] = scores.get(i, 0.0) + v * self.centroids[i][w]
-        best, best_score = -1, 0.0
-        for i, score in scores.items():
-            if not within_gap(self.groups[i], at, self.gap_days):
-                continue
-            if score > best_score or (score == best_score and best >= 0 and self.groups[i].story_id < self.groups[best].story_id):
-                best, best_score = i, score
-        return self.groups[best].story_id if best >= 0 and best_score >= self.threshold else None
+        # The time gap is checked only for groups similar enough to be chosen (most groups share
+        # a word or two with the article and score far below the threshold), most similar first,
+        # ties to the smaller id.
+        similar = sorted(((-score, self.groups[i].story_id, i) for i, score in scores.items() if score >= self.threshold))
+        return next((story_id for _, story_id, i in similar if within_gap(self.groups[i], at, self.gap_days)), None)
 
     def add(self, group_id: str | None, article_id: str, vector: dict[str, float], at: datetime | None) -> str:
         """Put the article in the group (a new one named after it when None); returns the id."""

@@ -95,9 +95,12 @@ def test_even_batches_end_together_on_every_worker():
     def sizes(n: int, max_size: int, workers: int) -> list[int]:
         return [len(b) for b in even_batches(list(range(n)), max_size, workers)]
 
-    assert sizes(1000, 500, 2) == [500, 500]
     assert sizes(1500, 500, 2) == [375] * 4  # not 500, 500, 500 with one worker idle at the end
-    assert sizes(1001, 500, 2) == [251, 250, 250, 250]
+    assert sizes(2001, 500, 2) == [334, 334, 334, 333, 333, 333]
+    # two rounds while a batch keeps 100 documents: the writer reads and loads while workers work
+    assert sizes(1000, 500, 2) == [250] * 4 and sizes(1001, 500, 2) == [251, 250, 250, 250]
+    assert sizes(400, 500, 2) == [100] * 4 and sizes(399, 500, 2) == [200, 199]
+    assert sizes(10_000, 500, 2) == [500] * 20
     assert sizes(5, 500, 2) == [3, 2] and sizes(1, 500, 2) == [1] and sizes(0, 500, 2) == []
     assert sizes(7, 3, 1) == [3, 2, 2]
     items = list(range(10_007))
