@@ -3,10 +3,10 @@ across the whole warehouse. The rules are here; warehouse/linking.py runs them o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -83,43 +83,91 @@ def _tolerance(qualifier: str | None) -> float:
 # passengers" 239 people aboard (the facts stage gives them that action), so their claims join
 # the people counted with the same action.
 PEOPLE_UNITS = frozenset({"death", "fatality", "injury", "passenger"})
+# What a share is of when the text names no whole: "29.7%" alone is a share of something the
+# story says elsewhere ("of the vote"), so the claims view lets it join the one whole its story
+# gives the same figure.
+NO_WHOLE = "-"
 
 
 def claim_family(unit: str | None, category: str | None) -> str:
     """What a claim counts, normalised: the category (passengers and deaths are people); a share
-    keeps what it is a share of ("percent:vote"); an uncategorised noun is its own family."""
+    keeps what it is a share of ("percent:vote"; "percent:-" when the text names none); an
+    uncategorised noun is its own family."""
     if category in SHARE_KINDS:
-        return f"{category}:{unit or '-'}"
+        whole = NO_WHOLE if unit is None or unit in SHARE_KINDS else unit
+        return f"{category}:{whole}"
     if unit in PEOPLE_UNITS:
         return "people"
     return category or unit or "-"
 
 
-def claim_keys(facts: pd.DataFrame) -> pd.Series:
-    """A claim key per fact: same family (category, or unit) and action, values equal within the
-    qualifiers' tolerance, vague words ("dozens") only with the same vague word.
+def is_vague(value_text: str, value: float, value_high: float, qualifier: str | None) -> bool:
+    """Stated only in words that stand for a range ("dozens", "hundreds")."""
+    return not re.search(r"\d", value_text or "") and value_high > value and qualifier is None
 
-    Within each (family, action) group, facts sorted by value join the current claim while
-    their value is within tolerance of the claim's first (smallest) value, so a chain of small
-    steps cannot drift into a different figure. The story and the subject are added by the
-    `claims` view (stories are found after linking)."""
+
+_WRITTEN_NUMBER = re.compile(r"\d[\d,]*(?:\.(\d+))?")
+
+
+def half_unit(value_text: str, value: float) -> float:
+    """Half a unit of the last digit the outlet wrote: "30" could be any figure rounded to 30
+    (29.5-30.5), "29.7" one rounded to a tenth; "1.5 million" to a tenth of a million. A number
+    in words is a whole number, a fraction in words ("two-thirds") is exact to a hundredth."""
+    found = _WRITTEN_NUMBER.search(value_text or "")
+    if found is None:
+        return 0.005 if 0 < abs(value) < 1 else 0.5
+    written = float(found.group(0).replace(",", ""))
+    step = 10.0 ** -len(found.group(1) or "")
+    scale = value / written if written else 1.0
+    if scale >= 1.0:
+        return 0.5 * step * scale  # "1.5 million": the words multiply the digits
+    return 0.005 if 0 < abs(value) < 1 else 0.5 * step  # "1 in 10": the digits are not the value
+
+
+def claim_bounds(facts: pd.DataFrame) -> pd.DataFrame:
+    """The figure each fact states, as an interval (`claim_low`, `claim_high`): an exact figure
+    give or take half a unit of its last written digit, a range its two ends; a hedge widens
+    it by the qualifier's tolerance (a share: one unit of its last digit) but no further ("at least 20" is 20-22, "about 30" 27-33,
+    "nearly 300" 270-300: an open end would join every larger figure); a vague word is its own
+    value (the view keeps "dozens" apart from figures anyway). Facts of one story whose
+    intervals hold each other's value state the same figure (12 and 12.5 percent do not: 12.5
+    is not a figure rounded to 12 but 29.7 is one rounded to 30)."""
+    lows, highs = [], []
+    for r in facts.itertuples():
+        value = float(r.value)
+        low = float(r.value_low) if pd.notna(r.value_low) else value
+        high = float(r.value_high) if pd.notna(r.value_high) else value
+        qualifier = r.qualifier if isinstance(r.qualifier, str) else None
+        text = r.value_text if isinstance(r.value_text, str) else ""
+        half = half_unit(text, value)
+        if is_vague(text, value, high, qualifier):
+            low, high = value, value
+        elif qualifier is not None:
+            # a share is already relative: "about 30 per cent" is 29-31, not 27-33 (that would
+            # take in "almost 27 per cent", another party's share); a count is hedged by 10%
+            share = isinstance(r.category, str) and r.category in SHARE_KINDS
+            tol = 2 * half if share else _tolerance(qualifier) * abs(value)
+            low, high = max(low, value - tol), min(high, value + tol)
+        lows.append(low - half)
+        highs.append(high + half)
+    return pd.DataFrame({"claim_low": lows, "claim_high": highs}, index=facts.index)
+
+
+def claim_keys(facts: pd.DataFrame) -> pd.Series:
+    """A claim key per fact: `family|action|value` (family: the category, or the unit; action
+    '-' when none), with '+' after the value of a figure stated only in vague words ("dozens"
+    joins only "dozens"). Which values are one figure is the `claims` view's business: it groups,
+    within one story, facts whose value lies within the other's `claim_bounds` (stories are found after linking,
+    and the same values in two stories must not decide each other's grouping)."""
     keys = pd.Series(index=facts.index, dtype=object)
-    if facts.empty:
-        return keys
-    frame = facts.assign(
-        claim_cat=[claim_family(u if isinstance(u, str) else None, c if isinstance(c, str) else None)
-                   for u, c in zip(facts["unit"], facts["category"], strict=True)],
-        claim_action=facts["action"].fillna("-"),
-        is_vague=~facts["value_text"].str.contains(r"\d", regex=True) & (facts["value_high"] > facts["value"]) & facts["qualifier"].isna(),
-    ).sort_values(["claim_cat", "claim_action", "is_vague", "value", "fact_id"])
-    for (cat, action, vague), group in groupby(frame.itertuples(), key=lambda r: (r.claim_cat, r.claim_action, r.is_vague)):
-        anchor: float | None = None
-        anchor_tol = 0.0
-        for row in group:
-            tol = max(anchor_tol, _tolerance(row.qualifier if isinstance(row.qualifier, str) else None))
-            if anchor is None or (vague and row.value != anchor) or (not vague and abs(row.value - anchor) > tol * anchor):
-                anchor, anchor_tol = row.value, _tolerance(row.qualifier if isinstance(row.qualifier, str) else None)
-            keys[row.Index] = f"{cat}|{action}|{anchor:g}{'+' if vague else ''}"
+    for r in facts.itertuples():
+        unit = r.unit if isinstance(r.unit, str) else None
+        category = r.category if isinstance(r.category, str) else None
+        action = r.action if isinstance(r.action, str) and r.action else "-"
+        high = float(r.value_high) if pd.notna(r.value_high) else float(r.value)
+        vague = is_vague(r.value_text if isinstance(r.value_text, str) else "", float(r.value), high,
+                         r.qualifier if isinstance(r.qualifier, str) else None)
+        keys[r.Index] = f"{claim_family(unit, category)}|{action}|{float(r.value):g}{'+' if vague else ''}"
     return keys
 
 
@@ -151,7 +199,7 @@ def claim_sources(facts: pd.DataFrame, shared: pd.DataFrame) -> pd.Series:
 
 RULES = LinkRules(
     fingerprint=fingerprint_frames, shingles=shingles, jaccard=jaccard, containment=containment,
-    duplicate_roots=duplicate_roots, claim_keys=claim_keys, claim_sources=claim_sources, shared_sentence_jaccard=SHARED_SENTENCE_JACCARD,
+    duplicate_roots=duplicate_roots, claim_keys=claim_keys, claim_bounds=claim_bounds, claim_sources=claim_sources, shared_sentence_jaccard=SHARED_SENTENCE_JACCARD,
     duplicate_containment=DUPLICATE_CONTAINMENT, max_bucket_articles=MAX_BUCKET_ARTICLES,
 )
 
