@@ -83,6 +83,9 @@ def _tolerance(qualifier: str | None) -> float:
 # passengers" 239 people aboard (the facts stage gives them that action), so their claims join
 # the people counted with the same action.
 PEOPLE_UNITS = frozenset({"death", "fatality", "injury", "passenger"})
+# Nouns outlets use in turn for one negotiated arrangement: "Greece's two bailout deals", "its two
+# rescue packages", "two international bailout agreements" count the same thing.
+AGREEMENT_UNITS = frozenset({"agreement", "accord", "deal", "pact", "package", "treaty"})
 # What a share is of when the text names no whole: "29.7%" alone is a share of something the
 # story says elsewhere ("of the vote"), so the claims view lets it join the one whole its story
 # gives the same figure.
@@ -91,13 +94,15 @@ NO_WHOLE = "-"
 
 def claim_family(unit: str | None, category: str | None) -> str:
     """What a claim counts, normalised: the category (passengers and deaths are people); a share
-    keeps what it is a share of ("percent:vote"; "percent:-" when the text names none); an
-    uncategorised noun is its own family."""
+    keeps what it is a share of ("percent:vote"; "percent:-" when the text names none); deals,
+    packages and treaties are agreements; another uncategorised noun is its own family."""
     if category in SHARE_KINDS:
         whole = NO_WHOLE if unit is None or unit in SHARE_KINDS else unit
         return f"{category}:{whole}"
     if unit in PEOPLE_UNITS:
         return "people"
+    if category is None and unit in AGREEMENT_UNITS:
+        return "agreement"
     return category or unit or "-"
 
 

@@ -168,9 +168,10 @@ def test_claim_keys_name_family_action_and_value_and_mark_vague_words():
         {"fact_id": "p", "value": 29.7, "value_text": "29.7%", "unit": "percent", "category": "percent", "action": None},
         {"fact_id": "v", "value": 30, "value_text": "30 percent", "unit": "vote", "category": "percent", "action": None},
         {"fact_id": "d", "value": 130, "value_text": "130", "unit": "death", "category": "casualties", "action": "killed"},
+        {"fact_id": "k", "value": 2, "value_text": "two", "unit": "package", "category": None, "action": None},
     ])
     assert claim_keys(frame).tolist() == ["vehicles|remained|300", "vehicles|remained|12+", "vehicles|-|12", "percent:-|-|29.7",
-                                          "percent:vote|-|30", "people|killed|130"]
+                                          "percent:vote|-|30", "people|killed|130", "agreement|-|2"]
 
 
 def test_claim_bounds_are_the_figure_as_rounded_and_hedged():

@@ -1,35 +1,39 @@
 -- Public: asserted facts stating the same thing in one story (issue 14): same story
--- (article_stories), same family (category, or unit; deaths and passengers are people; a share
--- keeps what it is a share of), same action, the same figure, and the same subject.
+-- (article_stories), same family (category, or unit; deaths and passengers are people; deals and
+-- packages are agreements; a share keeps what it is a share of), same action, the same figure,
+-- and the same subject.
 -- The same figure: each fact's figure is an interval (fact_claims.claim_low/claim_high, written by
--- the linking pass in warehouse/linking.py: the value give or take half a unit of its last written
--- digit, widened by a hedge; before that pass has run, give or take half a unit). Two facts state
--- the same figure when one's value lies in the other's interval, so "30 percent", "about 30 per
--- cent" and "29.7%" are one figure, 128 and 129 seats two, 12 and 12.5 percent two. A fact joins
--- the claim of the most precise figure of its story that is the same as its own (the narrowest
--- interval, then the lowest): "30 percent" and "about 30 per cent" join "29.7%", which they
--- round, while "31 percent", also within "about 30", stays apart; and a chain of small steps
--- cannot drift (every fact of a claim is the same figure as the one it is keyed by). A share that says
--- neither what it is of, nor what happened, nor about whom ("7.144%", "seven per cent") joins only
--- the same value: rounding cannot stand in for being the same thing there. A fact that leaves something out takes it from the
--- same figures of its story when they agree on one: a share of no named whole ("26.9%") the one whole
--- ("of the vote") when its own article names that whole for another share (an outlet writes "of
--- the vote" once, then leaves it out; "five per cent" in an article naming no whole stays apart
--- from "5 percent of the country's output"), a figure with no action the one action ("239 people" and "239 people on board"),
--- a fact naming no subject the one subject entity; when they name several it stays apart.
--- claim_key is '<story_id>:<family|action|value>[@<subject_entity_id>]' (value: the claim's first
--- figure; no story prefix before the stories stage has run). n_independent counts sources: a copy
--- (article_duplicates) and articles stating the fact inside a passage they share verbatim
--- (fact_claims.source_article_id) count once. The first reporter is the earliest published article
--- (an undated one comes after every dated one; ties by article_id). `is_vague`: stated only in
--- words such as "dozens" (these join only the same word). `claim_category` is the old name of
--- `category`, kept for one release (warehouse/README.md).
+-- the linking pass in warehouse/linking.py: the value give or take half a unit of its last
+-- written digit, widened by a hedge; before that pass has run, give or take half a unit). Two
+-- facts state the same figure when one's value lies in the other's interval, so "30 percent",
+-- "about 30 per cent" and "29.7%" are one figure, 128 and 129 seats two, 12 and 12.5 percent two.
+-- A fact joins the claim of the most precise figure of its story that is the same as its own
+-- (the narrowest interval, then the lowest): "30 percent" and "about 30 per cent" join "29.7%",
+-- which they round, while "31 percent", also within "about 30", stays apart; a chain of small
+-- steps cannot drift (every fact of a claim is the same figure as the one it is keyed by). A share
+-- that says neither what it is of nor what happened ("7.144%", "seven per cent"; a country's "12.5
+-- percent" tax and its "at least 12 percent" drop in output) joins only the same value: rounding
+-- cannot stand in for being the same thing there.
+-- A fact that leaves something out takes it from the facts of its story stating the same value
+-- (exactly: a guess at a missing field must not ride on rounding; "up to a dozen people
+-- diagnosed" is not the "11 deaths" of another country) when they agree on one: a share of no named whole ("26.9%") the one whole ("of the vote") when its own article
+-- names that whole for another share (an outlet writes "of the vote" once, then leaves it out;
+-- "five per cent" in an article naming no whole stays apart from "5 percent of the country's
+-- output"); a figure with no action the one action ("239 people" and "239 people on board"); a
+-- fact naming no subject the one subject entity (when they name several, it stays apart).
+-- claim_key is '<story_id>:<family|action|value>[@<subject_entity_id>]' (value: the figure the
+-- claim is keyed by; no story prefix before the stories stage has run). n_independent counts
+-- sources: a copy (article_duplicates) and articles stating the fact inside a passage they share
+-- verbatim (fact_claims.source_article_id) count once. The first reporter is the earliest
+-- published article (an undated one comes after every dated one; ties by article_id).
+-- `is_vague`: stated only in words such as "dozens" (these join only the same word).
+-- `claim_category` is the old name of `category`, kept for one release (warehouse/README.md).
 WITH keyed AS (
     SELECT f.*, coalesce(f.category, f.unit) AS claim_category, fc.source_article_id, st.story_id,
            coalesce(st.story_id, '') AS skey,
            coalesce(fc.claim_key, concat_ws('|', coalesce(f.category, f.unit, '-'), coalesce(f.action, '-'), f.value::VARCHAR)) AS linked_key,
-           coalesce(fc.claim_low, f.value_low - 0.5) AS lo,
-           coalesce(fc.claim_high, f.value_high + 0.5) AS hi
+           coalesce(fc.claim_low, coalesce(f.value_low, f.value) - 0.5) AS lo,
+           coalesce(fc.claim_high, coalesce(f.value_high, f.value) + 0.5) AS hi
     FROM stg_facts f
     LEFT JOIN fact_claims fc USING (fact_id)
     LEFT JOIN article_stories st USING (article_id)
@@ -48,7 +52,7 @@ wholes AS (
     FROM parts p
     JOIN parts q ON q.skey = p.skey AND split_part(q.k_family0, ':', 1) = split_part(p.k_family0, ':', 1) AND q.k_vague = p.k_vague
     JOIN named_wholes w ON w.article_id = p.article_id AND w.k_family0 = q.k_family0
-    WHERE ends_with(p.k_family0, ':-') AND NOT ends_with(q.k_family0, ':-') AND (p.value >= q.lo AND p.value < q.hi OR q.value >= p.lo AND q.value < p.hi)
+    WHERE ends_with(p.k_family0, ':-') AND NOT ends_with(q.k_family0, ':-') AND p.value = q.value
       AND (q.k_action0 = p.k_action0 OR q.k_action0 = '-' OR p.k_action0 = '-')
       AND (q.subject_entity_id IS NULL OR p.subject_entity_id IS NULL OR q.subject_entity_id = p.subject_entity_id)
     GROUP BY p.fact_id
@@ -61,7 +65,7 @@ acts AS (
     SELECT p.fact_id, count(DISTINCT q.k_action0) AS n, min(q.k_action0) AS action
     FROM fam p
     JOIN fam q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_vague = p.k_vague
-    WHERE p.k_action0 = '-' AND q.k_action0 <> '-' AND (p.value >= q.lo AND p.value < q.hi OR q.value >= p.lo AND q.value < p.hi)
+    WHERE p.k_action0 = '-' AND q.k_action0 <> '-' AND p.value = q.value
       AND (q.subject_entity_id IS NULL OR p.subject_entity_id IS NULL OR q.subject_entity_id = p.subject_entity_id)
     GROUP BY p.fact_id
 ),
@@ -73,7 +77,7 @@ subjects AS (
     SELECT p.fact_id, count(DISTINCT q.subject_entity_id) AS n, min(q.subject_entity_id) AS subject
     FROM act p
     JOIN act q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_action = p.k_action AND q.k_vague = p.k_vague
-    WHERE p.subject_entity_id IS NULL AND q.subject_entity_id IS NOT NULL AND (p.value >= q.lo AND p.value < q.hi OR q.value >= p.lo AND q.value < p.hi)
+    WHERE p.subject_entity_id IS NULL AND q.subject_entity_id IS NOT NULL AND p.value = q.value
     GROUP BY p.fact_id
 ),
 subj AS (
@@ -85,8 +89,9 @@ anchors AS (
     FROM subj p
     JOIN subj q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_action = p.k_action AND q.k_vague = p.k_vague
      AND q.claim_subject IS NOT DISTINCT FROM p.claim_subject
-    WHERE (p.value >= q.lo AND p.value < q.hi OR q.value >= p.lo AND q.value < p.hi)
-      AND (p.value = q.value OR NOT ends_with(p.k_family, ':-') OR p.k_action <> '-' OR p.claim_subject IS NOT NULL)
+    WHERE q.fact_id = p.fact_id
+       OR (p.value >= q.lo AND p.value < q.hi OR q.value >= p.lo AND q.value < p.hi)
+      AND (p.value = q.value OR NOT ends_with(p.k_family, ':-') OR p.k_action <> '-')
     GROUP BY p.fact_id
 ),
 g AS (
