@@ -3,7 +3,6 @@ across the whole warehouse. The rules are here; warehouse/linking.py runs them o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -106,74 +105,65 @@ def claim_family(unit: str | None, category: str | None) -> str:
     return category or unit or "-"
 
 
-def is_vague(value_text: str, value: float, value_high: float, qualifier: str | None) -> bool:
-    """Stated only in words that stand for a range ("dozens", "hundreds")."""
-    return not re.search(r"\d", value_text or "") and value_high > value and qualifier is None
+def vague_mask(facts: pd.DataFrame) -> pd.Series:
+    """Facts stated only in words that stand for a range ("dozens", "hundreds")."""
+    high = facts["value_high"].fillna(facts["value"])
+    return ~facts["value_text"].fillna("").str.contains(r"\d", regex=True) & (high > facts["value"]) & facts["qualifier"].isna()
 
 
-_WRITTEN_NUMBER = re.compile(r"\d[\d,]*(?:\.(\d+))?")
-
-
-def half_unit(value_text: str, value: float) -> float:
+def half_units(value_texts: pd.Series, values: pd.Series) -> pd.Series:
     """Half a unit of the last digit the outlet wrote: "30" could be any figure rounded to 30
     (29.5-30.5), "29.7" one rounded to a tenth; "1.5 million" to a tenth of a million. A number
-    in words is a whole number, a fraction in words ("two-thirds") is exact to a hundredth."""
-    found = _WRITTEN_NUMBER.search(value_text or "")
-    if found is None:
-        return 0.005 if 0 < abs(value) < 1 else 0.5
-    written = float(found.group(0).replace(",", ""))
-    step = 10.0 ** -len(found.group(1) or "")
-    scale = value / written if written else 1.0
-    if scale >= 1.0:
-        return 0.5 * step * scale  # "1.5 million": the words multiply the digits
-    return 0.005 if 0 < abs(value) < 1 else 0.5 * step  # "1 in 10": the digits are not the value
+    in words is a whole number; a fraction in words ("two-thirds"), or digits that are not the
+    value ("1 in 10"), is exact to a hundredth of the whole."""
+    found = value_texts.fillna("").str.extract(r"(\d[\d,]*(?:\.(\d+))?)")
+    written = pd.to_numeric(found[0].str.replace(",", "", regex=False), errors="coerce")
+    step = 10.0 ** -found[1].str.len().fillna(0)
+    scale = (values / written).where(written > 0, 1.0)
+    below_one = (values.abs() > 0) & (values.abs() < 1)
+    whole_or_hundredth = pd.Series(0.5, index=values.index).where(~below_one, 0.005)
+    from_digits = (0.5 * step * scale).where(scale >= 1, (0.5 * step).where(~below_one, 0.005))
+    return from_digits.where(written.notna(), whole_or_hundredth)
 
 
 def claim_bounds(facts: pd.DataFrame) -> pd.DataFrame:
     """The figure each fact states, as an interval (`claim_low`, `claim_high`): an exact figure
     give or take half a unit of its last written digit, a range its two ends; a hedge widens
-    it by the qualifier's tolerance (a share: one unit of its last digit) but no further ("at least 20" is 20-22, "about 30" 27-33,
-    "nearly 300" 270-300: an open end would join every larger figure); a vague word is its own
-    value (the view keeps "dozens" apart from figures anyway). Facts of one story whose
-    intervals hold each other's value state the same figure (12 and 12.5 percent do not: 12.5
-    is not a figure rounded to 12 but 29.7 is one rounded to 30)."""
-    lows, highs = [], []
-    for r in facts.itertuples():
-        value = float(r.value)
-        low = float(r.value_low) if pd.notna(r.value_low) else value
-        high = float(r.value_high) if pd.notna(r.value_high) else value
-        qualifier = r.qualifier if isinstance(r.qualifier, str) else None
-        text = r.value_text if isinstance(r.value_text, str) else ""
-        half = half_unit(text, value)
-        if is_vague(text, value, high, qualifier):
-            low, high = value, value
-        elif qualifier is not None:
-            # a share is already relative: "about 30 per cent" is 29-31, not 27-33 (that would
-            # take in "almost 27 per cent", another party's share); a count is hedged by 10%
-            share = isinstance(r.category, str) and r.category in SHARE_KINDS
-            tol = 2 * half if share else _tolerance(qualifier) * abs(value)
-            low, high = max(low, value - tol), min(high, value + tol)
-        lows.append(low - half)
-        highs.append(high + half)
-    return pd.DataFrame({"claim_low": lows, "claim_high": highs}, index=facts.index)
+    it by the qualifier's tolerance (a share: one unit of its last digit) but no further ("at
+    least 20" is 20-22, "about 30" 27-33, "nearly 300" 270-300: an open end would join every
+    larger figure); a vague word is its own value (the view keeps "dozens" apart from figures
+    anyway). Facts of one story whose intervals hold each other's value state the same figure
+    (12 and 12.5 percent do not: 12.5 is not a figure rounded to 12 but 29.7 is one rounded to 30)."""
+    value = facts["value"].astype(float)
+    low = facts["value_low"].fillna(value).astype(float)
+    high = facts["value_high"].fillna(value).astype(float)
+    half = half_units(facts["value_text"], value)
+    hedged = facts["qualifier"].notna()
+    # a share is already relative: "about 30 per cent" is 29-31, not 27-33 (that would take in
+    # "almost 27 per cent", another party's share); a count is hedged by 10%
+    share = facts["category"].isin(SHARE_KINDS)
+    relative = facts["qualifier"].map(lambda q: _tolerance(q) if isinstance(q, str) else 0.0).astype(float)
+    tol = (2 * half).where(share, relative * value.abs())
+    low = low.where(~hedged, pd.concat([low, value - tol], axis=1).max(axis=1))
+    high = high.where(~hedged, pd.concat([high, value + tol], axis=1).min(axis=1))
+    vague = vague_mask(facts)
+    low, high = low.where(~vague, value), high.where(~vague, value)
+    return pd.DataFrame({"claim_low": low - half, "claim_high": high + half}, index=facts.index)
 
 
 def claim_keys(facts: pd.DataFrame) -> pd.Series:
     """A claim key per fact: `family|action|value` (family: the category, or the unit; action
     '-' when none), with '+' after the value of a figure stated only in vague words ("dozens"
     joins only "dozens"). Which values are one figure is the `claims` view's business: it groups,
-    within one story, facts whose value lies within the other's `claim_bounds` (stories are found after linking,
-    and the same values in two stories must not decide each other's grouping)."""
-    keys = pd.Series(index=facts.index, dtype=object)
-    for r in facts.itertuples():
-        unit = r.unit if isinstance(r.unit, str) else None
-        category = r.category if isinstance(r.category, str) else None
-        action = r.action if isinstance(r.action, str) and r.action else "-"
-        high = float(r.value_high) if pd.notna(r.value_high) else float(r.value)
-        vague = is_vague(r.value_text if isinstance(r.value_text, str) else "", float(r.value), high,
-                         r.qualifier if isinstance(r.qualifier, str) else None)
-        keys[r.Index] = f"{claim_family(unit, category)}|{action}|{float(r.value):g}{'+' if vague else ''}"
-    return keys
+    within one story, facts whose value lies within the other's `claim_bounds` (stories are
+    found after linking, and the same values in two stories must not decide each other's
+    grouping)."""
+    families = [claim_family(u if isinstance(u, str) else None, c if isinstance(c, str) else None)
+                for u, c in zip(facts["unit"], facts["category"], strict=True)]
+    actions = facts["action"].where(facts["action"].fillna("") != "", "-")
+    marks = vague_mask(facts).map({True: "+", False: ""})
+    return pd.Series([f"{f}|{a}|{float(v):g}{m}" for f, a, v, m in zip(families, actions, facts["value"], marks, strict=True)],
+                     index=facts.index, dtype=object)
 
 
 def claim_sources(facts: pd.DataFrame, shared: pd.DataFrame) -> pd.Series:

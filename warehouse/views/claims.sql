@@ -47,12 +47,18 @@ parts AS (
 named_wholes AS (
     SELECT DISTINCT article_id, k_family0 FROM parts WHERE k_family0 LIKE '%:%' AND NOT ends_with(k_family0, ':-')
 ),
+-- the candidates of each step are distinct figures, not facts: a figure repeated by a thousand
+-- articles is one candidate, so the joins stay small however large a story grows
+share_figures AS (
+    SELECT DISTINCT skey, split_part(k_family0, ':', 1) AS kind, k_vague, value, k_action0, subject_entity_id, k_family0
+    FROM parts WHERE k_family0 LIKE '%:%' AND NOT ends_with(k_family0, ':-')
+),
 wholes AS (
     SELECT p.fact_id, count(DISTINCT q.k_family0) AS n, min(q.k_family0) AS family
     FROM parts p
-    JOIN parts q ON q.skey = p.skey AND split_part(q.k_family0, ':', 1) = split_part(p.k_family0, ':', 1) AND q.k_vague = p.k_vague
+    JOIN share_figures q ON q.skey = p.skey AND q.kind = split_part(p.k_family0, ':', 1) AND q.k_vague = p.k_vague AND q.value = p.value
     JOIN named_wholes w ON w.article_id = p.article_id AND w.k_family0 = q.k_family0
-    WHERE ends_with(p.k_family0, ':-') AND NOT ends_with(q.k_family0, ':-') AND p.value = q.value
+    WHERE ends_with(p.k_family0, ':-')
       AND (q.k_action0 = p.k_action0 OR q.k_action0 = '-' OR p.k_action0 = '-')
       AND (q.subject_entity_id IS NULL OR p.subject_entity_id IS NULL OR q.subject_entity_id = p.subject_entity_id)
     GROUP BY p.fact_id
@@ -61,11 +67,14 @@ fam AS (
     SELECT p.*, CASE WHEN w.n = 1 THEN w.family ELSE p.k_family0 END AS k_family
     FROM parts p LEFT JOIN wholes w USING (fact_id)
 ),
+action_figures AS (
+    SELECT DISTINCT skey, k_family, k_vague, value, k_action0, subject_entity_id FROM fam WHERE k_action0 <> '-'
+),
 acts AS (
     SELECT p.fact_id, count(DISTINCT q.k_action0) AS n, min(q.k_action0) AS action
     FROM fam p
-    JOIN fam q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_vague = p.k_vague
-    WHERE p.k_action0 = '-' AND q.k_action0 <> '-' AND p.value = q.value
+    JOIN action_figures q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_vague = p.k_vague AND q.value = p.value
+    WHERE p.k_action0 = '-'
       AND (q.subject_entity_id IS NULL OR p.subject_entity_id IS NULL OR q.subject_entity_id = p.subject_entity_id)
     GROUP BY p.fact_id
 ),
@@ -73,32 +82,42 @@ act AS (
     SELECT p.*, CASE WHEN a.n = 1 THEN a.action ELSE p.k_action0 END AS k_action
     FROM fam p LEFT JOIN acts a USING (fact_id)
 ),
+subject_figures AS (
+    SELECT DISTINCT skey, k_family, k_action, k_vague, value, subject_entity_id FROM act WHERE subject_entity_id IS NOT NULL
+),
 subjects AS (
     SELECT p.fact_id, count(DISTINCT q.subject_entity_id) AS n, min(q.subject_entity_id) AS subject
     FROM act p
-    JOIN act q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_action = p.k_action AND q.k_vague = p.k_vague
-    WHERE p.subject_entity_id IS NULL AND q.subject_entity_id IS NOT NULL AND p.value = q.value
+    JOIN subject_figures q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_action = p.k_action AND q.k_vague = p.k_vague
+     AND q.value = p.value
+    WHERE p.subject_entity_id IS NULL
     GROUP BY p.fact_id
 ),
 subj AS (
     SELECT p.*, CASE WHEN s.n = 1 THEN s.subject ELSE p.subject_entity_id END AS claim_subject
     FROM act p LEFT JOIN subjects s USING (fact_id)
 ),
+figures AS (
+    SELECT DISTINCT skey, k_family, k_action, k_vague, claim_subject, value, lo, hi FROM subj
+),
 anchors AS (
-    SELECT p.fact_id, arg_min(q.value, [q.hi - q.lo, q.lo, q.value]) AS anchor
-    FROM subj p
-    JOIN subj q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_action = p.k_action AND q.k_vague = p.k_vague
+    SELECT p.skey, p.k_family, p.k_action, p.k_vague, p.claim_subject, p.value, p.lo, p.hi,
+           arg_min(q.value, [q.hi - q.lo, q.lo, q.value]) AS anchor
+    FROM figures p
+    JOIN figures q ON q.skey = p.skey AND q.k_family = p.k_family AND q.k_action = p.k_action AND q.k_vague = p.k_vague
      AND q.claim_subject IS NOT DISTINCT FROM p.claim_subject
-    WHERE q.fact_id = p.fact_id
+    WHERE (q.value = p.value AND q.lo = p.lo AND q.hi = p.hi)
        OR (p.value >= q.lo AND p.value < q.hi OR q.value >= p.lo AND q.value < p.hi)
       AND (p.value = q.value OR NOT ends_with(p.k_family, ':-') OR p.k_action <> '-')
-    GROUP BY p.fact_id
+    GROUP BY ALL
 ),
 g AS (
     SELECT s.*, concat_ws('|', s.k_family, s.k_action,
                           CASE WHEN a.anchor = trunc(a.anchor) AND abs(a.anchor) < 1e15 THEN CAST(CAST(a.anchor AS HUGEINT) AS VARCHAR)
                                ELSE CAST(a.anchor AS VARCHAR) END || CASE WHEN s.k_vague THEN '+' ELSE '' END) AS key
-    FROM subj s JOIN anchors a USING (fact_id)
+    FROM subj s
+    JOIN anchors a ON a.skey = s.skey AND a.k_family = s.k_family AND a.k_action = s.k_action AND a.k_vague = s.k_vague
+     AND a.claim_subject IS NOT DISTINCT FROM s.claim_subject AND a.value = s.value AND a.lo = s.lo AND a.hi = s.hi
 )
 SELECT
     min(g.claim_category)                                    AS category,
