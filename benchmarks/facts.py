@@ -419,7 +419,7 @@ def _score_claims(g: dict[str, Any], wh: Warehouse, matched: dict[str, dict[str,
         if group_of.get(a) and group_of.get(b):
             return group_of[a] == group_of[b]
         fa, fb = described.get(a, {}), described.get(b, {})
-        if fa.get("subject") and fb.get("subject") and fa["subject"] != fb["subject"]:
+        if fa.get("subject") and fb.get("subject") and fa["subject"].casefold() != fb["subject"].casefold():
             return False
         return all(fa.get(k) == fb.get(k) for k in ("unit", "of", "kind"))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -83,44 +82,88 @@ def _tolerance(qualifier: str | None) -> float:
 # passengers" 239 people aboard (the facts stage gives them that action), so their claims join
 # the people counted with the same action.
 PEOPLE_UNITS = frozenset({"death", "fatality", "injury", "passenger"})
+# Nouns outlets use in turn for one negotiated arrangement: "Greece's two bailout deals", "its two
+# rescue packages", "two international bailout agreements" count the same thing.
+AGREEMENT_UNITS = frozenset({"agreement", "accord", "deal", "pact", "package", "treaty"})
+# What a share is of when the text names no whole: "29.7%" alone is a share of something the
+# story says elsewhere ("of the vote"), so the claims view lets it join the one whole its story
+# gives the same figure.
+NO_WHOLE = "-"
 
 
 def claim_family(unit: str | None, category: str | None) -> str:
     """What a claim counts, normalised: the category (passengers and deaths are people); a share
-    keeps what it is a share of ("percent:vote"); an uncategorised noun is its own family."""
+    keeps what it is a share of ("percent:vote"; "percent:-" when the text names none); deals,
+    packages and treaties are agreements; another uncategorised noun is its own family."""
     if category in SHARE_KINDS:
-        return f"{category}:{unit or '-'}"
+        whole = NO_WHOLE if unit is None or unit in SHARE_KINDS else unit
+        return f"{category}:{whole}"
     if unit in PEOPLE_UNITS:
         return "people"
+    if category is None and unit in AGREEMENT_UNITS:
+        return "agreement"
     return category or unit or "-"
 
 
-def claim_keys(facts: pd.DataFrame) -> pd.Series:
-    """A claim key per fact: same family (category, or unit) and action, values equal within the
-    qualifiers' tolerance, vague words ("dozens") only with the same vague word.
+def vague_mask(facts: pd.DataFrame) -> pd.Series:
+    """Facts stated only in words that stand for a range ("dozens", "hundreds")."""
+    high = facts["value_high"].fillna(facts["value"])
+    return ~facts["value_text"].fillna("").str.contains(r"\d", regex=True) & (high > facts["value"]) & facts["qualifier"].isna()
 
-    Within each (family, action) group, facts sorted by value join the current claim while
-    their value is within tolerance of the claim's first (smallest) value, so a chain of small
-    steps cannot drift into a different figure. The story and the subject are added by the
-    `claims` view (stories are found after linking)."""
-    keys = pd.Series(index=facts.index, dtype=object)
-    if facts.empty:
-        return keys
-    frame = facts.assign(
-        claim_cat=[claim_family(u if isinstance(u, str) else None, c if isinstance(c, str) else None)
-                   for u, c in zip(facts["unit"], facts["category"], strict=True)],
-        claim_action=facts["action"].fillna("-"),
-        is_vague=~facts["value_text"].str.contains(r"\d", regex=True) & (facts["value_high"] > facts["value"]) & facts["qualifier"].isna(),
-    ).sort_values(["claim_cat", "claim_action", "is_vague", "value", "fact_id"])
-    for (cat, action, vague), group in groupby(frame.itertuples(), key=lambda r: (r.claim_cat, r.claim_action, r.is_vague)):
-        anchor: float | None = None
-        anchor_tol = 0.0
-        for row in group:
-            tol = max(anchor_tol, _tolerance(row.qualifier if isinstance(row.qualifier, str) else None))
-            if anchor is None or (vague and row.value != anchor) or (not vague and abs(row.value - anchor) > tol * anchor):
-                anchor, anchor_tol = row.value, _tolerance(row.qualifier if isinstance(row.qualifier, str) else None)
-            keys[row.Index] = f"{cat}|{action}|{anchor:g}{'+' if vague else ''}"
-    return keys
+
+def half_units(value_texts: pd.Series, values: pd.Series) -> pd.Series:
+    """Half a unit of the last digit the outlet wrote: "30" could be any figure rounded to 30
+    (29.5-30.5), "29.7" one rounded to a tenth; "1.5 million" to a tenth of a million. A number
+    in words is a whole number; a fraction in words ("two-thirds"), or digits that are not the
+    value ("1 in 10"), is exact to a hundredth of the whole."""
+    found = value_texts.fillna("").str.extract(r"(\d[\d,]*(?:\.(\d+))?)")
+    written = pd.to_numeric(found[0].str.replace(",", "", regex=False), errors="coerce")
+    step = 10.0 ** -found[1].str.len().fillna(0)
+    scale = (values / written).where(written > 0, 1.0)
+    below_one = (values.abs() > 0) & (values.abs() < 1)
+    whole_or_hundredth = pd.Series(0.5, index=values.index).where(~below_one, 0.005)
+    from_digits = (0.5 * step * scale).where(scale >= 1, (0.5 * step).where(~below_one, 0.005))
+    return from_digits.where(written.notna(), whole_or_hundredth)
+
+
+def claim_bounds(facts: pd.DataFrame) -> pd.DataFrame:
+    """The figure each fact states, as an interval (`claim_low`, `claim_high`): an exact figure
+    give or take half a unit of its last written digit, a range its two ends; a hedge widens
+    it by the qualifier's tolerance (a share: one unit of its last digit) but no further ("at
+    least 20" is 20-22, "about 30" 27-33, "nearly 300" 270-300: an open end would join every
+    larger figure); a vague word is its own value (the view keeps "dozens" apart from figures
+    anyway). Facts of one story whose intervals hold each other's value state the same figure
+    (12 and 12.5 percent do not: 12.5 is not a figure rounded to 12 but 29.7 is one rounded to 30)."""
+    value = facts["value"].astype(float)
+    low = facts["value_low"].fillna(value).astype(float)
+    high = facts["value_high"].fillna(value).astype(float)
+    half = half_units(facts["value_text"], value)
+    hedged = facts["qualifier"].notna()
+    # a share is already relative: "about 30 per cent" is 29-31, not 27-33 (that would take in
+    # "almost 27 per cent", another party's share); a count is hedged by 10%
+    share = facts["category"].isin(SHARE_KINDS)
+    relative = facts["qualifier"].map(lambda q: _tolerance(q) if isinstance(q, str) else 0.0).astype(float)
+    tol = (2 * half).where(share, relative * value.abs())
+    low = low.where(~hedged, pd.concat([low, value - tol], axis=1).max(axis=1))
+    high = high.where(~hedged, pd.concat([high, value + tol], axis=1).min(axis=1))
+    vague = vague_mask(facts)
+    low, high = low.where(~vague, value), high.where(~vague, value)
+    return pd.DataFrame({"claim_low": low - half, "claim_high": high + half}, index=facts.index)
+
+
+def claim_keys(facts: pd.DataFrame) -> pd.Series:
+    """A claim key per fact: `family|action|value` (family: the category, or the unit; action
+    '-' when none), with '+' after the value of a figure stated only in vague words ("dozens"
+    joins only "dozens"). Which values are one figure is the `claims` view's business: it groups,
+    within one story, facts whose value lies within the other's `claim_bounds` (stories are
+    found after linking, and the same values in two stories must not decide each other's
+    grouping)."""
+    families = [claim_family(u if isinstance(u, str) else None, c if isinstance(c, str) else None)
+                for u, c in zip(facts["unit"], facts["category"], strict=True)]
+    actions = facts["action"].where(facts["action"].fillna("") != "", "-")
+    marks = vague_mask(facts).map({True: "+", False: ""})
+    return pd.Series([f"{f}|{a}|{float(v):g}{m}" for f, a, v, m in zip(families, actions, facts["value"], marks, strict=True)],
+                     index=facts.index, dtype=object)
 
 
 def claim_sources(facts: pd.DataFrame, shared: pd.DataFrame) -> pd.Series:
@@ -151,7 +194,7 @@ def claim_sources(facts: pd.DataFrame, shared: pd.DataFrame) -> pd.Series:
 
 RULES = LinkRules(
     fingerprint=fingerprint_frames, shingles=shingles, jaccard=jaccard, containment=containment,
-    duplicate_roots=duplicate_roots, claim_keys=claim_keys, claim_sources=claim_sources, shared_sentence_jaccard=SHARED_SENTENCE_JACCARD,
+    duplicate_roots=duplicate_roots, claim_keys=claim_keys, claim_bounds=claim_bounds, claim_sources=claim_sources, shared_sentence_jaccard=SHARED_SENTENCE_JACCARD,
     duplicate_containment=DUPLICATE_CONTAINMENT, max_bucket_articles=MAX_BUCKET_ARTICLES,
 )
 

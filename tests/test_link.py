@@ -15,7 +15,7 @@ import pytest
 from tasks.common.frames import FACT_COLUMNS, articles_frame
 from tasks.entities import entity_rows, find_mentions, read_entities
 from tasks.facts import extract_facts
-from tasks.link import RULES, check_links, claim_keys, duplicate_roots
+from tasks.link import RULES, check_links, claim_bounds, claim_keys, duplicate_roots
 from warehouse.db import create_views, load_query, migrate
 from warehouse.linking import link
 
@@ -160,26 +160,64 @@ def _facts_frame(rows):
     return frame
 
 
-def test_claim_keys_group_within_qualifier_tolerance():
+def test_claim_keys_name_family_action_and_value_and_mark_vague_words():
     frame = _facts_frame([
         {"fact_id": "a", "value": 300, "value_text": "about 300", "qualifier": "about"},
-        {"fact_id": "b", "value": 310, "value_text": "310"},
-        {"fact_id": "c", "value": 300, "value_text": "more than 300", "qualifier": "more than", "value_high": 1e15},
-        {"fact_id": "d", "value": 340, "value_text": "340"},
         {"fact_id": "e", "value": 12, "value_text": "dozens", "value_high": 99},
-        {"fact_id": "f", "value": 12, "value_text": "12"},
-        {"fact_id": "g", "value": 12, "value_text": "12", "action": "crossed"},
+        {"fact_id": "g", "value": 12, "value_text": "12", "action": None},
+        {"fact_id": "p", "value": 29.7, "value_text": "29.7%", "unit": "percent", "category": "percent", "action": None},
+        {"fact_id": "v", "value": 30, "value_text": "30 percent", "unit": "vote", "category": "percent", "action": None},
+        {"fact_id": "d", "value": 130, "value_text": "130", "unit": "death", "category": "casualties", "action": "killed"},
+        {"fact_id": "k", "value": 2, "value_text": "two", "unit": "package", "category": None, "action": None},
     ])
-    keys = dict(zip(frame["fact_id"], claim_keys(frame), strict=True))
-    assert keys["a"] == keys["b"] == keys["c"] == "vehicles|remained|300"
-    assert keys["d"] == "vehicles|remained|340"  # outside "about 300"
-    assert keys["e"] == "vehicles|remained|12+" and keys["f"] == "vehicles|remained|12"
-    assert keys["g"] == "vehicles|crossed|12"
+    assert claim_keys(frame).tolist() == ["vehicles|remained|300", "vehicles|remained|12+", "vehicles|-|12", "percent:-|-|29.7",
+                                          "percent:vote|-|30", "people|killed|130", "agreement|-|2"]
 
 
-def test_claim_keys_do_not_drift_along_a_chain():
-    frame = _facts_frame([{"fact_id": str(v), "value": v, "value_text": f"about {v}", "qualifier": "about"} for v in (100, 108, 116, 124)])
-    assert claim_keys(frame).tolist() == ["vehicles|remained|100", "vehicles|remained|100", "vehicles|remained|116", "vehicles|remained|116"]
+def test_claim_bounds_are_the_figure_as_rounded_and_hedged():
+    frame = _facts_frame([
+        {"fact_id": "exact", "value": 30, "value_text": "30 percent", "category": "percent"},
+        {"fact_id": "tenth", "value": 29.7, "value_text": "29.7%", "category": "percent"},
+        {"fact_id": "about-share", "value": 30, "value_text": "about 30 per cent", "qualifier": "about", "category": "percent",
+         "value_low": 27, "value_high": 33},
+        {"fact_id": "about-count", "value": 300, "value_text": "about 300", "qualifier": "about", "value_low": 270, "value_high": 330},
+        {"fact_id": "at-least", "value": 20, "value_text": "at least 20", "qualifier": "at least", "value_low": 20, "value_high": 1e15},
+        {"fact_id": "million", "value": 1.5e6, "value_text": "1.5 million", "category": "people"},
+        {"fact_id": "range", "value": 30, "value_text": "30 to 40", "value_low": 30, "value_high": 40},
+        {"fact_id": "words", "value": 2 / 3, "value_text": "Two-thirds", "category": "fraction"},
+        {"fact_id": "dozens", "value": 12, "value_text": "dozens", "value_low": 12, "value_high": 99},
+    ])
+    frame["value_low"] = frame["value_low"].fillna(frame["value"])
+    bounds = claim_bounds(frame).set_axis(frame["fact_id"]).round(4)
+    assert bounds.loc["exact"].tolist() == [29.5, 30.5]
+    assert bounds.loc["tenth"].tolist() == [29.65, 29.75]
+    assert bounds.loc["about-share"].tolist() == [28.5, 31.5]  # a share is hedged by a unit of its last digit
+    assert bounds.loc["about-count"].tolist() == [269.5, 330.5]  # a count by 10%
+    assert bounds.loc["at-least"].tolist() == [19.5, 22.5]  # not open-ended: it joins figures near 20 only
+    assert bounds.loc["million"].tolist() == [1.45e6, 1.55e6]
+    assert bounds.loc["range"].tolist() == [29.5, 40.5]
+    assert bounds.loc["words"].tolist() == [0.6617, 0.6717]
+    assert bounds.loc["dozens"].tolist() == [11.5, 12.5]
+
+
+def test_claims_group_rounded_and_hedged_figures_without_drifting(memory_db):
+    con = memory_db
+    texts = {"r1": ("30 percent", None), "r2": ("about 30 per cent", "about"), "r3": ("29.7%", None), "r4": ("31 percent", None)}
+    for i, (aid, (text, qualifier)) in enumerate(texts.items()):
+        _article(con, aid, FILLER["a"], f"Outlet {aid}", "s1")
+        value = float(text.split()[-3 if qualifier else 0].rstrip("%")) if qualifier else float(text.split()[0].rstrip("%"))
+        _fact(con, f"p-{aid}", aid, value, "vote", "percent", None, f"The party won {text} of the vote.", start=i, text=text,
+              qualifier=qualifier, low=value * 0.9 if qualifier else None, high=value * 1.1 if qualifier else None)
+    # a chain of hedged counts 8% apart: every member of a claim is the same figure as the one it is keyed by
+    for i, v in enumerate((100, 108, 116, 124)):
+        _article(con, f"c{i}", FILLER["b"], f"Outlet c{i}", "s1")
+        _fact(con, f"c-{v}", f"c{i}", v, "bus", "vehicles", "remained", f"About {v} buses remained.", text=f"about {v}",
+              qualifier="about", low=v * 0.9, high=v * 1.1)
+    link(con, RULES, AT)
+    shares = con.execute("SELECT value_texts FROM claims WHERE family = 'percent:vote' ORDER BY value").fetchall()
+    assert shares == [(["29.7%", "30 percent", "about 30 per cent"],), (["31 percent"],)]
+    buses = con.execute("SELECT list_sort(fact_ids) FROM claims WHERE family = 'vehicles' ORDER BY value").fetchall()
+    assert buses == [(["c-100", "c-108"],), (["c-116"],), (["c-124"],)]
 
 
 def test_original_is_earliest_then_named_then_longest():
@@ -315,6 +353,61 @@ def test_a_claim_keeps_its_subject_and_facts_naming_none_join_it(memory_db):
     rows = con.execute("SELECT value, subject_name, n_articles, claim_key FROM claims ORDER BY value, subject_name").fetchall()
     assert [r[:3] for r in rows] == [(12, "Hamas", 1), (12, "Hezbollah", 1), (85, "Hezbollah", 2)]
     assert rows[2][3] == "s1:members|killed|85@Q1"
+
+
+def test_a_share_of_no_named_whole_takes_the_whole_its_own_article_names(memory_db):
+    con = memory_db
+    for aid in ("a1", "a2", "a3"):
+        _article(con, aid, FILLER["c"], f"Outlet {aid}", "s1")
+    _fact(con, "vote", "a1", 27, "vote", "percent", None, "Syriza won 27 percent of the vote.", text="27 percent")
+    # a2 names the vote for another share, then leaves it out: "almost 27 per cent" is of the vote
+    _fact(con, "other-vote", "a2", 12, "vote", "percent", None, "Pasok took 12 per cent of the vote.", text="12 per cent")
+    _fact(con, "elided", "a2", 27, "percent", "percent", None, "Syriza had almost 27 per cent.", start=40, text="almost 27 per cent",
+          qualifier="almost", low=24.3, high=27)
+    # a3 never names a whole: its 27% may be anything (growth, a tax rate) and stays apart
+    _fact(con, "bare", "a3", 27, "percent", "percent", None, "Prices rose 27%.", text="27%")
+    _fact(con, "bare-rounded", "a3", 26.8, "percent", "percent", None, "Rents rose 26.8%.", start=30, text="26.8%")
+    link(con, RULES, AT)
+    rows = con.execute("SELECT family, list_sort(fact_ids) FROM claims ORDER BY family, value").fetchall()
+    assert rows == [("percent:-", ["bare-rounded"]), ("percent:-", ["bare"]), ("percent:vote", ["other-vote"]),
+                    ("percent:vote", ["elided", "vote"])]
+
+
+def test_a_figure_with_no_action_conflicts_only_through_a_named_subject(memory_db):
+    con = memory_db
+    for aid in ("a1", "a2", "a3", "a4"):
+        _article(con, aid, FILLER["d"], f"Outlet {aid}", "s1")
+    con.execute("INSERT INTO entities (entity_id, name, type, source) VALUES ('ND', 'New Democracy', 'ORG', 'curated'), "
+                "('SY', 'Syriza', 'ORG', 'curated')")
+    _fact(con, "nd-128", "a1", 128, "seat", None, None, "New Democracy won 128 seats.", subject="ND")
+    _fact(con, "nd-129", "a2", 129, "seat", None, None, "New Democracy won 129 seats.", subject="ND")
+    _fact(con, "nd-129b", "a3", 129, "seat", None, None, "The conservatives gained 129 seats.")  # names none: joins New Democracy's
+    _fact(con, "nd-bonus", "a3", 50, "seat", None, None, "New Democracy gets 50 bonus seats.", start=40, subject="ND")
+    _fact(con, "sy-71", "a3", 71, "seat", None, None, "Syriza won 71 seats.", start=80, subject="SY")
+    _fact(con, "sy-72", "a4", 72, "seat", None, None, "Syriza won 72 seats.", subject="SY")
+    _fact(con, "bare-300", "a1", 300, "seat", None, None, "There are 300 seats.", start=40)
+    _fact(con, "bare-280", "a4", 280, "seat", None, None, "280 seats were contested.", start=40)
+    link(con, RULES, AT)
+    claims = con.execute("SELECT value, subject_name, n_articles FROM claims WHERE value = 129").fetchall()
+    assert claims == [(129, "New Democracy", 2)]
+    rows = con.execute("SELECT value, other_value, subject_entity_id FROM claim_conflicts ORDER BY value").fetchall()
+    # 50 bonus seats are a part of the 128, not another count of them; 280 and 300 name no subject
+    assert rows == [(71, 72, "SY"), (128, 129, "ND")]
+
+
+def test_subjects_keep_equal_figures_of_two_parties_apart(memory_db):
+    con = memory_db
+    for aid in ("a1", "a2"):
+        _article(con, aid, FILLER["a"], f"Outlet {aid}", "s1")
+    con.execute("INSERT INTO entities (entity_id, name, type, source) VALUES ('ND', 'New Democracy', 'ORG', 'curated'), "
+                "('SY', 'Syriza', 'ORG', 'curated')")
+    _fact(con, "nd", "a1", 30, "vote", "percent", None, "New Democracy won 30 percent of the vote.", subject="ND", text="30 percent")
+    _fact(con, "sy", "a1", 29.7, "vote", "percent", None, "Syriza won 29.7% of the vote.", start=50, subject="SY", text="29.7%")
+    _fact(con, "nd2", "a2", 29.8, "vote", "percent", None, "New Democracy has 29.8% of the vote.", subject="ND", text="29.8%")
+    link(con, RULES, AT)
+    rows = con.execute("SELECT subject_name, list_sort(fact_ids) FROM claims ORDER BY subject_name").fetchall()
+    assert rows == [("New Democracy", ["nd", "nd2"]), ("Syriza", ["sy"])]
+    assert con.execute("SELECT count(*) FROM claim_conflicts").fetchone() == (0,)  # 30 and 29.8 are one figure, 29.7 another party
 
 
 def test_a_passage_shared_verbatim_counts_once_and_the_first_reporter_is_the_earliest(memory_db):

@@ -30,6 +30,8 @@ class LinkRules:
     containment: Callable[[set[str], set[str]], float]
     duplicate_roots: Callable[[Iterable[tuple[str, str]], dict[str, dict[str, Any]]], dict[str, str]]
     claim_keys: Callable[[pd.DataFrame], pd.Series]
+    # facts -> the interval of the figure each states (claim_low, claim_high), which the claims view groups by
+    claim_bounds: Callable[[pd.DataFrame], pd.DataFrame]
     # (facts with their claim key, pairs of facts inside one shared passage) -> source article per fact
     claim_sources: Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
     shared_sentence_jaccard: float
@@ -378,13 +380,15 @@ def _set_claim_keys(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: dateti
     source article (copies and verbatim passages count once); only changed rows are written."""
     facts = con.execute(
         "SELECT f.fact_id, f.article_id, f.value, f.value_low, f.value_high, f.value_text, f.qualifier, f.unit, f.category, "
-        "f.action, f.subject_entity_id, d.duplicate_of, c.claim_key, c.source_article_id "
+        "f.action, f.subject_entity_id, d.duplicate_of, c.claim_key, c.source_article_id, c.claim_low, c.claim_high "
         "FROM stg_facts f LEFT JOIN fact_claims c USING (fact_id) LEFT JOIN article_duplicates d USING (article_id)"
     ).df()
     con.execute("DELETE FROM fact_claims c WHERE NOT EXISTS (SELECT 1 FROM stg_facts f WHERE f.fact_id = c.fact_id)")
     if facts.empty:
         return 0
     facts["new_key"] = rules.claim_keys(facts)
+    bounds = rules.claim_bounds(facts)
+    facts["new_low"], facts["new_high"] = bounds["claim_low"], bounds["claim_high"]
     # pairs of facts that sit in one passage two articles share (a range join on the passage offsets)
     shared = con.execute(
         "SELECT DISTINCT f.fact_id, g.fact_id AS other_fact_id FROM shared_passages p "
@@ -394,11 +398,13 @@ def _set_claim_keys(con: duckdb.DuckDBPyConnection, rules: LinkRules, at: dateti
     ).df()
     facts["new_source"] = rules.claim_sources(facts.assign(claim_key=facts["new_key"]), shared)
     changed = facts[(facts["new_key"] != facts["claim_key"])
-                    | (facts["new_source"] != facts["source_article_id"].fillna(""))][["fact_id", "new_key", "new_source"]]
+                    | (facts["new_source"] != facts["source_article_id"].fillna(""))
+                    | (facts["new_low"] != facts["claim_low"]) | (facts["new_high"] != facts["claim_high"])
+                    ][["fact_id", "new_key", "new_source", "new_low", "new_high"]]
     if not changed.empty:
         con.register("_keys", changed)
-        con.execute("INSERT OR REPLACE INTO fact_claims (fact_id, claim_key, linked_at, source_article_id) "
-                    "SELECT fact_id, new_key, ?, new_source FROM _keys", [at])
+        con.execute("INSERT OR REPLACE INTO fact_claims (fact_id, claim_key, linked_at, source_article_id, claim_low, claim_high) "
+                    "SELECT fact_id, new_key, ?, new_source, new_low, new_high FROM _keys", [at])
         con.unregister("_keys")
     return len(facts)
 
