@@ -191,3 +191,21 @@ def test_links_move_out_of_staging_on_upgrade(tmp_path, monkeypatch):
     assert con.execute("SELECT article_id, duplicate_of FROM articles ORDER BY 1").fetchall() == [("a", None), ("b", "a")]
     assert con.execute("SELECT claim_key FROM claims").fetchall() == [("k|-|3",)]
     assert "duplicate_of" not in {r[0] for r in con.execute("DESCRIBE stg_articles").fetchall()}
+
+
+def test_a_writer_leaves_no_large_write_ahead_log_for_the_next_connection_to_replay(tmp_path):
+    """Every connection opened replays the log first (~125 ms each at DuckDB's 16 MB threshold):
+    a short-lived writer that leaves more than WAL_CHECKPOINT_BYTES writes it into the file."""
+    from warehouse.db import WAL_CHECKPOINT_BYTES, _wal_bytes, write_connection
+
+    db = tmp_path / "w.duckdb"
+    with write_connection(db) as con:
+        con.execute("CREATE TABLE t (a VARCHAR)")
+    with write_connection(db) as con:  # a small write stays in the log: no checkpoint per batch
+        con.execute("INSERT INTO t VALUES ('x')")
+    assert 0 < _wal_bytes(db) <= WAL_CHECKPOINT_BYTES
+    with write_connection(db) as con:
+        con.execute("INSERT INTO t SELECT repeat('x', 500) || i::VARCHAR FROM range(20000) r(i)")
+    assert _wal_bytes(db) == 0
+    with write_connection(db) as con:
+        assert con.execute("SELECT count(*) FROM t").fetchone() == (20001,)
