@@ -27,10 +27,10 @@ from tasks.clean import rebuild_raw_text
 
 # The issue's goals (issue 12), where reached; the floor file may rise above them, never fall below.
 # Body F1: the best trafilatura setting on that corpus + 0.01 (scrapinghub 0.9641, fundus-dev 0.9483).
-# Title exact on fundus-dev: the issue asks 0.95; 0.92 is what is reached (see README for the misses).
+# Title exact on fundus-dev: the issue asks 0.95; 0.93 is what is reached (see README for the misses).
 GOALS = {
     "scrapinghub": {"f1": 0.9741, "recall": 0.97, "max_lost": 0},
-    "fundus-dev": {"f1": 0.9583, "recall": 0.96, "max_lost": 0, "title": 0.92, "authors": 0.9, "day": 0.95, "minute": 0.95},
+    "fundus-dev": {"f1": 0.9583, "recall": 0.96, "max_lost": 0, "title": 0.93, "authors": 0.9, "day": 0.95, "minute": 0.95},
 }
 
 

@@ -9,11 +9,13 @@ import pytest
 
 from tasks.clean import clean_article, stamp_precision
 from tasks.common.metadata import (
+    _leading_runs,
     choose_title,
     clean_authors,
     page_headings,
     parse_page_date,
     strip_site_name,
+    structured_metadata,
     wire_agency,
     wire_credit_in_text,
 )
@@ -240,11 +242,58 @@ def test_a_kicker_in_the_metadata_is_kept_but_not_a_site_name_in_front_of_the_ht
     assert choose_title(site_first, ["Convoy stranded in desert"], None) == ("Convoy stranded in desert", "h1")
 
 
-def test_the_same_words_take_the_opengraph_spelling_and_equal_words_beat_a_kicker():
+def test_equal_words_beat_a_kicker_and_opengraph_spells_them_on_a_tie():
     titles = [("json-ld", "Bei Protesten: Aktivistin getötet"), ("opengraph", "Aktivistin getötet")]
     assert choose_title(titles, ["Bei Protesten Aktivistin getötet"], None)[0] == "Bei Protesten: Aktivistin getötet"
-    quotes = [("json-ld", "Why it’s hard"), ("opengraph", "Why it's hard")]
-    assert choose_title(quotes, ["Why it’s hard"], None)[0] == "Why it's hard"
+    # JSON-LD and the heading curly, OpenGraph (with its Twitter card) and the <title> straight: a tie
+    tie = [("json-ld", "Why it’s hard"), ("opengraph", "Why it's hard"), ("twitter", "Why it's hard"),
+           ("html-title", "Why it's hard | Example News")]
+    assert choose_title(tie, ["Why it’s hard"], "Example News") == ("Why it's hard", "h1")
+
+
+def test_the_quote_style_most_sources_use_wins():
+    # JSON-LD, the <title> and the heading write the apostrophe curly, OpenGraph alone straight
+    titles = [("json-ld", "Why it’s hard, and what’s next"), ("opengraph", "Why it's hard, and what's next"),
+              ("html-title", "Why it’s hard, and what’s next | Example News")]
+    assert choose_title(titles, ["Why it’s hard, and what’s next"], "Example News") == ("Why it’s hard, and what’s next", "h1")
+    # the heading alone curly: the metadata's straight quotes stay
+    straight = [("json-ld", "Why it's hard"), ("opengraph", "Why it's hard")]
+    assert choose_title(straight, ["Why it’s hard"], None)[0] == "Why it's hard"
+    # dashes are typography too
+    dashes = [("json-ld", "Ceasefire holds – for now"), ("opengraph", "Ceasefire holds - for now"),
+              ("html-title", "Ceasefire holds – for now | Example News")]
+    assert choose_title(dashes, ["Ceasefire holds – for now"], "Example News")[0] == "Ceasefire holds – for now"
+
+
+def test_a_heading_is_overruled_only_when_more_sources_agree_on_other_words():
+    seo = "Border deal: convoy of 17 buses stranded in the desert"
+    # JSON-LD's headline and the heading against OpenGraph (and its Twitter card) and the <title>: a tie
+    tie = [("json-ld", "Convoy stranded in desert"), ("opengraph", seo), ("twitter", seo), ("html-title", f"{seo} | Example News")]
+    assert choose_title(tie, ["Convoy stranded in desert"], "Example News") == ("Convoy stranded in desert", "h1")
+    # JSON-LD also names the article with the other words, and the <title> adds a topic label to them
+    more = [("json-ld", "Convoy stranded in desert"), ("json-ld", seo), ("opengraph", seo), ("html-title", f"{seo} – Syria war")]
+    assert choose_title(more, ["Convoy stranded in desert"], "Example News") == (seo, "opengraph (most sources)")
+
+
+def test_a_title_supports_the_headline_it_starts_with():
+    assert _leading_runs("Headline | Editorial | Opinion") == ["Headline | Editorial | Opinion", "Headline | Editorial", "Headline"]
+    assert _leading_runs("Headline") == ["Headline"]
+    # a label appended by OpenGraph and the <title> does not outvote the heading they start with
+    titles = [("opengraph", "Convoy stranded in desert | Editorial"),
+              ("html-title", "Convoy stranded in desert | Editorial | Opinion | Example News")]
+    assert choose_title(titles, ["Convoy stranded in desert"], "Example News") == ("Convoy stranded in desert", "h1")
+
+
+def test_json_ld_name_is_a_title_candidate_besides_its_headline():
+    seo = "Border deal: convoy of 17 buses stranded in the desert"
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert", "name": seo}) + \
+        f'<meta property="og:title" content="{seo}"><title>{seo} – Syria war</title>'
+    found = structured_metadata(_tree("<h1>Convoy stranded in desert</h1>", head))
+    assert (found.title, found.sources["title"]) == (seo, "opengraph (most sources)")
+    # without the name, JSON-LD sides with the heading: a tie, the heading stays
+    head = _json_ld({"@type": "NewsArticle", "headline": "Convoy stranded in desert"}) + \
+        f'<meta property="og:title" content="{seo}"><title>{seo} – Syria war</title>'
+    assert structured_metadata(_tree("<h1>Convoy stranded in desert</h1>", head)).title == "Convoy stranded in desert"
 
 
 def test_a_section_named_in_the_url_is_stripped_from_a_title():

@@ -6,7 +6,7 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -330,8 +330,10 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     found = StructuredMetadata()
     article = _page_article(tree)
     site_from_ld: str | None = None
+    ld_name: str | None = None
     if article is not None:
-        if title := _text(article.get("headline")) or _text(article.get("name")):
+        ld_name = _text(article.get("name"))
+        if title := _text(article.get("headline")) or ld_name:
             found.title, found.sources["title"] = title, "json-ld"
         if names := _names(article.get("author")):
             found.authors, found.sources["author"] = names, "json-ld"
@@ -351,7 +353,7 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     found.site_name = meta.get("og:site_name") or site_from_ld
     ld_title = found.title
     found.title, found.sources["title"] = choose_title(
-        [("json-ld", ld_title), ("opengraph", meta.get("og:title")), ("twitter", meta.get("twitter:title")),
+        [("json-ld", ld_title), ("json-ld", ld_name), ("opengraph", meta.get("og:title")), ("twitter", meta.get("twitter:title")),
          ("html-title", _text(tree.findtext(".//title")))],
         page_headings(tree),
         found.site_name,
@@ -524,6 +526,69 @@ def _confirmed_text(heading: str, titles: list[tuple[str, str]]) -> str:
     return heading
 
 
+# Quote marks, apostrophes and dashes: the same words can be typeset in several ways.
+_TYPOGRAPHY = re.compile(r"[\"'`´‘’‚‛“”„‟«»‹›‐‑‒–—―-]")
+_FAMILY = {"twitter": "opengraph"}  # Twitter's card copies OpenGraph's text: one source, not two
+
+
+def _leading_runs(title: str) -> list[str]:
+    """The title and each run of its separated parts from the start: "A | B | C" -> A | B | C, A | B, A.
+
+    A title that appends a section or a label ("Headline – Topic", "Headline | Editorial")
+    supports the headline it starts with as much as itself: which trailing parts are furniture
+    cannot be told from the title alone.
+    """
+    runs = [title]
+    for m in reversed(list(_TITLE_SEPARATOR.finditer(title))):
+        if lead := title[: m.start()].strip():
+            runs.append(lead)
+    return runs
+
+
+def _most_agreed(confirmed: str, heading: str, titles: list[tuple[str, str]]) -> tuple[str, str]:
+    """The wording, then the typography, that most of the page's sources give; the confirmed
+    heading's on a tie.
+
+    The sources are JSON-LD (its headline and its name), OpenGraph with the Twitter card, the
+    <title> and the visible heading; each votes once for every wording it gives. A heading
+    confirmed by one metadata title is overruled only when more sources agree on another
+    wording. Among titles with the same words, a quote or dash style that more sources use
+    than the confirmed title's wins (one page's titles are often typeset by different tools).
+    """
+    def family(src: str) -> str:
+        base = src.split(":")[0]
+        return _FAMILY.get(base, base)
+
+    def in_order(fits: Callable[[str], bool]) -> tuple[str, str] | None:
+        return next(((s, t) for s in _TITLE_ORDER for s2, t in titles if s2.split(":")[0] == s and fits(t)), None)
+
+    words = _squash(confirmed)
+    votes: dict[str, set[str]] = {words: {"heading"}}
+    for src, t in titles:
+        for lead in _leading_runs(t):
+            votes.setdefault(_squash(lead), set()).add(family(src))
+    whole = {_squash(t) for _src, t in titles}
+    best = max((w for w in votes if w in whole or w == words), key=lambda w: (len(votes[w]), w == words))
+    if best != words and (other := in_order(lambda t: _squash(t) == best)):
+        return other[1], f"{other[0]} (most sources)"
+    styles: dict[str, set[str]] = {}
+    for src, t in [*titles, ("heading", heading)]:
+        if _squash(t) == words:
+            styles.setdefault(_typography(t), set()).add(family(src))
+    mine = _typography(confirmed)
+    style = max(styles, key=lambda k: (len(styles[k]), k == mine), default=mine)
+    if style != mine and (restyled := in_order(lambda t: _squash(t) == words and _typography(t) == style)):
+        return restyled[1], "h1"
+    return confirmed, "h1"
+
+
+def _typography(text: str) -> str:
+    return "".join(_TYPOGRAPHY.findall(text))
+
+
+_TITLE_ORDER = ("opengraph", "json-ld", "twitter", "html-title")
+
+
 def choose_title(
     candidates: list[tuple[str, str | None]], headings: list[str], site_name: str | None, url: str | None = None,
     other_names: tuple[str, ...] = (),
@@ -555,7 +620,7 @@ def choose_title(
         if len(_squash(heading)) < 4 or _squash(heading) == site:
             continue
         if any(_agrees(heading, t) for _src, t in titles):
-            return _confirmed_text(heading, titles), "h1"
+            return _most_agreed(_confirmed_text(heading, titles), heading, titles)
     for src, title in titles:
         if src.endswith(":site-first"):
             continue  # "Site | Slogan" or "Site - Section": nothing says it is this article's headline
