@@ -243,3 +243,36 @@ def test_local_entities_become_entities_rows_once(seed_articles, warehouse_file)
     again = con.execute("SELECT entity_id, name, type, source FROM entities WHERE source = 'local' ORDER BY entity_id").fetchall()
     con.close()
     assert again == rows
+
+
+def test_local_entity_names_do_not_depend_on_which_batch_loads_first(seed_articles, tmp_path):
+    """Batches of a run load in the order the workers finish them: a local entity's name (its
+    longest surface, ties alphabetical) must come out the same either way."""
+    frames = _frames(seed_articles)
+    ids = sorted(frames["stg_articles"]["article_id"])
+    mentions = frames["stg_mentions"]
+    local = mentions[mentions["link_method"] == "local"]
+    # a local name in both halves, spelt longer in the second ("X" in one article, "X Group" in another)
+    mention = local.sort_values(["article_id", "start_char"]).iloc[0]
+    shared, first = mention["entity_id"], mention["article_id"]
+    parts = ([first], [i for i in ids if i != first])
+    again = mention.to_frame().T.assign(article_id=parts[1][0], surface=mention["surface"] + " Group", start_char=10**6, end_char=10**6 + 1)
+    frames["stg_mentions"] = pd.concat([mentions, again.astype(mentions.dtypes.to_dict())], ignore_index=True)
+    halves = [{t: f[f["article_id"].isin(part)] for t, f in frames.items()} for part in parts]
+
+    def names(order: list[int]) -> list[tuple]:
+        db = tmp_path / f"order-{order[0]}.duckdb"
+        initialise(db)
+        for i in order:
+            writer.write_batch(db, halves[i])
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute("SELECT entity_id, name FROM entities WHERE source = 'local' ORDER BY entity_id").fetchall()
+        finally:
+            con.close()
+
+    forward, backward = names([0, 1]), names([1, 0])
+    assert forward and forward == backward
+    surfaces = frames["stg_mentions"].groupby("entity_id")["surface"]
+    longest = {e: sorted(s, key=lambda x: (-len(x), x))[0] for e, s in surfaces}
+    assert all(name == longest[e] for e, name in forward) and longest[shared].endswith(" Group")
