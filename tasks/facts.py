@@ -404,6 +404,11 @@ def _is_reference(doc: Doc, n: NumberSpan) -> bool:
     return k >= 0 and doc[k].lower_ in ("the", "those", "these")
 
 
+def _compound_modifier(doc: Doc, j: int) -> bool:
+    """The first word of a hyphenated modifier ("well-established", "so-called")."""
+    return j + 2 < len(doc) and doc[j + 1].text == "-" and doc[j + 2].is_alpha and doc[j].whitespace_ == ""
+
+
 def _looks_plural(word: str) -> bool:
     """A lower-case word inflect can make singular ("rounds", "jets"), not "various" or "news"."""
     return word.isalpha() and singular(word) != word
@@ -445,6 +450,8 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
         word = singular(lower)
         if word in NOT_UNITS:
             return None, None, None
+        if word in categories and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha and doc[j + 1].is_lower:
+            continue  # the end of a hyphenated modifier: "one in-person meeting" is a meeting
         if word in categories:
             # "12 civilian vehicles": the head is the last counted noun of the run
             if j + 2 < len(doc) and f"{singular(doc[j + 1].lower_)} {singular(doc[j + 2].lower_)}" in categories:
@@ -456,15 +463,15 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
                     and _looks_plural(nxt.lower_) and singular(nxt.lower_) not in NOT_UNITS:
                 return singular(nxt.lower_), j + 1, subject  # "two tank rounds" are rounds; "five fighter jets", jets
             return word, j, subject
-        if not tok.is_alpha or (tok.is_stop and lower not in ("more", "other")):
-            break  # "42 other people" are people
+        if not tok.is_alpha or (tok.is_stop and lower not in ("more", "other") and not _compound_modifier(doc, j)):
+            break  # "42 other people" are people; "two well-established families" are families
     # an uncategorised noun: the first plural of the words after the number ("three police officers");
     # not after "one" ("as one observer puts it": a verb, not a plural)
     for j in range(i, min(i + 4, len(doc)) if n.value != 1 else 0):
         tok = doc[j]
         if j in mention_by_token or tok.text == "-":
             continue
-        if not tok.is_alpha or not tok.is_lower or tok.is_stop or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
+        if not tok.is_alpha or not tok.is_lower or (tok.is_stop and not _compound_modifier(doc, j)) or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
                 or singular(tok.lower_) in ACTIONS:
             break
         if _looks_plural(tok.lower_):

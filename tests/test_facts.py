@@ -554,3 +554,8 @@ def test_figures_in_digits_after_the_are_still_counts():
 
 def test_singular_of_compounds_of_man():
     assert [singular(w) for w in ("policemen", "gunmen", "women", "specimen")] == ["policeman", "gunman", "woman", "specimen"]
+
+
+def test_hyphenated_modifiers_before_the_counted_noun():
+    assert _one("He is a descendant of two well-established families.", 2).unit == "family"
+    assert [f.unit for f in _facts("He had one in-person meeting with the envoy.")] in ([], ["meeting"])
