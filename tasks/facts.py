@@ -726,8 +726,10 @@ COORDINATORS = {"and", ",", "(", "including", "earning", "winning", "gaining", "
 
 def _coordinated_subject(lower: list[str], n: NumberSpan, before: list[tuple[NumberSpan, int, Fact]],
                          mention_by_token: dict[int, Mention]) -> str | None:
-    """A figure coordinated with an earlier one of its clause shares that one's subject; never across
-    a name, another clause, a verb of its own, or a figure that is not a plain count or share."""
+    """A figure coordinated with an earlier one of its clause shares that one's subject ("27 percent
+    of the vote and 72 seats"), as does one in a participle clause with no subject of its own
+    ("... to contract five per cent this year after shrinking seven per cent"); never across a name,
+    another clause, a verb of its own, or a figure that is not a plain count or share."""
     earlier = [(m, last, f) for m, last, f in before if f.action != "comprised"]
     if not earlier:
         return None
@@ -735,14 +737,19 @@ def _coordinated_subject(lower: list[str], n: NumberSpan, before: list[tuple[Num
     if fact.subject_entity_id is None:
         return None
     k = n.start - 1
-    while k > last and (lower[k] in ("a", "an", "the", "another") or (k == n.start - 1 and lower[k] == "bonus")):
+    while k > last and lower[k] in ("a", "an", "the", "another"):
         k -= 1
-    if k <= last or lower[k] not in COORDINATORS:
+    if k > last + 1 and k == n.start - 1 and lower[k].isalpha() and lower[k - 1] in ("a", "an") and not _looks_like_verb(lower[k]):
+        k -= 2  # "including a bonus 50 seats": an adjective before the figure
+    if k <= last or not (lower[k] in COORDINATORS or _participle_clause(lower, k)):
         return None
     comprised = {x.start for x, _l, f in before if f.action == "comprised"}
     j = last + 1
     while j < n.start:
         word = lower[j]
+        if j + 1 < n.start and word in PARTICIPLE_OPENERS and _participle_clause(lower, j + 1):
+            j += 2
+            continue
         if j in mention_by_token or word in SUBJECT_CLAUSE_STOPS or word in RELATIVES or word in SPEECH_VERBS \
                 or word in ACTIONS or word == "." or (_looks_like_verb(word) and word not in COORDINATORS):
             return None
@@ -750,6 +757,16 @@ def _coordinated_subject(lower: list[str], n: NumberSpan, before: list[tuple[Num
             return None
         j += 1
     return fact.subject_entity_id if n.start - last <= 12 else None
+
+
+# Words opening a participle clause whose subject is the main clause's: "after shrinking 7%".
+PARTICIPLE_OPENERS = {"after", "before", "while", "since", "despite", "by", ",", "and"}
+
+
+def _participle_clause(lower: list[str], k: int) -> bool:
+    """Token k is a participle of holding or change opening a clause with no subject of its own."""
+    return k > 0 and lower[k].endswith("ing") and (lower[k] in CHANGE_VERBS or lower[k] in HOLDING_VERBS) \
+        and lower[k - 1] in PARTICIPLE_OPENERS
 
 
 def _bracket_unit(lower: list[str], seg_start: int, n: NumberSpan) -> str | None:

@@ -467,6 +467,8 @@ def _subject(text: str, value: float) -> str | None:
     ("Early returns showed the Freedom Alliance with 41 percent of the vote and 212 seats.", 41, "Freedom Alliance"),
     ("Early returns showed the Freedom Alliance with 41 percent of the vote and 212 seats.", 212, "Freedom Alliance"),
     ("The Liberal Party, which had campaigned on housing, came second, with 23 percent.", 23, "Liberal Party"),
+    ("Portugal's economy is forecast to grow 2 per cent this year after shrinking 3 per cent last year.", 3, "Portugal"),
+    ("The Freedom Alliance won 31 percent of the vote, including a bonus 40 seats.", 40, "Freedom Alliance"),
     # a relative clause is about its antecedent
     ("The vote favoured the Centre Party, which won 88 seats.", 88, "Centre Party"),
     # a possessor, and "its" resolved to the clause's organisation or place
