@@ -383,6 +383,8 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True  # "no one knows"
     if _is_reference(doc, n):
         return True
+    if prev is not None and n.kind == "count" and first.text[:1].isdigit() and _value_of(prev.lower_) is not None and n.qualifier is None:
+        return True  # "five 787 Dreamliners", "400 737 Max jets": a number right after a count is a model's name
     if prev is not None and prev.text[:1].isupper() and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
             and (not prev.is_sent_start or not prev.is_stop):
         return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks": a number glued to a name
@@ -436,6 +438,8 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
             continue
         if tok.text == "-" or tok.lower_ in ("'s", "’s"):
             continue  # "lightly-armed", "the group's vehicles"
+        if j == i and tok.text.isdigit() and j + 1 < len(doc) and doc[j + 1].is_alpha:
+            continue  # "400 737 Max jets": the model's number
         if tok.lower_ in (",", "and", "or") and j > i and doc[j - 1].is_lower and not _looks_plural(doc[j - 1].lower_) \
                 and j + 1 < len(doc) and doc[j + 1].is_lower and doc[j + 1].is_alpha and _value_of(doc[j + 1].lower_) is None:
             listed = True

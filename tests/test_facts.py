@@ -561,3 +561,8 @@ def test_singular_of_compounds_of_man():
 def test_hyphenated_modifiers_before_the_counted_noun():
     assert _one("He is a descendant of two well-established families.", 2).unit == "family"
     assert [f.unit for f in _facts("He had one in-person meeting with the envoy.")] in ([], ["meeting"])
+
+
+def test_a_number_right_after_a_count_names_a_model():
+    assert [(f.value, f.unit) for f in _facts("The airline grounded its 40 737 jets and ordered five 787 planes.")] == [
+        (40.0, "jet"), (5.0, "plane")]
