@@ -57,7 +57,7 @@ VAGUE_QUANTITIES = {
 QUALIFIERS = [
     "more than", "less than", "fewer than", "at least", "at most", "up to", "as many as",
     "nearly", "almost", "about", "around", "roughly", "approximately", "some", "over", "under",
-    "an estimated", "estimated",
+    "an estimated", "estimated", "above", "below",
 ]
 # Fraction of the stated figure a qualifier allows the true one to differ by: used for the
 # value range here and for grouping facts into claims (tasks/syndication.py).
@@ -65,7 +65,7 @@ QUALIFIER_TOLERANCE = {
     None: 0.0, "about": 0.1, "around": 0.1, "roughly": 0.1, "approximately": 0.1, "some": 0.1,
     "nearly": 0.1, "almost": 0.1, "an estimated": 0.1, "estimated": 0.1, "as many as": 0.1,
     "more than": 0.1, "over": 0.1, "at least": 0.1, "less than": 0.1, "fewer than": 0.1,
-    "under": 0.1, "up to": 0.1, "at most": 0.1,
+    "under": 0.1, "up to": 0.1, "at most": 0.1, "above": 0.1, "below": 0.1,
 }
 TIME_UNITS = {"second", "minute", "hour", "day", "night", "evening", "morning", "afternoon", "weekend",
               "week", "fortnight", "month", "season", "year", "decade", "century", "time", "percent", "am", "pm", "gmt",
@@ -84,14 +84,17 @@ MEASURE_UNITS = {"km", "kilometer", "kilometre", "mile", "meter", "metre", "inch
                  "percentage", "billion", "trillion", "million", "thousand",
                  "hundred", "dozen",
                  "m", "bn", "mn", "k",  # "12m", "$2bn": millions and billions written short
-                 "thing", "megapixel", "nit", "fps", "frame", "point", "way", "strong", "handed", "fold", "sided"}
+                 "thing", "story", "storey", "size", "megapixel", "nit", "fps", "frame", "point", "way", "strong", "handed", "fold", "sided"}
 NOT_UNITS = TIME_UNITS | MEASURE_UNITS
 MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}
 SPEECH_VERBS = {"said", "says", "say", "added", "announced", "warned", "stated", "claimed", "reported",
                 "told", "confirmed", "denied", "denies", "estimated", "noted", "insisted", "accused"}
 # Things that count what something is made of ("the 17-bus convoy"): the action is `comprised`.
-CONTAINERS = {"convoy", "fleet", "column", "caravan", "motorcade", "flotilla"}
+CONTAINERS = {"convoy", "fleet", "column", "caravan", "motorcade", "flotilla",
+              # bodies counted by their seats or members: "the 300-seat parliament", "a 15-member council"
+              "parliament", "assembly", "chamber", "senate", "legislature", "council", "cabinet", "congress",
+              "committee", "panel", "jury", "squad", "delegation"}
 ACTIONS = {
     "killed": "killed", "kill": "killed", "killing": "killed", "died": "killed", "dead": "killed",
     "wounded": "wounded", "injured": "wounded",
@@ -118,7 +121,10 @@ UNIT_ACTIONS = {"death": "killed", "fatality": "killed", "injury": "wounded", "p
 DENIAL_WORDS = {"denied", "denies", "deny", "denying", "rejected", "dismissed", "refuted"}
 # Markers of conditions, threats, plans and modal or future statements.
 HYPOTHETICAL_BEFORE = {"if", "unless", "could", "would", "might", "may", "threat", "threats", "threaten",
-                       "threatened", "threatens", "vowed", "plans", "plan", "planned", "will", "should"}
+                       "threatened", "threatens", "vowed", "plans", "plan", "planned", "will", "should",
+                       "forecast", "forecasts"}
+# Forecast words that are hypothetical only before "to": "is expected to contract", not "the expected lineup".
+HYPOTHETICAL_BEFORE_TO = {"expected", "projected", "predicted", "set", "likely"}
 HYPOTHETICAL_AFTER = {"could", "would", "might", "may", "will", "should"}
 # Words that start a new clause: a modal before them does not govern a number after them.
 CLAUSE_WORDS = {"because", "but", "while", "although", "though", "since", "after", "before", "when",
@@ -132,7 +138,12 @@ SUBJECT_SKIP = {"also", "earlier", "later", "yesterday", "today", "then", "again
 PRONOUNS = {"it", "they", "he", "she"}
 PERSON_PRONOUNS = {"he", "she"}
 PLACE_TYPES = {"GPE", "LOC", "FAC"}
+# "half the votes", "half its members": "half" needs no "of" before a determiner.
+HALF_OF = {"the", "its", "their", "his", "her", "our", "all"}
 STATEMENT_WORDS = {"statement", "communique", "communiqué", "announcement", "report", "release"}
+# Words ending in "men" that are no plural of "man".
+NOT_MEN_PLURALS = {"specimen", "abdomen", "omen", "regimen", "acumen", "hymen", "semen", "stamen", "amen",
+                   "yemen", "bitumen", "albumen", "cyclamen", "dolmen", "germen", "lumen", "rumen", "nomen"}
 
 
 
@@ -178,6 +189,8 @@ def singular(word: str) -> str:
         return lower  # inflect would turn "bus" into "bu"
     result = _inflect.singular_noun(lower)  # type: ignore[arg-type]
     if not lower.endswith("s"):  # irregular plurals only when they are known units: "children", "women"
+        if lower.endswith("men") and lower not in NOT_MEN_PLURALS and result == lower[:-3] + "man":
+            return result  # compounds of "man": "policemen", "gunmen", "servicemen"
         return result if isinstance(result, str) and result in unit_categories() else lower
     return result if isinstance(result, str) else lower
 
@@ -261,7 +274,8 @@ def find_numbers(doc: Doc, lower: list[str] | None = None) -> list[NumberSpan]:
         out.append(NumberSpan(start, end, value, value, value, None, kind=kind))
         i = end
     for i, word in enumerate(lower):  # "half of", "a third of", "one in five" has no span of its own
-        if word in FRACTIONS and i + 1 < size and lower[i + 1] == "of" and (word == "half" or (i > 0 and lower[i - 1] in ("a", "one"))):
+        if word in FRACTIONS and i + 1 < size and (lower[i + 1] == "of" or word == "half" and lower[i + 1] in HALF_OF) \
+                and (word == "half" or (i > 0 and lower[i - 1] in ("a", "one"))):
             first = i if word == "half" else i - 1
             if not any(n.start <= first < n.end for n in out):
                 share = 1 / FRACTIONS[word]
@@ -318,14 +332,19 @@ _QUALIFIER_WORDS = [q.split() for q in sorted(QUALIFIERS, key=len, reverse=True)
 
 
 def _with_qualifier(lower: list[str], n: NumberSpan) -> NumberSpan:
+    if n.kind == "percent" and n.start > 1 and lower[n.start - 1] in ("a", "an"):
+        # "at least a 12 percent drop": the article belongs to the share's noun phrase
+        widened = _with_qualifier(lower, NumberSpan(n.start - 1, n.end, n.value, n.low, n.high, None, n.is_vague, n.kind))
+        if widened.qualifier is not None:
+            return widened
     for words in _QUALIFIER_WORDS:
         if n.start >= len(words) and lower[n.start - len(words) : n.start] == words:
             q = " ".join(words)
             low, high = n.low, n.high
             tol = QUALIFIER_TOLERANCE.get(q, 0.1)
-            if q in ("more than", "over", "at least"):
+            if q in ("more than", "over", "at least", "above"):
                 low, high = n.value, float("inf")
-            elif q in ("less than", "fewer than", "under", "up to", "at most"):
+            elif q in ("less than", "fewer than", "under", "up to", "at most", "below"):
                 low, high = 0.0, n.value
             elif q in ("nearly", "almost"):
                 low, high = n.value * (1 - tol), n.value
@@ -362,10 +381,34 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True  # "one of the last strongholds": a figure of speech, not a count
     if prev is not None and prev.lower_ == "no" and first.lower_ == "one":
         return True  # "no one knows"
+    if _is_reference(doc, n):
+        return True
+    if prev is not None and n.kind == "count" and first.text[:1].isdigit() and _value_of(prev.lower_) is not None and n.qualifier is None:
+        return True  # "five 787 Dreamliners", "400 737 Max jets": a number right after a count is a model's name
     if prev is not None and prev.text[:1].isupper() and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
             and (not prev.is_sent_start or not prev.is_stop):
         return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks": a number glued to a name
     return nxt is not None and nxt.lower_ in ("st", "nd", "rd", "th")
+
+
+def _is_reference(doc: Doc, n: NumberSpan) -> bool:
+    """'the two parties', 'those two parties', 'the other two parties', 'the two protesters': a small
+    number written as a word after a definite determiner re-names a set the reader already knows;
+    it counts nothing new. Figures in digits ('the 300-seat parliament', 'the 17 buses') and
+    hedged ones ('the more than 10 million users') are still counts."""
+    if n.kind != "count" or n.qualifier is not None or n.is_vague or n.end - n.start != 1 or n.value > 10:
+        return False
+    if not doc[n.start].is_alpha:
+        return False
+    k = n.start - 1
+    if k >= 0 and doc[k].lower_ == "other":
+        k -= 1
+    return k >= 0 and doc[k].lower_ in ("the", "those", "these")
+
+
+def _compound_modifier(doc: Doc, j: int) -> bool:
+    """The first word of a hyphenated modifier ("well-established", "so-called")."""
+    return j + 2 < len(doc) and doc[j + 1].text == "-" and doc[j + 2].is_alpha and doc[j].whitespace_ == ""
 
 
 def _looks_plural(word: str) -> bool:
@@ -385,14 +428,23 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
         if i < len(doc) and doc[i].lower_ in ("the", "its", "their", "them", "these", "those"):
             i += 1
     subject: str | None = None
-    for j in range(i, min(i + 6, len(doc))):
+    subject_token = len(doc)
+    listed = False
+    for j in range(i, min(i + 9, len(doc))):
         tok = doc[j]
         if j in mention_by_token:
-            subject = subject or mention_by_token[j].entity_id
+            if subject is None:
+                subject, subject_token = mention_by_token[j].entity_id, j
             continue
         if tok.text == "-" or tok.lower_ in ("'s", "’s"):
             continue  # "lightly-armed", "the group's vehicles"
-        if tok.is_punct or tok.is_space:
+        if j == i and tok.text.isdigit() and j + 1 < len(doc) and doc[j + 1].is_alpha:
+            continue  # "400 737 Max jets": the model's number
+        if tok.lower_ in (",", "and", "or") and j > i and doc[j - 1].is_lower and not _looks_plural(doc[j - 1].lower_) \
+                and j + 1 < len(doc) and doc[j + 1].is_lower and doc[j + 1].is_alpha and _value_of(doc[j + 1].lower_) is None:
+            listed = True
+            continue  # "90 air, sea and ground-launched missiles": modifiers in a list
+        if tok.is_punct or tok.is_space or (listed and _looks_like_verb(tok.lower_) and doc[j - 1].text != "-"):
             break
         lower = tok.lower_
         if j + 1 < len(doc):
@@ -402,6 +454,8 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
         word = singular(lower)
         if word in NOT_UNITS:
             return None, None, None
+        if word in categories and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha and doc[j + 1].is_lower:
+            continue  # the end of a hyphenated modifier: "one in-person meeting" is a meeting
         if word in categories:
             # "12 civilian vehicles": the head is the last counted noun of the run
             if j + 2 < len(doc) and f"{singular(doc[j + 1].lower_)} {singular(doc[j + 2].lower_)}" in categories:
@@ -413,37 +467,53 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
                     and _looks_plural(nxt.lower_) and singular(nxt.lower_) not in NOT_UNITS:
                 return singular(nxt.lower_), j + 1, subject  # "two tank rounds" are rounds; "five fighter jets", jets
             return word, j, subject
-        if not tok.is_alpha or (tok.is_stop and lower != "more"):
-            break
+        if not tok.is_alpha or (tok.is_stop and lower not in ("more", "other") and not _compound_modifier(doc, j)):
+            break  # "42 other people" are people; "two well-established families" are families
     # an uncategorised noun: the first plural of the words after the number ("three police officers");
     # not after "one" ("as one observer puts it": a verb, not a plural)
     for j in range(i, min(i + 4, len(doc)) if n.value != 1 else 0):
         tok = doc[j]
         if j in mention_by_token or tok.text == "-":
             continue
-        if not tok.is_alpha or not tok.is_lower or tok.is_stop or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
+        if not tok.is_alpha or not tok.is_lower or (tok.is_stop and not _compound_modifier(doc, j)) or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
                 or singular(tok.lower_) in ACTIONS:
             break
         if _looks_plural(tok.lower_):
-            word = singular(tok.lower_)
-            return (None, None, None) if word in NOT_UNITS else (word, j, subject)
+            word = singular(tok.lower_)  # a name after the noun is no part of its phrase ("grenades outside Skai ...")
+            return (None, None, None) if word in NOT_UNITS else (word, j, subject if subject_token < j else None)
     return None, None, subject
 
 
 def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
-    """What a percentage or a fraction is a share of: '30 per cent of the vote' -> vote."""
+    """What a percentage or a fraction is a share of: '30 per cent of the vote' -> vote; 'half the
+    votes' -> vote; '5 percent of the country's output' -> output; 'of voters backed parties' ->
+    voter (the run ends at its first plural); 'of the total' names no whole."""
     j = n.end
-    if j >= len(doc) or doc[j].lower_ != "of":
+    if j < len(doc) and doc[j].lower_ == "of":
+        j += 1
+    elif not (j < len(doc) and doc[n.end - 1].lower_ == "half" and doc[j].lower_ in HALF_OF):
         return None
-    j += 1
-    while j < len(doc) and (doc[j].lower_ in ("the", "its", "their", "all", "his", "her", "our") or _value_of(doc[j].lower_) is not None):
-        j += 1  # "half of the 17 buses"
     last: int | None = None
-    while j < len(doc) and j < n.end + 6 and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop:
-        last, j = j, j + 1
+    while True:
+        while j < len(doc) and (doc[j].lower_ in HALF_OF or _value_of(doc[j].lower_) is not None):
+            j += 1  # "half of the 17 buses"
+        while j < len(doc) and j < n.end + 8 and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop:
+            last, j = j, j + 1
+            if _looks_plural(doc[j - 1].lower_):
+                break
+        if last == j - 1 and j < len(doc) and doc[j].lower_ in ("'s", "’s"):
+            j += 1  # "the country's gross domestic product": the whole is the possessed noun
+            continue
+        break
+    if last is not None and doc[last].lower_ in GENERIC_WHOLES:
+        return ("percent" if n.kind == "percent" else "fraction"), last
     if last is None or singular(doc[last].lower_) in NOT_UNITS:
         return None
     return singular(doc[last].lower_), last
+
+
+# Words that name no whole of their own: "0.2% of the eurozone total" is a plain percentage.
+GENERIC_WHOLES = {"total", "amount", "figure", "level", "rate"}
 
 
 def _subject_after(doc: Doc, head: int, mention_by_token: dict[int, Mention]) -> str | None:
@@ -466,6 +536,256 @@ HUMAN_ACTIONS = {"killed", "wounded", "arrested", "abducted", "evacuated", "resc
                  "taken hostage"}
 AUXILIARIES = {"were", "was", "are", "is", "have", "has", "had", "been", "being", "be", "do", "does", "did",
                "reportedly", "also", "later"}
+
+
+# ----------------------------------------------------------------------------------------- subjects
+# Verbs that say what the clause's subject has, wins or is, or how it changed: the figure after them
+# belongs to that subject ("Golden Dawn party got 18 seats", "Commerzbank was down 3.6%", "Mexico's
+# economy grew 1.1%"). Only these: after other verbs the figure is often someone else's ("Russia
+# shot down 33 drones", "police arrested 12 people"), and a wrong subject splits claims.
+HOLDING_VERBS = {
+    "has", "have", "had", "having", "holds", "hold", "held", "holding", "got", "gets", "get", "getting",
+    "won", "win", "wins", "winning", "gained", "gain", "gains", "gaining", "took", "take", "takes", "taking",
+    "secured", "secures", "securing", "earned", "earns", "earning", "received", "receives", "receiving",
+    "retained", "retains", "kept", "keeps", "owns", "own", "owned", "controls", "controlled", "employs",
+    "employed", "boasts", "polled", "scored", "scores", "accounts", "accounted", "stands", "stood",
+    "remains", "remained", "reached", "reaching", "reaches", "placed", "came", "comes", "finished", "finishes",
+    "ended", "ranked",
+}
+CHANGE_VERBS = {
+    "rose", "rise", "rises", "rising", "risen", "fell", "fall", "falls", "falling", "fallen", "grew", "grow",
+    "grows", "growing", "grown", "shrank", "shrink", "shrinks", "shrinking", "shrunk", "contracted",
+    "contract", "contracts", "contracting", "expanded", "expand", "expands", "expanding", "dropped", "drop",
+    "drops", "dropping", "climbed", "climb", "climbs", "climbing", "jumped", "jump", "jumps", "slipped",
+    "slid", "declined", "decline", "declines", "declining", "increased", "increase", "increases",
+    "increasing", "decreased", "decrease", "decreases", "lost", "lose", "loses", "losing", "surged",
+    "soared", "slumped", "plunged", "tumbled", "sank", "edged", "advanced", "eased", "raised", "raise",
+    "raises", "raising", "cut", "cuts", "cutting",
+}
+# Words that tie a subject to the figure right after them, with or without a verb: "showed New
+# Democracy with 30 percent", "Commerzbank was down 3.6%", "BNP down 3.3%".
+FIGURE_LINKS = {"with", "down", "up", "off"}
+# Verbs of saying or thinking: their subject speaks about the figure, it does not hold it.
+SAYING = SPEECH_VERBS | {"cited", "claims", "claim", "saying", "says", "tells", "telling", "reports", "announces",
+                         "estimates", "believes", "thinks", "sees", "expects", "predicts", "according"}
+# A clause's own subject when it is a pronoun: the walk back to a name stops there.
+SUBJECT_PRONOUNS = {"i", "we", "you", "he", "she", "they", "it", "there"}
+# Other words a subject and its figure may have between them (adverbs, particles, places in a race).
+SUBJECT_LINK_WORDS = AUXILIARIES | {
+    "now", "also", "still", "only", "just", "already", "then", "again", "not", "overall", "combined",
+    "sharply", "slightly", "further", "respectively", "in", "at", "to", "by", "of", "from", "for", "on",
+    "around", "about", "nearly", "almost", "some", "over", "under", "than", "the", "a", "an", "its", "their",
+    "first", "second", "third", "fourth", "fifth", "sixth", "last", "place", "position", ",", "'s", "’s",
+    "will", "would", "could", "can", "may", "might", "should", "must",
+}
+DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "my", "your"}
+# Past forms that do not end in -ed: a clause with one of them is not about what its subject holds.
+IRREGULAR_PAST = {
+    "shot", "met", "beat", "sent", "hit", "struck", "led", "told", "saw", "fought", "made", "said", "brought",
+    "put", "set", "sold", "bought", "paid", "built", "found", "gave", "threw", "drew", "fired", "downed",
+    "sought", "caught", "taught", "thought", "wrote", "ran", "left", "chose", "bit", "tore", "wore", "broke",
+    "spread", "born", "gone", "done", "seen", "given", "taken", "known",
+}
+# Prepositions: a name after one is no clause subject ("in central Athens", "with Europe").
+PREPOSITIONS = {"in", "at", "on", "of", "from", "to", "by", "with", "for", "near", "against", "across",
+                "into", "onto", "than", "over", "under", "about", "around", "between", "among", "through",
+                "inside", "outside", "within", "without", "toward", "towards", "behind", "beyond", "via",
+                "like", "unlike", "including", "after", "before", "during", "since", "until"}
+# Words that open another clause: the walk back to a figure's subject stops there.
+SUBJECT_CLAUSE_STOPS = {";", ":", "while", "whereas", "but", "although", "though", "because", "when", "if",
+                        "after", "before", "since", "that", "where", "unless", "whether", "so", "—", "–"}
+RELATIVES = {"which", "who", "whose"}
+# A participle or relative that opens an aside between commas: "X, known for ..., won 18 seats".
+ASIDE_OPENERS = RELATIVES | {"known", "led", "headed", "based", "founded", "once", "formerly", "now"}
+POSSESSIVE_PRONOUNS = {"its", "their"}
+
+
+def _looks_like_verb(word: str) -> bool:
+    """A past form, a participle or a past irregular verb ("shot", "-ed", "-ing")."""
+    return word in IRREGULAR_PAST or (len(word) > 4 and word.isalpha() and word.endswith(("ed", "ing")))
+
+
+def _mention_first(mention_by_token: dict[int, Mention], j: int) -> int:
+    m = mention_by_token[j]
+    while j - 1 in mention_by_token and mention_by_token[j - 1] is m:
+        j -= 1
+    return j
+
+
+def _is_object(lower: list[str], seg_start: int, first: int) -> bool:
+    """A name governed by a preposition ("in central Athens", "with the EU", "of live Premier League")."""
+    k = first - 1
+    skipped = 0
+    while k >= seg_start and skipped < 3 and lower[k] not in PREPOSITIONS and (
+            lower[k] in ("the", "a", "an", "-", "'s", "’s") or (lower[k].isalpha() and lower[k] not in SUBJECT_LINK_WORDS
+                                                               and not _looks_like_verb(lower[k]) and lower[k] not in HOLDING_VERBS)):
+        k, skipped = k - 1, skipped + 1
+    return k >= seg_start and lower[k] in PREPOSITIONS
+
+
+def _coordinated_name(lower: list[str], seg_start: int, first: int, mention_by_token: dict[int, Mention]) -> bool:
+    """'Michelle and Barack Obama have two daughters', 'Real Madrid and Barcelona, its two ...':
+    a name joined to another one, so a figure after them is no single one's."""
+    k = first - 1
+    if k < seg_start:
+        return False
+    return (lower[k] in ("and", "or", "&", "nor") or lower[k] == ",") and k - 1 in mention_by_token
+
+
+def _aside_start(lower: list[str], seg_start: int, comma: int) -> int | None:
+    """Token of the opening comma of an aside closed by the comma at `comma`, else None."""
+    for k in range(comma - 1, max(seg_start - 1, comma - 30), -1):
+        if lower[k] == ",":
+            return k if k + 1 < comma and lower[k + 1] in ASIDE_OPENERS else None
+        if lower[k] in (";", ".") or lower[k] in SPEECH_VERBS:
+            return None
+    return None
+
+
+def _zone_holds(zone: list[str]) -> bool:
+    """Words between a subject and its figure: a verb of holding or change, or a word that ties
+    the two ("with 30 percent", "down 3.6%", or nothing: "Syriza 26.9%"); no verb that would make
+    the figure someone else's, and few other words (a long stretch is another phrase's)."""
+    unknown = [0, 0]  # other words before the verb (the subject's own noun phrase) and after it
+    verb_seen = 0
+    for k, word in enumerate(zone):
+        if word in SAYING or (word in ACTIONS and ACTIONS[word] not in ("remained", "reached")):
+            return False
+        if word in HOLDING_VERBS or word in CHANGE_VERBS:
+            verb_seen = 1
+            continue
+        if word in SUBJECT_LINK_WORDS:
+            continue
+        if (_looks_like_verb(word) and not (k > 0 and zone[k - 1] in DETERMINERS)) or not word.isalpha():
+            return False  # a verb of another kind; after a determiner an -ing word is a noun ("the voting")
+        unknown[verb_seen] += 1
+        if unknown[verb_seen] > 3:
+            return False
+    return not zone or zone[-1] in FIGURE_LINKS or any(w in HOLDING_VERBS or w in CHANGE_VERBS for w in zone)
+
+
+def _clause_subject(lower: list[str], seg_start: int, at: int, mention_by_token: dict[int, Mention],
+                    text: str, *, pronoun: bool = False) -> str | None:
+    """The name the clause before token `at` is about: walking back over the verb phrase to the
+    nearest name that is no prepositional object, skipping asides between commas. With `pronoun`
+    (resolving "its"/"their") any verb may stand between, but no other organisation or place; else
+    only verbs of holding or change. None when unsure."""
+    zone: list[str] = []
+    j = at - 1
+    while j >= seg_start and len(zone) < 16:
+        word = lower[j]
+        m = mention_by_token.get(j)
+        if m is not None and m.mention_kind == "name":
+            first = _mention_first(mention_by_token, j)
+            if _is_modifier(text, m) or _coordinated_name(lower, seg_start, first, mention_by_token):
+                return None
+            if not _is_object(lower, seg_start, first):
+                if pronoun:
+                    return m.entity_id if not _is_person(m) else None
+                return m.entity_id if _zone_holds(zone[::-1]) else None
+            if pronoun and not _is_person(m):
+                return None  # "Fifa ... with the Premier League over its 20-club size": either may own it
+            zone.append("name")  # a prepositional object: keep walking to the clause's subject
+            j = first - 1
+            continue
+        if word in RELATIVES and j - 2 >= seg_start and lower[j - 1] == "," and (m2 := mention_by_token.get(j - 2)) is not None \
+                and m2.mention_kind == "name" and _is_person(m2) == (word == "who"):
+            # "New Democracy, which gained 129 seats": the relative clause is about its antecedent
+            if pronoun:
+                return m2.entity_id if not _is_person(m2) else None
+            return m2.entity_id if _zone_holds(zone[::-1]) else None
+        if word in SUBJECT_CLAUSE_STOPS or word in RELATIVES or word in SUBJECT_PRONOUNS or word in ("and", "or", ".") \
+                or _value_of(word) is not None:
+            return None
+        if word == ",":
+            if (opening := _aside_start(lower, seg_start, j)) is not None:
+                j = opening - 1  # "The Syriza party, which had surged ..., was in second place"
+                continue
+            if j + 1 < at and lower[j + 1] in DETERMINERS:
+                return None  # "By incorporating X, the image sensor will have 30 percent ...": that phrase is the subject
+        zone.append(word)
+        j -= 1
+    return None
+
+
+def _possessor(lower: list[str], seg_start: int, n: NumberSpan, mention_by_token: dict[int, Mention],
+               text: str) -> str | None:
+    """'Greece's two rescue packages' -> Greece; 'its two main banks' -> the clause's subject when
+    it is an organisation or a place."""
+    j = n.start - 1
+    if j < seg_start:
+        return None
+    if lower[j] in ("'s", "’s") and (m := mention_by_token.get(j - 1)) is not None and m.mention_kind == "name" \
+            and not _is_modifier(text, m):
+        return m.entity_id
+    if lower[j] in POSSESSIVE_PRONOUNS:
+        return _clause_subject(lower, seg_start, j, mention_by_token, text, pronoun=True)
+    return None
+
+
+# Words that join a figure to the one before it in one clause: "27 percent of the vote and 72
+# seats", "6.9 per cent of the vote, earning 18 seats", "129 seats ..., including a bonus 50 seats".
+COORDINATORS = {"and", ",", "(", "including", "earning", "winning", "gaining", "taking", "plus", "giving"}
+
+
+def _coordinated_subject(lower: list[str], n: NumberSpan, before: list[tuple[NumberSpan, int, Fact]],
+                         mention_by_token: dict[int, Mention]) -> str | None:
+    """A figure coordinated with an earlier one of its clause shares that one's subject ("27 percent
+    of the vote and 72 seats"), as does one in a participle clause with no subject of its own
+    ("... to contract five per cent this year after shrinking seven per cent"); never across a name,
+    another clause, a verb of its own, or a figure that is not a plain count or share."""
+    earlier = [(m, last, f) for m, last, f in before if f.action != "comprised"]
+    if not earlier:
+        return None
+    m, last, fact = earlier[-1]
+    if fact.subject_entity_id is None:
+        return None
+    k = n.start - 1
+    while k > last and lower[k] in ("a", "an", "the", "another"):
+        k -= 1
+    if k > last + 1 and k == n.start - 1 and lower[k].isalpha() and lower[k - 1] in ("a", "an") and not _looks_like_verb(lower[k]):
+        k -= 2  # "including a bonus 50 seats": an adjective before the figure
+    if k <= last or not (lower[k] in COORDINATORS or _participle_clause(lower, k)):
+        return None
+    comprised = {x.start for x, _l, f in before if f.action == "comprised"}
+    j = last + 1
+    while j < n.start:
+        word = lower[j]
+        if j + 1 < n.start and word in PARTICIPLE_OPENERS and _participle_clause(lower, j + 1):
+            j += 2
+            continue
+        if j in mention_by_token or word in SUBJECT_CLAUSE_STOPS or word in RELATIVES or word in SPEECH_VERBS \
+                or word in ACTIONS or word == "." or (_looks_like_verb(word) and word not in COORDINATORS):
+            return None
+        if _value_of(word) is not None and j not in comprised:
+            return None
+        j += 1
+    return fact.subject_entity_id if n.start - last <= 12 else None
+
+
+# Words opening a participle clause whose subject is the main clause's: "after shrinking 7%".
+PARTICIPLE_OPENERS = {"after", "before", "while", "since", "despite", "by", ",", "and"}
+
+
+def _participle_clause(lower: list[str], k: int) -> bool:
+    """Token k is a participle of holding or change opening a clause with no subject of its own."""
+    return k > 0 and lower[k].endswith("ing") and (lower[k] in CHANGE_VERBS or lower[k] in HOLDING_VERBS) \
+        and lower[k - 1] in PARTICIPLE_OPENERS
+
+
+def _bracket_unit(lower: list[str], seg_start: int, n: NumberSpan) -> str | None:
+    """A bare figure in brackets after a share takes the noun of an earlier bracket of the same list:
+    '29.7% of the vote (129 seats), Syriza 26.9% (71)' -> seat."""
+    if n.start - 1 < seg_start or lower[n.start - 1] != "(" or n.end >= len(lower) or lower[n.end] != ")":
+        return None
+    if n.start < 2 or lower[n.start - 2] not in ("%", "percent", "cent"):
+        return None
+    for k in range(n.start - 3, seg_start, -1):
+        if lower[k] == "(" and k + 3 < n.start and _value_of(lower[k + 1]) is not None and lower[k + 3] == ")" \
+                and lower[k - 1] in ("%", "percent", "cent", "vote", "votes"):
+            word = singular(lower[k + 2])
+            return word if lower[k + 2].isalpha() and word not in NOT_UNITS else None
+    return None
 
 
 def _noun_before(doc: Doc, lower: list[str], n: NumberSpan, seg_start: int,
@@ -522,7 +842,12 @@ def _is_composition(doc: Doc, n: NumberSpan, head: int) -> bool:
         return True
     if n.start >= 2 and doc[n.start - 1].lower_ in ("of", "'s", "’s") and doc[n.start - 2].lower_ in CONTAINERS:
         return True
-    return n.start >= 3 and doc[n.start - 1].lower_ in ("'s", "’s") and doc[n.start - 2].lower_ in CONTAINERS
+    if n.start >= 3 and doc[n.start - 1].lower_ in ("'s", "’s") and doc[n.start - 2].lower_ in CONTAINERS:
+        return True
+    # "There are 300 seats in parliament": what a body is made of, stated as existing
+    k = head + 2 if head + 2 < len(doc) and doc[head + 2].lower_ == "the" else head + 1
+    return n.start >= 2 and doc[n.start - 2].lower_ == "there" and doc[n.start - 1].lower_ in ("are", "were", "is") \
+        and head + 1 < len(doc) and doc[head + 1].lower_ in ("in", "on") and k + 1 < len(doc) and doc[k + 1].lower_ in CONTAINERS
 
 
 def _action_word(lower: list[str], j: int) -> str | None:
@@ -535,29 +860,43 @@ def _action_word(lower: list[str], j: int) -> str | None:
     return ACTIONS.get(word)
 
 
+def _negated(lower: list[str], j: int) -> bool:
+    """'did not reach', 'failed to reach', 'never left': the verb at j is negated."""
+    return j > 0 and (lower[j - 1] in ("not", "never", "n't", "no") or (
+        j > 1 and lower[j - 1] == "to" and lower[j - 2] in ("failed", "fail", "fails", "failing", "unable")))
+
+
 def _action(doc: Doc, lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
             number_starts: frozenset[int]) -> str | None:
     """The verb the figure goes with: the one right before it ("has killed more than 52,000"),
     else the first after its noun, else one before; never across another figure ("... 52,000
-    people and wounded about 118,000": 52,000 are killed, 118,000 wounded)."""
+    people and wounded about 118,000": 52,000 are killed, 118,000 wounded). A negated verb is
+    no action ("19 missiles failed to reach their targets")."""
     if _is_composition(doc, n, head):
         return "comprised"
+    word = _action_verb(lower, head, n, seg_start, seg_end, number_starts)
+    return None if word is None or _negated(lower, word[1]) else word[0]
+
+
+def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
+                 number_starts: frozenset[int]) -> tuple[str, int] | None:
+    """(action, token) of the verb the figure goes with, as _action reads it."""
     for j in range(n.end, head + 1):  # "about 250 taken hostage", "200 wounded soldiers"
         if (word := _action_word(lower, j)) is not None:
-            return word
+            return word, j
     j = n.start - 1
     while j >= seg_start and lower[j] in AUXILIARIES:
         j -= 1
     if j >= seg_start and (word := _action_word(lower, j)) is not None:
-        return word
+        return word, j
     for j in range(head + 1, min(head + 14, seg_end)):
         if (word := _action_word(lower, j)) is not None:
-            return word
-        if j in number_starts or lower[j] == ";" or lower[j] in CLAUSE_WORDS or lower[j] in SPEECH_VERBS:
+            return word, j
+        if j in number_starts or lower[j] == ";" or lower[j] in CLAUSE_WORDS or lower[j] in SAYING:
             break
     for j in range(n.start - 1, max(n.start - 18, seg_start - 1), -1):
         if (word := _action_word(lower, j)) is not None:
-            return word
+            return word, j
         if lower[j] in (";", ".", ",") or lower[j] in SPEECH_VERBS or lower[j] in CLAUSE_WORDS:
             break
     return None
@@ -769,8 +1108,10 @@ def _polarity(lower: list[str], sent: Span, n: NumberSpan) -> str:
     if any(w in DENIAL_WORDS for w in words):
         return "denied"
     clause: list[str] = []
-    for word in words:
-        if word in (",", ";", ":") or word in CLAUSE_WORDS:
+    for k, word in enumerate(words):
+        if word in HYPOTHETICAL_BEFORE_TO and k + 1 < len(words) and words[k + 1] == "to":
+            word = "will"  # "is expected to lay off thousands"
+        if word in (",", ";", ":") or word in CLAUSE_WORDS or word in RELATIVES or word == "that":
             keep_if = bool(clause) and clause[0] == "if" and word == ","
             clause = ["if"] if keep_if else []
             continue
@@ -815,8 +1156,10 @@ def _is_speaker_phrase(text: str) -> bool:
     return not any(w in NUMBER_WORDS or w in _VAGUE_FIRST or any(c.isdigit() for c in w) for w in words)
 
 
-def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fact]:
-    """Every numeric claim in one parsed body."""
+def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_mentions: list[Mention] | None = None) -> list[Fact]:
+    """Every numeric claim in one parsed body. `mentions` (listed entities named in the body) give
+    speakers; `subject_mentions`, when given, every mention the entities stage found (local names
+    and demonyms too: "33 Ukrainian drones" are Ukraine's, "Syriza 26.9%" is Syriza's) give subjects."""
     # headline mentions carry offsets into the title, not into this body
     mentions = sorted((m for m in mentions if m.field == "body"), key=lambda m: m.start_char)
     mention_spans = [(m.start_char, m.end_char) for m in mentions]
@@ -826,6 +1169,14 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
         if span is not None:
             for t in span:
                 mention_by_token[t.i] = m
+    subject_by_token = mention_by_token
+    if subject_mentions is not None:
+        subject_by_token = {}
+        for m in sorted((m for m in subject_mentions if m.field == "body"), key=lambda m: m.start_char):
+            span = doc.char_span(m.start_char, m.end_char, alignment_mode="expand")
+            if span is not None:
+                for t in span:
+                    subject_by_token.setdefault(t.i, m)
     segs = segments(doc)
     seg_starts = [s.start for s in segs]
     numbers: dict[int, list[NumberSpan]] = {}
@@ -847,8 +1198,9 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
     for sent_index, sent in enumerate(segs):
         attributions = [a for a in _attributions(doc, sent, ctx) if _is_speaker_phrase(a.text)]
         previous: Fact | None = None  # the last fact of this sentence: "... and wounded about 118,000"
+        before: list[tuple[NumberSpan, int, Fact]] = []  # this sentence's facts so far: (number, last token, fact)
         for n in numbers.get(sent_index, []):
-            unit, head, subject = _counted_noun(doc, n, mention_by_token)
+            unit, head, subject = _counted_noun(doc, n, subject_by_token)
             action: str | None = None
             category: str | None = None
             if n.kind != "count":
@@ -857,10 +1209,16 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
                     continue  # "two-thirds" of nothing named
                 unit, head = unit or "percent", head if head is not None else n.end - 1
                 category = n.kind
-            elif unit is None and (after := _noun_before(doc, lower, n, sent.start, mention_by_token)) is not None:
+            elif unit is None and (after := _noun_before(doc, lower, n, sent.start, subject_by_token)) is not None:
                 unit, head, action, subject = after
             elif unit is None and _implied_people(lower, n, sent.end):
                 unit, head = "people", n.end - 1
+            elif unit is None and (bracketed := _bracket_unit(lower, sent.start, n)) is not None:
+                unit, head = bracketed, n.end - 1  # "New Democracy 29.7% (129 seats), Syriza 26.9% (71)"
+            elif unit is None and previous is not None and previous.category == "percent" and n.start > sent.start \
+                    and lower[n.start - 1] == "from" and before and before[-1][1] >= n.start - 3:
+                unit, head, category = previous.unit, n.end - 1, "percent"  # "to 12.5 percent from 10"
+                subject = previous.subject_entity_id
             elif unit is None and previous is not None and n.start - 1 > sent.start \
                     and _action_word(lower, n.start - 1) is not None and lower[n.start - 2] in ("and", ","):
                 unit, head = previous.unit, n.end - 1  # "killed 52,000 people and wounded about 118,000"
@@ -868,13 +1226,17 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
                 continue
             category = category or categories.get(unit)
             action = action or _action(doc, lower, head, n, sent.start, sent.end, number_starts) or UNIT_ACTIONS.get(unit)
-            subject = subject or _subject_after(doc, head, mention_by_token)
+            subject = subject or _subject_after(doc, head, subject_by_token)
             first, last = min(n.start, head), max(n.end - 1, head)
             start_char, end_char = doc[first].idx, doc[last].idx + len(doc[last].text)
             speaker = _speaker_for(attributions, n.start, lower)
             if subject is None and speaker is not None and speaker.entity_id and n.end + 1 < len(doc) \
                     and lower[n.end] == "of" and lower[n.end + 1] in ("its", "their") and not is_place(speaker.entity_id):
                 subject = speaker.entity_id  # "Hezbollah said five of its fighters were killed": Hezbollah's
+            if subject is None and action != "comprised":
+                subject = _possessor(lower, sent.start, n, subject_by_token, ctx.text) \
+                    or _clause_subject(lower, sent.start, n.start, subject_by_token, ctx.text) \
+                    or _coordinated_subject(lower, n, before, subject_by_token)
             previous = Fact(
                 fact_id=fact_id_for(article_id, start_char, end_char),
                 article_id=article_id,
@@ -888,19 +1250,42 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention]) -> list[Fac
                 start_char=start_char, end_char=end_char,
             )
             out.append(previous)
+            before.append((n, last, previous))
         _update_context(ctx, sent, attributions)
     return out
 
 
-def extract_facts(articles: list[Article], mentions: list[Mention]) -> list[Fact]:
-    """Facts for a batch of cleaned articles, using their entity mentions."""
+def extract_facts(articles: list[Article], mentions: list[Mention], subject_mentions: list[Mention] | None = None) -> list[Fact]:
+    """Facts for a batch of cleaned articles, using their entity mentions (see facts_in_doc)."""
     by_article: dict[str, list[Mention]] = {}
     for m in mentions:
         by_article.setdefault(m.article_id, []).append(m)
+    subjects: dict[str, list[Mention]] | None = None
+    if subject_mentions is not None:
+        subjects = {}
+        for m in subject_mentions:
+            subjects.setdefault(m.article_id, []).append(m)
     out: list[Fact] = []
     for article in articles:
-        out.extend(facts_in_doc(article.article_id, parse(article.body), by_article.get(article.article_id, [])))
+        out.extend(facts_in_doc(article.article_id, parse(article.body), by_article.get(article.article_id, []),
+                                None if subjects is None else subjects.get(article.article_id, [])))
     return out
+
+
+def stored_mentions(batch: Batch) -> list[Mention] | None:
+    """Every checked mention the entities stage kept (stg_mentions: local names and demonyms too),
+    as Mention records; None when the batch has no such table."""
+    frame = batch.tables.get("stg_mentions")
+    if frame is None:
+        return None
+    columns = [c for c in frame.columns if c in Mention.__dataclass_fields__]
+    rows: list[dict[str, Any]] = frame[columns].to_dict("records")
+    return [Mention(**{k: _missing_as_none(v) for k, v in row.items()}) for row in rows]
+
+
+def _missing_as_none(value: Any) -> Any:
+    """A frame's NaN (an empty optional column such as entity_type) as None."""
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def warm() -> None:
@@ -937,7 +1322,12 @@ def facts(batch: Batch) -> Batch:
     by_article: dict[str, list[Mention]] = {}
     for m in batch.mentions:
         by_article.setdefault(m.article_id, []).append(m)
-    done = per_article(batch, "facts", lambda a: extract_facts([a], by_article.get(a.article_id, [])), article_needs_it=False)
+    every = stored_mentions(batch)
+    subjects: dict[str, list[Mention]] = {}
+    for m in every or []:
+        subjects.setdefault(m.article_id, []).append(m)
+    done = per_article(batch, "facts", lambda a: extract_facts(
+        [a], by_article.get(a.article_id, []), None if every is None else subjects.get(a.article_id, [])), article_needs_it=False)
     batch.facts = [f for _a, found in done for f in found]
     checked = fact_check_columns(facts_frame(batch.facts), batch.articles, entity_ids())
     batch.tables["stg_facts"] = keep_checked(batch, "facts", checked, article_level=False)

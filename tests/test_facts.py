@@ -283,10 +283,10 @@ def test_a_facts_crash_keeps_the_article_and_records_a_stage_error(seed_articles
     victim = articles[1].article_id
     real = stage.extract_facts
 
-    def crashing(arts, mentions):
+    def crashing(arts, mentions, subject_mentions=None):
         if arts[0].article_id == victim:
             raise IndexError("list index out of range")
-        return real(arts, mentions)
+        return real(arts, mentions, subject_mentions)
 
     monkeypatch.setattr(stage, "extract_facts", crashing)
     batch = stage.facts.fn(Batch("run-1", 0, articles=list(articles)))
@@ -427,7 +427,7 @@ def test_corpus_sentences_without_counts(text):
     ("Hundreds of people have been arrested after violence broke out across the country last week.", 100, "people", "arrested"),
     ("Another two women have already been killed — one electrocuted and one starved to death.", 2, "woman", "killed"),
     ("In all, more than 150 Premier League matches will appear on NBCSN this season.", 150, "match", None),
-    ("The two Harvard-educated lawyers met at a law firm.", 2, "lawyer", None),
+    ("She met two Harvard-educated lawyers at a law firm.", 2, "lawyer", None),
     ("If I can get three or four players in to add to what I have got here.", 3, "player", None),
 ])
 def test_corpus_counts(text, value, unit, action):
@@ -444,3 +444,125 @@ def test_hundreds_of_thousands_is_one_vague_quantity():
 def test_of_its_counts_belong_to_the_speaker():
     assert _name(_one("Hezbollah said five of its fighters were killed.", 5).subject_entity_id) == "Hezbollah"
     assert _one("Five of its fighters were killed.", 5).subject_entity_id is None
+
+
+# --- subjects and fields a reader would agree with (issue 14, facts-fields) -------------------
+
+def _subject(text: str, value: float) -> str | None:
+    """The subject of the figure `value`, as the body names it (local names have no gazetteer name)."""
+    doc = parse(text)
+    mentions, _ = find_entities_in_doc("a1", doc, load_gazetteer(), with_locals=True)
+    named = [m for m in mentions if m.mention_kind == "name" and m.link_method not in ("local", "ner")]
+    (fact,) = [f for f in facts_in_doc("a1", doc, named, mentions) if f.value == value]
+    return next((m.surface for m in mentions if m.entity_id == fact.subject_entity_id), None)
+
+
+@pytest.mark.parametrize(("text", "value", "subject"), [
+    # the clause's subject before a verb of holding or change
+    ("The Green Alliance won 14 seats in the regional assembly.", 14, "Green Alliance"),
+    ("Portugal's economy shrank 2.4% in the second quarter.", 2.4, "Portugal"),
+    ("Barclays was down 2.7% in London by midday.", 2.7, "Barclays"),
+    ("Toyota has about 370,000 employees worldwide.", 370000, "Toyota"),
+    # "X with N", and the figures coordinated with it
+    ("Early returns showed the Freedom Alliance with 41 percent of the vote and 212 seats.", 41, "Freedom Alliance"),
+    ("Early returns showed the Freedom Alliance with 41 percent of the vote and 212 seats.", 212, "Freedom Alliance"),
+    ("The Liberal Party, which had campaigned on housing, came second, with 23 percent.", 23, "Liberal Party"),
+    ("Portugal's economy is forecast to grow 2 per cent this year after shrinking 3 per cent last year.", 3, "Portugal"),
+    ("The Freedom Alliance won 31 percent of the vote, including a bonus 40 seats.", 40, "Freedom Alliance"),
+    # a relative clause is about its antecedent
+    ("The vote favoured the Centre Party, which won 88 seats.", 88, "Centre Party"),
+    # a possessor, and "its" resolved to the clause's organisation or place
+    ("Germany is the largest contributor to Ireland's two rescue loans.", 2, "Ireland"),
+    ("When Iceland nationalised its three biggest banks, the krona fell.", 3, "Iceland"),
+    # a name followed by its figure in a list, the bracket taking the noun of the first bracket
+    ("With most votes counted, Fine Gael has 31.2% (54 seats), Sinn Fein 24.5% (41) and Labour 9.8% (12).", 41, "Sinn Fein"),
+    ("With most votes counted, Fine Gael has 31.2% (54 seats), Sinn Fein 24.5% (41) and Labour 9.8% (12).", 24.5, "Sinn Fein"),
+])
+def test_subject_of_a_figure(text, value, subject):
+    assert _subject(text, value) == subject
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Russia shot down 33 drones over the Black Sea.", 33),  # the drones are not Russia's
+    ("Police in Berlin arrested 12 people after the march.", 12),  # an agent is no subject
+    ("The ministry said 40 people were evacuated from the coast.", 40),  # a speaker is no subject
+    ("France and Germany have two seats on the panel.", 2),  # two names: neither alone
+    ("Samsung said the phone is available in more than 120 countries.", 120),
+    ("Fifa is heading for a showdown with the Premier League over its 20-club limit.", 20),  # "its": either
+    ("By adopting Kevlar, the new vest will have 30 percent less weight.", 30),  # the vest, not Kevlar
+])
+def test_no_subject_when_unsure(text, value):
+    assert _subject(text, value) is None
+
+
+@pytest.mark.parametrize("text", [
+    "The bill passed the 450-seat chamber on Tuesday.",
+    "A 15-member council will oversee the fund.",
+    "There are 100 seats in the senate and the coalition holds 52.",
+])
+def test_what_a_body_is_made_of_is_comprised(text):
+    first = _facts(text)[0]
+    assert first.action == "comprised"
+
+
+def test_qualifiers_above_and_before_an_article():
+    assert _one("Unemployment rose to above 9 per cent in March.", 9).qualifier == "above"
+    fall = _one("Exporters are bracing for at least a 7 percent fall in sales.", 7)
+    assert (fall.qualifier, fall.value_low) == ("at least", 7.0)
+
+
+@pytest.mark.parametrize(("text", "value", "polarity"), [
+    ("The economy is forecast to shrink 3 per cent next year.", 3, "hypothetical"),
+    ("The carmaker is expected to cut 2,000 jobs in Europe.", 2000, "hypothetical"),
+    ("Our expected lineup has only three new games.", 3, "asserted"),  # "expected" as an adjective
+    ("The union will not back any plan that ignores the 40 workers who lost their jobs.", 40, "asserted"),
+])
+def test_polarity_of_forecasts_and_relative_clauses(text, value, polarity):
+    assert _one(text, value).polarity == polarity
+
+
+def test_a_negated_verb_is_no_action():
+    assert _one("Around 12 rockets failed to reach their targets.", 12).action is None
+    assert _one("Around 12 rockets reached their targets.", 12).action == "reached"
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("Gunmen opened fire, wounding three policemen at the gate.", 3, "policeman"),
+    ("Ministers must cut 4 percent of the region's gross domestic product.", 4, "product"),
+    ("Only 35% of voters backed the plan.", 35, "voter"),
+    ("Malta accounts for less than 1% of the world total.", 1, "percent"),
+    ("The opposition won around half the votes.", 0.5, "vote"),
+    ("Officials said 42 other people were hurt.", 42, "people"),
+    ("The attack included 80 air and sea-launched missiles.", 80, "missile"),
+    ("The bank raised its rate to 8 percent from 6, the highest in a decade.", 6, "percent"),
+])
+def test_units_of_shares_lists_and_compounds(text, value, unit):
+    assert _one(text, value).unit == unit
+
+
+@pytest.mark.parametrize("text", [
+    "The two parties failed to agree on a budget.",
+    "Those three companies will share the contract.",
+    "She met the other two candidates on Friday.",
+    "A fire broke out in a six-story building.",
+])
+def test_references_and_measures_are_not_counts(text):
+    assert [f.value_text for f in _facts(text) if f.category not in SHARE_KINDS] == []
+
+
+def test_figures_in_digits_after_the_are_still_counts():
+    assert {f.value for f in _facts("The 17 buses reached the 300-seat parliament.")} == {17.0, 300.0}
+
+
+def test_singular_of_compounds_of_man():
+    assert [singular(w) for w in ("policemen", "gunmen", "women", "specimen")] == ["policeman", "gunman", "woman", "specimen"]
+
+
+def test_hyphenated_modifiers_before_the_counted_noun():
+    assert _one("He is a descendant of two well-established families.", 2).unit == "family"
+    assert [f.unit for f in _facts("He had one in-person meeting with the envoy.")] in ([], ["meeting"])
+
+
+def test_a_number_right_after_a_count_names_a_model():
+    assert [(f.value, f.unit) for f in _facts("The airline grounded its 40 737 jets and ordered five 787 planes.")] == [
+        (40.0, "jet"), (5.0, "plane")]

@@ -172,10 +172,10 @@ def test_a_stage_that_raises_keeps_the_article_and_a_rerun_fills_the_gap(db_path
     real = stage.extract_facts
     victim = "002_44088e1be8dae33e.txt"
 
-    def crashing(articles, mentions):
+    def crashing(articles, mentions, subject_mentions=None):
         if any(a.source_uri.endswith(victim) for a in articles):
             raise IndexError("list index out of range")
-        return real(articles, mentions)
+        return real(articles, mentions, subject_mentions)
 
     settings = IngestSettings(paths=[str(SEEDS)], db=str(db_path), task_runner="thread")  # the patch reaches threads
     monkeypatch.setattr(stage, "extract_facts", crashing)
