@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -335,5 +337,27 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args))
 
 
+def run() -> None:
+    """The `factwire` command: main(), then a quick exit.
+
+    After an ingest, Python's own finalisation (tearing down every module and object Prefect,
+    pandas, Great Expectations, spaCy and DuckDB left in the process) took 2.5-2.8 s between the
+    summary and the end of the process, measured; with this exit, 0.3 s. Everything that must
+    happen at exit still happens, in Python's order: the non-daemon threads are joined (and
+    executors shut down), then the atexit handlers run (Prefect's log flush to its API and its
+    temporary server's shutdown, logging's flush); only the teardown of the heap is skipped.
+    Where the interpreter lacks the hooks this needs, it exits the usual way."""
+    code = main()
+    shutdown_threads = getattr(threading, "_shutdown", None)
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if shutdown_threads is None or run_exit_handlers is None:
+        raise SystemExit(code)
+    shutdown_threads()
+    run_exit_handlers()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import duckdb
@@ -142,3 +143,29 @@ def test_ner_is_off_unless_asked_on_ingest_and_serve():
     for command in (["ingest", "seeds"], ["serve", "--inbox", "seeds"]):
         off, on = parser.parse_args(command), parser.parse_args([*command, "--ner"])
         assert (_settings(off, [Path("seeds")]).ner, _settings(on, [Path("seeds")]).ner) == (False, True)
+
+
+def test_the_command_exits_quickly_but_runs_exit_handlers_and_joins_threads(tmp_path, monkeypatch):
+    """`factwire` (flows.cli:run) skips Python's heap teardown, not what must happen at exit:
+    a non-daemon thread finishes, atexit handlers run (Prefect flushes its logs there), the
+    output is flushed and the exit code is main()'s."""
+    marker = tmp_path / "marker.txt"
+    probe = (
+        "import atexit, sys, threading, time\n"
+        "from pathlib import Path\n"
+        "import flows.cli as cli\n"
+        f"marker = Path({str(marker)!r})\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        "    with marker.open('a') as f: f.write('thread\\n')\n"
+        "def at_exit():\n"
+        "    with marker.open('a') as f: f.write('atexit\\n')\n"
+        "atexit.register(at_exit)\n"
+        "cli.main = lambda argv=None: (threading.Thread(target=late).start(), print('summary', end=''), 3)[2]\n"
+        "cli.run()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 3 and out.stdout == "summary"
+    assert marker.read_text().splitlines() == ["thread", "atexit"]
+    scripts = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["factwire"] == "flows.cli:run"
