@@ -1099,8 +1099,19 @@ def _speaker_for(attributions: list[Attribution], number_token: int, lower: list
     before = [a for a in attributions if a.verb < number_token]
     if before:
         return before[0]
-    after = [a for a in attributions if a.verb > number_token and (a.start <= 0 or lower[a.start - 1] in TRAILING_OPENERS)]
+    after = [a for a in attributions if a.verb > number_token and (a.start <= 0 or lower[a.start - 1] in TRAILING_OPENERS)
+             and not _reports_what_follows(lower, a.verb)]
     return after[0] if after else None
+
+
+# Words after a speech verb that open what it reports: "..., X said that ...", "X said: ...".
+REPORT_OPENERS = {"that", ":", "“", "\""}
+
+
+def _reports_what_follows(lower: list[str], verb: int) -> bool:
+    """'In a statement on behalf of the 17 ministers, Juncker said that ...': a speech verb with a
+    report of its own after it says nothing about a figure before it."""
+    return verb + 1 < len(lower) and lower[verb + 1] in REPORT_OPENERS
 
 
 def _polarity(lower: list[str], sent: Span, n: NumberSpan) -> str:

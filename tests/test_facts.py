@@ -192,6 +192,14 @@ def test_unnamed_speakers_pronouns_and_according_to():
     assert fact.speaker_text == "It" and _name(fact.speaker_entity_id) == "US-led coalition"
 
 
+def test_a_speech_verb_reporting_what_follows_does_not_speak_for_a_figure_before_it():
+    text = "On behalf of the 17 eurozone ministers, the Hezbollah leader said that the deal stood."
+    (fact,) = _facts(text)
+    assert fact.value == 17 and fact.speaker_text is None and fact.speaker_entity_id is None
+    (fact,) = _facts("Six buses were still in Syrian government territory, Hezbollah said.")
+    assert _name(fact.speaker_entity_id) == "Hezbollah"
+
+
 def test_relative_clause_and_apposition_before_said():
     text = "Hezbollah, which has defended the deal to remove ISIS fighters from the frontier, said 17 buses were stranded."
     (fact,) = _facts(text)
