@@ -171,10 +171,10 @@ _inflect = _inflect_engine()
 
 
 @lru_cache(maxsize=1)
-def unit_categories(directory: Path = GAZETTEER_DIR) -> dict[str, str]:
-    """Counted noun -> category, from gazetteer/units.csv."""
+def unit_categories(directory: Path = GAZETTEER_DIR) -> dict[str, str | None]:
+    """Counted noun -> category, from gazetteer/units.csv (None: a known counted noun of no family)."""
     with (directory / "units.csv").open(encoding="utf-8") as f:
-        return {r["unit"]: r["category"] for r in csv.DictReader(f)}
+        return {r["unit"]: r["category"] or None for r in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=4096)
@@ -454,8 +454,8 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
         word = singular(lower)
         if word in NOT_UNITS:
             return None, None, None
-        if word in categories and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha and doc[j + 1].is_lower:
-            continue  # the end of a hyphenated modifier: "one in-person meeting" is a meeting
+        if word in categories and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha:
+            continue  # the end of a hyphenated modifier: "one in-person meeting" is a meeting, "one neo-bank CEO" a CEO
         if word in categories:
             # "12 civilian vehicles": the head is the last counted noun of the run
             if j + 2 < len(doc) and f"{singular(doc[j + 1].lower_)} {singular(doc[j + 2].lower_)}" in categories:
