@@ -875,7 +875,25 @@ def _action(doc: Doc, lower: list[str], head: int, n: NumberSpan, seg_start: int
     if _is_composition(doc, n, head):
         return "comprised"
     word = _action_verb(lower, head, n, seg_start, seg_end, number_starts)
-    return None if word is None or _negated(lower, word[1]) else word[0]
+    if word is None or _negated(lower, word[1]):
+        return None
+    k = word[1] - 1
+    while k > seg_start and lower[k] in ("also", "reportedly", "later", "then", "still", "just", "all"):
+        k -= 1
+    if word[0] == "left" and (word[1] < n.start or lower[k] in PASSIVE_AUXILIARIES):
+        return _left_in_state(lower, head, seg_end)
+    return word[0]
+
+
+# Auxiliaries of a passive: "two adults were left in a critical condition" were put in a state.
+PASSIVE_AUXILIARIES = {"was", "were", "been", "being", "be", "is", "are", "got", "get", "gets"}
+
+
+def _left_in_state(lower: list[str], head: int, seg_end: int) -> str | None:
+    """'left' with the figure as its object ("which left 350 people dead", "have left its two main
+    banks crippled") or in a passive ("were left in a critical condition") puts the things in a
+    state; it is no departure. The action is that state when it is one ("dead": killed), else None."""
+    return _action_word(lower, head + 1) if head + 1 < seg_end and lower[head + 1] not in ("left", "leave") else None
 
 
 def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,

@@ -206,6 +206,17 @@ def test_a_known_counted_noun_of_no_family_is_counted_after_one():
     assert _facts("They are focused on health, as one neo-bank CEO told me.") == []
 
 
+def test_left_with_the_figure_as_object_is_a_state_not_a_departure():
+    (fact,) = _facts("The unrest, which left 350 people dead, spread.")
+    assert (fact.value, fact.action) == (350.0, "killed")
+    (fact,) = _facts("Bailout conditions have left its two main banks crippled.")
+    assert fact.action is None
+    (fact,) = _facts("Two adults were also left in a critical condition.")
+    assert fact.action is None
+    (fact,) = _facts("More than 40 teachers left at dawn for the rally.")
+    assert fact.action == "left"
+
+
 def test_relative_clause_and_apposition_before_said():
     text = "Hezbollah, which has defended the deal to remove ISIS fighters from the frontier, said 17 buses were stranded."
     (fact,) = _facts(text)
