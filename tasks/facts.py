@@ -928,6 +928,7 @@ class Attribution:
     entity_id: str | None
     text: str
     start: int  # first token of the phrase before the verb: trailing attributions follow a comma
+    is_state: bool = False  # a country speaking through its state bodies ("Russian authorities")
 
 
 @dataclass(slots=True)
@@ -941,7 +942,9 @@ class _DocContext:
     mentions: list[Mention]
     mention_starts: list[int]
     mention_by_token: dict[int, Mention]
+    demonym_by_token: dict[int, Mention] = field(default_factory=dict)
     last_speaker: str | None = None
+    last_speaker_is_state: bool = False
     last_statement_speaker: str | None = None
     by_sentence: dict[int, list[Attribution]] = field(default_factory=dict)
     _persons: frozenset[str] | None = None
@@ -992,7 +995,9 @@ def _resolve_description(doc: Doc, ctx: _DocContext, start: int, end: int) -> st
     if len(words) == 1 and head in PERSON_PRONOUNS:
         return _nearest_person(ctx, doc[start].idx)
     if len(words) == 1 and head in PRONOUNS:  # "it", "they": the last speaker, never a place
-        return ctx.last_speaker if ctx.last_speaker is not None and not is_place(ctx.last_speaker) else None
+        if ctx.last_speaker is None or (is_place(ctx.last_speaker) and not ctx.last_speaker_is_state):
+            return None
+        return ctx.last_speaker
     if head in STATEMENT_WORDS:
         return ctx.last_statement_speaker
     if words[0] not in ("the", "this", "that"):
@@ -1091,15 +1096,31 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
         if start == end:
             continue
         entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
-        out.append(Attribution(tok.i, entity, doc[start:end].text, start))
+        state = None if entity else _state_speaker(ctx, start, end)
+        out.append(Attribution(tok.i, entity or state, doc[start:end].text, start, is_state=state is not None))
     return sorted(out, key=lambda a: a.verb)
+
+
+# Bodies through which a state speaks: "Russian authorities said" is Russia speaking ("Syrian
+# rebels said" is not Syria).
+STATE_BODIES = {"authorities", "officials", "government", "ministry", "military", "army", "navy", "police",
+                "prosecutors", "diplomats"}
+
+
+def _state_speaker(ctx: _DocContext, start: int, end: int) -> str | None:
+    """'Russian authorities', 'Israeli officials': the country of the one demonym of a speaker
+    phrase ending with a state body; else None."""
+    if end <= start or ctx.lower[end - 1] not in STATE_BODIES:
+        return None
+    found = {ctx.demonym_by_token[j].entity_id for j in range(start, end) if j in ctx.demonym_by_token}
+    return found.pop() if len(found) == 1 else None
 
 
 def _update_context(ctx: _DocContext, sent: Span, attributions: list[Attribution]) -> None:
     named = [a for a in attributions if a.entity_id]
     statements = ctx.statements[bisect_left(ctx.statements, sent.start) : bisect_left(ctx.statements, sent.end)]
     if named:
-        ctx.last_speaker = named[0].entity_id
+        ctx.last_speaker, ctx.last_speaker_is_state = named[0].entity_id, named[0].is_state
         if statements:
             ctx.last_statement_speaker = named[0].entity_id
     for j in statements:  # "a statement by Hezbollah", "the Hezbollah statement"
@@ -1221,6 +1242,7 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
         [i for i, w in enumerate(lower) if w in SPEECH_VERBS or w == "cited"],
         [i for i, w in enumerate(lower) if w in STATEMENT_WORDS],
         mentions, [m.start_char for m in mentions], mention_by_token,
+        {j: m for j, m in subject_by_token.items() if m.mention_kind == "demonym"},
     )
     categories = unit_categories()
     out: list[Fact] = []

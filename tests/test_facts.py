@@ -217,6 +217,18 @@ def test_left_with_the_figure_as_object_is_a_state_not_a_departure():
     assert fact.action == "left"
 
 
+def test_a_state_body_named_by_a_demonym_speaks_for_its_country_and_they_resolves_to_it():
+    text = ("The death toll from that strike had risen to 21, Russian authorities said late Saturday. "
+            "They said 42 other people had been wounded. Syrian rebels said 12 fighters had left.")
+    doc = parse(text)
+    every, _ = find_entities_in_doc("a1", doc, load_gazetteer(), with_locals=True)
+    names = [m for m in every if m.mention_kind == "name" and m.link_method not in ("local", "ner")]
+    facts = {f.value: f for f in facts_in_doc("a1", doc, names, every)}  # as the flow hands them on
+    assert _name(facts[21].speaker_entity_id) == "Russia" and facts[21].speaker_text == "Russian authorities"
+    assert _name(facts[42].speaker_entity_id) == "Russia" and facts[42].speaker_text == "They"
+    assert facts[12].speaker_entity_id is None and facts[12].speaker_text == "Syrian rebels"
+
+
 def test_relative_clause_and_apposition_before_said():
     text = "Hezbollah, which has defended the deal to remove ISIS fighters from the frontier, said 17 buses were stranded."
     (fact,) = _facts(text)
