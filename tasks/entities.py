@@ -504,10 +504,22 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
             start += 1
         while start < end and t.lower[start] in NAME_CONNECTORS:
             start += 1  # "The", "Al" capitalised at a sentence start
+        if end - start > 2 and _ends_hyphenated_word(t, start):
+            # "the neo-Nazi Golden Dawn party": the name is Golden Dawn, "neo-Nazi" describes it.
+            # With one word left the prefix is the whole name's ("post-Civil War", "ex-Manchester
+            # United"): the run stays whole
+            start += 1
         i = j  # always past the run's first token: the scan moves on
         if end > start and t.doc[start:end].end_char - t.doc[start:end].start_char > 1:
             runs.append((start, end))
     return runs
+
+
+def _ends_hyphenated_word(t: _Tokens, k: int) -> bool:
+    """Token k ends a word glued to a lower-case prefix ("neo-Nazi", "anti-Brexit"), not a name
+    particle ("al-Nusra Front")."""
+    return k >= 2 and t.text[k - 1] == "-" and not t.ws[k - 1] and not t.ws[k - 2] \
+        and t.text[k - 2].isalpha() and t.text[k - 2].islower() and t.lower[k - 2] not in NAME_CONNECTORS
 
 
 # A last word that makes a name an organisation's, not a person's: such a name lends neither its

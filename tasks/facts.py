@@ -171,10 +171,10 @@ _inflect = _inflect_engine()
 
 
 @lru_cache(maxsize=1)
-def unit_categories(directory: Path = GAZETTEER_DIR) -> dict[str, str]:
-    """Counted noun -> category, from gazetteer/units.csv."""
+def unit_categories(directory: Path = GAZETTEER_DIR) -> dict[str, str | None]:
+    """Counted noun -> category, from gazetteer/units.csv (None: a known counted noun of no family)."""
     with (directory / "units.csv").open(encoding="utf-8") as f:
-        return {r["unit"]: r["category"] for r in csv.DictReader(f)}
+        return {r["unit"]: r["category"] or None for r in csv.DictReader(f)}
 
 
 @lru_cache(maxsize=4096)
@@ -454,8 +454,8 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
         word = singular(lower)
         if word in NOT_UNITS:
             return None, None, None
-        if word in categories and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha and doc[j + 1].is_lower:
-            continue  # the end of a hyphenated modifier: "one in-person meeting" is a meeting
+        if word in categories and doc[j - 1].text == "-" and j + 1 < len(doc) and doc[j + 1].is_alpha:
+            continue  # the end of a hyphenated modifier: "one in-person meeting" is a meeting, "one neo-bank CEO" a CEO
         if word in categories:
             # "12 civilian vehicles": the head is the last counted noun of the run
             if j + 2 < len(doc) and f"{singular(doc[j + 1].lower_)} {singular(doc[j + 2].lower_)}" in categories:
@@ -875,7 +875,25 @@ def _action(doc: Doc, lower: list[str], head: int, n: NumberSpan, seg_start: int
     if _is_composition(doc, n, head):
         return "comprised"
     word = _action_verb(lower, head, n, seg_start, seg_end, number_starts)
-    return None if word is None or _negated(lower, word[1]) else word[0]
+    if word is None or _negated(lower, word[1]):
+        return None
+    k = word[1] - 1
+    while k > seg_start and lower[k] in ("also", "reportedly", "later", "then", "still", "just", "all"):
+        k -= 1
+    if word[0] == "left" and (word[1] < n.start or lower[k] in PASSIVE_AUXILIARIES):
+        return _left_in_state(lower, head, seg_end)
+    return word[0]
+
+
+# Auxiliaries of a passive: "two adults were left in a critical condition" were put in a state.
+PASSIVE_AUXILIARIES = {"was", "were", "been", "being", "be", "is", "are", "got", "get", "gets"}
+
+
+def _left_in_state(lower: list[str], head: int, seg_end: int) -> str | None:
+    """'left' with the figure as its object ("which left 350 people dead", "have left its two main
+    banks crippled") or in a passive ("were left in a critical condition") puts the things in a
+    state; it is no departure. The action is that state when it is one ("dead": killed), else None."""
+    return _action_word(lower, head + 1) if head + 1 < seg_end and lower[head + 1] not in ("left", "leave") else None
 
 
 def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
@@ -910,6 +928,7 @@ class Attribution:
     entity_id: str | None
     text: str
     start: int  # first token of the phrase before the verb: trailing attributions follow a comma
+    is_state: bool = False  # a country speaking through its state bodies ("Russian authorities")
 
 
 @dataclass(slots=True)
@@ -923,7 +942,9 @@ class _DocContext:
     mentions: list[Mention]
     mention_starts: list[int]
     mention_by_token: dict[int, Mention]
+    demonym_by_token: dict[int, Mention] = field(default_factory=dict)
     last_speaker: str | None = None
+    last_speaker_is_state: bool = False
     last_statement_speaker: str | None = None
     by_sentence: dict[int, list[Attribution]] = field(default_factory=dict)
     _persons: frozenset[str] | None = None
@@ -974,7 +995,9 @@ def _resolve_description(doc: Doc, ctx: _DocContext, start: int, end: int) -> st
     if len(words) == 1 and head in PERSON_PRONOUNS:
         return _nearest_person(ctx, doc[start].idx)
     if len(words) == 1 and head in PRONOUNS:  # "it", "they": the last speaker, never a place
-        return ctx.last_speaker if ctx.last_speaker is not None and not is_place(ctx.last_speaker) else None
+        if ctx.last_speaker is None or (is_place(ctx.last_speaker) and not ctx.last_speaker_is_state):
+            return None
+        return ctx.last_speaker
     if head in STATEMENT_WORDS:
         return ctx.last_statement_speaker
     if words[0] not in ("the", "this", "that"):
@@ -1073,15 +1096,31 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
         if start == end:
             continue
         entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
-        out.append(Attribution(tok.i, entity, doc[start:end].text, start))
+        state = None if entity else _state_speaker(ctx, start, end)
+        out.append(Attribution(tok.i, entity or state, doc[start:end].text, start, is_state=state is not None))
     return sorted(out, key=lambda a: a.verb)
+
+
+# Bodies through which a state speaks: "Russian authorities said" is Russia speaking ("Syrian
+# rebels said" is not Syria).
+STATE_BODIES = {"authorities", "officials", "government", "ministry", "military", "army", "navy", "police",
+                "prosecutors", "diplomats"}
+
+
+def _state_speaker(ctx: _DocContext, start: int, end: int) -> str | None:
+    """'Russian authorities', 'Israeli officials': the country of the one demonym of a speaker
+    phrase ending with a state body; else None."""
+    if end <= start or ctx.lower[end - 1] not in STATE_BODIES:
+        return None
+    found = {ctx.demonym_by_token[j].entity_id for j in range(start, end) if j in ctx.demonym_by_token}
+    return found.pop() if len(found) == 1 else None
 
 
 def _update_context(ctx: _DocContext, sent: Span, attributions: list[Attribution]) -> None:
     named = [a for a in attributions if a.entity_id]
     statements = ctx.statements[bisect_left(ctx.statements, sent.start) : bisect_left(ctx.statements, sent.end)]
     if named:
-        ctx.last_speaker = named[0].entity_id
+        ctx.last_speaker, ctx.last_speaker_is_state = named[0].entity_id, named[0].is_state
         if statements:
             ctx.last_statement_speaker = named[0].entity_id
     for j in statements:  # "a statement by Hezbollah", "the Hezbollah statement"
@@ -1099,8 +1138,19 @@ def _speaker_for(attributions: list[Attribution], number_token: int, lower: list
     before = [a for a in attributions if a.verb < number_token]
     if before:
         return before[0]
-    after = [a for a in attributions if a.verb > number_token and (a.start <= 0 or lower[a.start - 1] in TRAILING_OPENERS)]
+    after = [a for a in attributions if a.verb > number_token and (a.start <= 0 or lower[a.start - 1] in TRAILING_OPENERS)
+             and not _reports_what_follows(lower, a.verb)]
     return after[0] if after else None
+
+
+# Words after a speech verb that open what it reports: "..., X said that ...", "X said: ...".
+REPORT_OPENERS = {"that", ":", "“", "\""}
+
+
+def _reports_what_follows(lower: list[str], verb: int) -> bool:
+    """'In a statement on behalf of the 17 ministers, Juncker said that ...': a speech verb with a
+    report of its own after it says nothing about a figure before it."""
+    return verb + 1 < len(lower) and lower[verb + 1] in REPORT_OPENERS
 
 
 def _polarity(lower: list[str], sent: Span, n: NumberSpan) -> str:
@@ -1192,6 +1242,7 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
         [i for i, w in enumerate(lower) if w in SPEECH_VERBS or w == "cited"],
         [i for i, w in enumerate(lower) if w in STATEMENT_WORDS],
         mentions, [m.start_char for m in mentions], mention_by_token,
+        {j: m for j, m in subject_by_token.items() if m.mention_kind == "demonym"},
     )
     categories = unit_categories()
     out: list[Fact] = []

@@ -543,3 +543,9 @@ def test_a_candidate_in_a_long_sentence_keeps_its_name_in_the_sentence():
     cands = find_entities([_article("a1", body)], ALL_FIELDS)[1]
     [c] = [c for c in cands if c.surface == "Quentin Zorbaczewski"]
     assert c.surface in c.sentence and len(c.sentence) <= 400
+
+
+def test_a_name_does_not_start_inside_a_hyphenated_word():
+    found = {m.surface for m in _found("a1", "The neo-Nazi Golden Dawn party won seats. It cited the post-Civil War era.")}
+    assert "Golden Dawn" in found and "Nazi Golden Dawn" not in found
+    assert "Civil War" in found  # one word left after the prefix: the prefix is the whole name's
