@@ -64,11 +64,12 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             known = known_documents(db, settings.reprocess)
             files = discover(settings.paths)
             urls = list_urls(settings.urls, known_sources(db, settings.reprocess))
-            load_entities(db, gazetteer.result())
             counts["n_discovered"] = len(files) + len(urls)
             plans = runtime.plan_batches(files, urls, settings.batch_size, settings.workers)
             landed = (land_raw(db, run_id, plan.index, read(plan, settings, run_id), known) for plan in plans)
-            for batch_landed, processed in runtime.in_workers(landed, process_batch, run_id, settings.workers, settings.ner):
+            batches = runtime.in_workers(landed, process_batch, run_id, settings.workers, settings.ner)
+            # the first batches are read and handed to the workers while the gazetteer is checked
+            for batch_landed, processed in runtime.before_first(batches, lambda: load_entities(db, gazetteer.result())):
                 counts.update(load(db, batch_landed, processed))
                 report_progress(run_id, counts)
             link_counts, link_error = runtime.after_loads(link, db, run_id)

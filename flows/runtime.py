@@ -238,6 +238,20 @@ def in_workers(landed: Iterable[Any], task: Any, run_id: str, workers: int, *opt
     )
 
 
+def before_first(items: Iterable[T], action: Callable[[], Any]) -> Iterator[T]:
+    """The items, with `action` run once before the first is yielded (or at the end when there
+    is none): the items' production starts first, so work it waits on (the first batches read,
+    landed and submitted) overlaps with whatever `action` waits for."""
+    done = False
+    for item in items:
+        if not done:
+            action()
+            done = True
+        yield item
+    if not done:
+        action()
+
+
 def _when_done(future: Any, callback: Callable[[Any], None]) -> None:
     """Call back once the future is done (Prefect's own completion hook where it has one)."""
     hook = getattr(future, "_add_prefect_done_callback", None) or future.add_done_callback

@@ -241,3 +241,20 @@ def test_a_run_ended_by_a_signal_is_cancelled_with_a_reason_that_is_never_blank(
     assert runtime.run_status(early) == "cancelled" and runtime.describe(early) == "TerminationSignal: SIGTERM received"
     assert runtime.run_status(KeyboardInterrupt()) == "cancelled"
     assert runtime.run_status(ValueError("boom")) == "failed" and runtime.describe(ValueError("boom")) == "ValueError: boom"
+
+
+def test_before_first_runs_the_action_once_before_the_first_item_or_at_the_end():
+    from flows.runtime import before_first
+
+    events: list[str] = []
+
+    def produce(n: int):
+        for i in range(n):
+            events.append(f"made {i}")
+            yield i
+
+    for i in before_first(produce(2), lambda: events.append("action")):
+        events.append(f"used {i}")
+    assert events == ["made 0", "action", "used 0", "made 1", "used 1"]
+    events.clear()
+    assert list(before_first(produce(0), lambda: events.append("action"))) == [] and events == ["action"]
