@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import os
 import sys
 import threading
@@ -347,14 +348,19 @@ def run() -> None:
     executors shut down), then the atexit handlers run (Prefect's log flush to its API and its
     temporary server's shutdown, logging's flush); only the teardown of the heap is skipped.
     Where the interpreter lacks the hooks this needs, it exits the usual way."""
-    code = main()
+    try:
+        code = main()
+    except BrokenPipeError:  # `factwire sql ... | head`: the reader left; no traceback for that
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
     shutdown_threads = getattr(threading, "_shutdown", None)
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if shutdown_threads is None or run_exit_handlers is None:
         raise SystemExit(code)
     shutdown_threads()
     run_exit_handlers()
-    sys.stdout.flush()
+    with contextlib.suppress(BrokenPipeError):
+        sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 

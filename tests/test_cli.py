@@ -169,3 +169,13 @@ def test_the_command_exits_quickly_but_runs_exit_handlers_and_joins_threads(tmp_
     assert marker.read_text().splitlines() == ["thread", "atexit"]
     scripts = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts["factwire"] == "flows.cli:run"
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback():
+    """`factwire sql ... | head -1`: the command stops quietly when its reader closes the pipe."""
+    probe = "import flows.cli as cli\ncli.main = lambda argv=None: ([print('row', i, flush=True) for i in range(200_000)], 0)[1]\ncli.run()\n"
+    proc = subprocess.Popen([sys.executable, "-c", probe], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stdout.readline() == b"row 0\n"
+    proc.stdout.close()
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and b"Traceback" not in err and b"BrokenPipe" not in err
