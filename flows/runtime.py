@@ -232,10 +232,40 @@ def in_workers(landed: Iterable[Any], task: Any, run_id: str, workers: int, *opt
             warm_after_first.append(warm_writer_in_background())
         return future
 
-    return in_parallel(
+    for landed_batch, processed in in_parallel(
         landed, submit, workers,
         recover=lambda b, _crash: process_surviving_crashes(lambda docs: run(b, docs), b.todo),
-    )
+    ):
+        warm_languages_in_background(processed)
+        yield landed_batch, processed
+
+
+_WARMED_LANGUAGES: set[str] = set()
+
+
+def warm_languages_in_background(batch: Batch) -> threading.Thread | None:
+    """Read, in a thread, wordfreq's lists for the languages of a processed batch that the
+    stories step will weigh words in after the last load (each list 0.1-0.3 s on first use; the
+    benchmark's five languages took about 1 s of the run's tail, with the workers done)."""
+    from tasks import stories
+
+    frame = batch.tables.get("stg_articles")
+    if frame is None or "language" not in frame:
+        return None
+    new = sorted({str(x) for x in frame["language"].dropna().unique()} - _WARMED_LANGUAGES)
+    if not new:
+        return None
+    _WARMED_LANGUAGES.update(new)
+
+    def warm() -> None:
+        try:
+            stories.warm(new)
+        except Exception as exc:  # a failure shows again, with its context, where the stories step runs
+            log.debug("warming word lists failed: %s", exc)
+
+    thread = threading.Thread(target=warm, name="factwire-warm-languages", daemon=True)
+    thread.start()
+    return thread
 
 
 def before_first(items: Iterable[T], action: Callable[[], Any]) -> Iterator[T]:

@@ -258,3 +258,31 @@ def test_before_first_runs_the_action_once_before_the_first_item_or_at_the_end()
     assert events == ["made 0", "action", "used 0", "made 1", "used 1"]
     events.clear()
     assert list(before_first(produce(0), lambda: events.append("action"))) == [] and events == ["action"]
+
+
+def test_the_writer_reads_the_word_lists_of_a_loaded_batchs_languages_once(monkeypatch):
+    import pandas as pd
+
+    from flows import runtime
+    from tasks import stories
+    from tasks.common.models import Batch
+
+    monkeypatch.setattr(runtime, "_WARMED_LANGUAGES", set())
+    asked: list[list[str]] = []
+    monkeypatch.setattr(stories, "warm", lambda languages: asked.append(list(languages)))
+    batch = Batch()
+    batch.tables["stg_articles"] = pd.DataFrame({"article_id": ["a", "b", "c"], "language": ["de", None, "fr"]})
+    thread = runtime.warm_languages_in_background(batch)
+    assert thread is not None
+    thread.join(timeout=10)
+    assert asked == [["de", "fr"]]
+    assert runtime.warm_languages_in_background(batch) is None and asked == [["de", "fr"]]  # once per process
+    assert runtime.warm_languages_in_background(Batch()) is None
+
+
+def test_stories_warm_reads_each_language_list():
+    from tasks import stories
+
+    stories.warm(["de", None])
+    info = stories.term_weight.cache_info()
+    assert stories.term_weight("story", "de") == stories.term_weight("story", "de") and stories.term_weight.cache_info().hits > info.hits
