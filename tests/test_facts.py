@@ -603,3 +603,19 @@ def test_hyphenated_modifiers_before_the_counted_noun():
 def test_a_number_right_after_a_count_names_a_model():
     assert [(f.value, f.unit) for f in _facts("The airline grounded its 40 737 jets and ordered five 787 planes.")] == [
         (40.0, "jet"), (5.0, "plane")]
+
+
+def test_facts_are_read_from_english_or_unknown_language_bodies_only():
+    """The rules read English words: a German "Die" is no verb of killing."""
+    from dataclasses import replace
+
+    from tasks.common.models import Article
+    from tasks.facts import extract_facts
+
+    german = Article(article_id="de1", source_uri="x", content_sha256="0", media_type="text/plain", raw_text="",
+                     body="Die Aktie gab zeitweise um mehr als 2% nach. Die Rendite stieg auf 4,2%.", language="de")
+    english = replace(german, article_id="en1", language="en", body="At least 12 people were killed in the attack.")
+    unknown = replace(english, article_id="xx1", language=None)
+    found = extract_facts([german, english, unknown], [])
+    assert {f.article_id for f in found} == {"en1", "xx1"}
+    assert all(f.action == "killed" and f.value == 12 for f in found)
