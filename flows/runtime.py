@@ -172,14 +172,15 @@ def in_parallel(
     max_in_flight: int,
     recover: Callable[[T, BaseException], R] | None = None,
 ) -> Iterator[tuple[T, R]]:
-    """Submit each item as it is produced and yield (item, result) as results arrive, with at most
-    `max_in_flight` submitted and unfinished: memory is bounded by a few batches, not the corpus.
-    Memory is handed back to the system after each result is used.
+    """Submit each item as it is produced and yield (item, result) in submission order as results
+    arrive. At most `max_in_flight` items run and one more waits in the pool; results that come
+    before an earlier one are held (at most as many again): memory is bounded by a few batches,
+    not the corpus. Memory is handed back to the system after each result is used.
 
     Between two batches (and every half second while waiting) a stop asked by SIGINT/SIGTERM is
     honoured (RunCancelled). A result lost to a worker process that died is handed to `recover`
     (when given) instead of failing the run."""
-    in_flight: dict[PrefectFuture[R], T] = {}
+    in_flight: dict[PrefectFuture[R], T] = {}  # in submission order
     completed: set[int] = set()
     wake = threading.Event()
 
@@ -187,31 +188,51 @@ def in_parallel(
         completed.add(id(future))
         wake.set()
 
-    def finished(block: bool) -> Iterator[tuple[T, R]]:
-        while block and not any(id(f) in completed for f in in_flight):
+    def head_done() -> bool:
+        return bool(in_flight) and id(next(iter(in_flight))) in completed
+
+    def unfinished() -> int:
+        return sum(1 for f in in_flight if id(f) not in completed)
+
+    pending = iter(items)
+    exhausted = False
+
+    def top_up() -> None:
+        """Submit until max_in_flight run and one more waits in the pool, so a worker that
+        finishes starts its next batch at once, even while this process loads a result."""
+        nonlocal exhausted
+        while not exhausted and unfinished() <= max_in_flight and len(in_flight) <= 2 * max_in_flight:
+            raise_if_stopped()
+            item = next(pending, _END)
+            if item is _END:
+                exhausted = True
+                return
+            future = submit(cast(T, item))
+            in_flight[future] = cast(T, item)
+            _when_done(future, on_done)
+
+    top_up()
+    while in_flight:
+        # A result that comes early waits for those submitted before it: batches load in the
+        # same order in every run.
+        while not head_done():
             wake.wait(0.5)
             wake.clear()
             raise_if_stopped()
-        for future in [f for f in in_flight if id(f) in completed]:  # in submission order
-            item = in_flight.pop(future)
-            completed.discard(id(future))
-            raise_if_stopped()
-            yield item, _result(future, item, recover)
-            del future, item
-            # A used batch leaves reference cycles (pandas, Prefect states) holding its frames:
-            # the writer grew ~185 MB per 1,000 pages without this.
-            release_memory()
-
-    for item in items:
+            top_up()
+        future = next(iter(in_flight))
+        item = in_flight.pop(future)
+        completed.discard(id(future))
+        top_up()  # the worker that finished takes the next batch before this one is used
         raise_if_stopped()
-        future = submit(item)
-        in_flight[future] = item
-        _when_done(future, on_done)
-        yield from finished(block=False)
-        while len(in_flight) > max_in_flight:
-            yield from finished(block=True)
-    while in_flight:
-        yield from finished(block=True)
+        yield item, _result(future, item, recover)
+        del future, item
+        # A used batch leaves reference cycles (pandas, Prefect states) holding its frames:
+        # the writer grew ~185 MB per 1,000 pages without this.
+        release_memory()
+
+
+_END = object()
 
 
 def in_workers(landed: Iterable[Any], task: Any, run_id: str, workers: int, *options: Any) -> Iterator[tuple[Any, Batch]]:
