@@ -145,7 +145,7 @@ def test_in_parallel_yields_every_result_once_with_a_bounded_number_in_flight():
 
     out, most_ahead = _in_parallel_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=3))(12, 2)
     assert out == [(x, x * x) for x in range(12)]  # every result once, in submission order
-    assert most_ahead <= 2 * 2 + 1  # `limit` running, one waiting, the rest held back for an earlier one
+    assert most_ahead <= 2 + 2  # the one handed over, and `limit` + 1 in flight (one waiting or held for an earlier one)
 
 
 
