@@ -24,10 +24,12 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from expectations.validate import validate
+from tasks.common import zipf
 from tasks.common.frames import candidates_frame, mentions_frame
 from tasks.common.isolation import keep_checked, per_article
 from tasks.common.models import Article, Batch, CandidateEntity, Mention
 from tasks.common.nlp import blank_pipeline, ner_spans, parse
+from tasks.common.zipf import zipf_frequency
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
@@ -315,9 +317,7 @@ def resolve_variant(surface: str, gazetteer: Gazetteer | None = None) -> tuple[s
 
 @lru_cache(maxsize=200_000)
 def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
+    return zipf_frequency(word, "en")
 
 
 # Words title case leaves in lower case (articles, short conjunctions and prepositions).
@@ -1054,9 +1054,10 @@ def entity_ids() -> frozenset[str]:
 
 
 def warm() -> None:
-    """Build the gazetteer once per process (workers fork after this)."""
+    """Build the gazetteer and the English word frequencies once per process (workers fork after this)."""
     load_gazetteer()
     entity_ids()
+    zipf.warm(("en",))
 
 
 def entity_check_columns(entities: pd.DataFrame) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -28,6 +28,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.logs import run_logger
+from tasks.common.zipf import zipf_frequency
 
 # Thresholds measured with benchmarks/stories.py (README, "Stories"): on wikiref-dev, whose
 # labels are topics, 0.08 groups topics (B-cubed F1 0.92) while merging 2 of fundus-dev's 126
@@ -51,50 +52,6 @@ def term_weight(word: str, language: str = "en") -> float:
     (English when unknown or not in wordfreq), more."""
     lang = language if language in wordlist_languages() else "en"
     return max(ZIPF_CEILING - zipf_frequency(word, lang), 0.0)
-
-
-def zipf_frequency(word: str, lang: str) -> float:
-    """wordfreq.zipf_frequency(word, lang), the same value, read from the list's centibel buckets
-    (_centibels) instead of wordfreq's frequency dict, which computes a float for each of a
-    language's 300,000-700,000 words when it is built (about 0.3 s a language, measured). A word
-    of lowercase ASCII letters is its own token in every language; any other goes through
-    wordfreq's tokenizer, as wordfreq does. tests/test_stories.py checks the values are equal."""
-    from wordfreq import digit_freq, freq_to_zipf, lossy_tokenize, smash_numbers
-
-    table = _centibels(lang)
-    tokens = [word] if word.isascii() and word.isalpha() and word.islower() else lossy_tokenize(word, lang)
-    if not tokens:
-        return 0.0
-    one_over_result = 0.0
-    for token in tokens:
-        smashed = smash_numbers(token)
-        centibels = table.get(smashed)
-        if centibels is None:
-            return 0.0  # a missing word: wordfreq's minimum, Zipf 0
-        freq = _CB_FREQ[centibels] if centibels < len(_CB_FREQ) else 10 ** (-centibels / 100)
-        if smashed != token:
-            freq *= digit_freq(token)
-        one_over_result += 1.0 / freq
-    freq = 1.0 / one_over_result
-    freq = max(freq, _MIN_FREQ)
-    freq = round(freq, math.floor(-math.log(freq, 10)) + 3)  # wordfreq's rounding to 3 significant digits
-    return round(freq_to_zipf(freq), 2)
-
-
-_CB_FREQ = tuple(10 ** (-i / 100) for i in range(1200))  # wordfreq's cB_to_freq(-i)
-_MIN_FREQ = 10 ** 0.0 / 1e9  # wordfreq's zipf_to_freq(0): Zipf 0, a word it has never seen
-
-
-@cache
-def _centibels(lang: str) -> dict[str, int]:
-    """Each word of wordfreq's best list for `lang` with its bucket (minus centibels), as
-    wordfreq's get_frequency_dict assigns them (a later bucket wins for a word listed twice)."""
-    from wordfreq import get_frequency_list
-
-    table: dict[str, int] = {}
-    for index, bucket in enumerate(get_frequency_list(lang)):
-        table.update(dict.fromkeys(bucket, index))
-    return table
 
 
 @lru_cache(maxsize=1)

@@ -51,18 +51,6 @@ def test_words_weigh_by_rarity_in_the_article_language():
     assert cosine(one, article_vector("Wahl in Bayern", "Die Partei hat die Wahl in Bayern gewonnen.", "de")) > 0.3
 
 
-@pytest.mark.parametrize("language", ["en", "de", "fr", "es", "ru", "tr", "ar", "pl"])
-def test_zipf_values_are_wordfreqs_own(language):
-    """The bucket table gives what wordfreq.zipf_frequency gives, for plain words and for the
-    ones its tokenizer changes (case, accents, apostrophes, hyphens, digits, other scripts)."""
-    from wordfreq import zipf_frequency
-
-    words = ["story", "government", "zzqxv", "über", "Straße", "l'état", "l’amour", "well-known", "covid19",
-             "2024", "istanbul", "İstanbul", "ırak", "москва", "بغداد", "łódź", "naïve", "ÉTAT", "don't", "a-b-c"]
-    for word in words:
-        assert stories.zipf_frequency(word, language) == zipf_frequency(word, language), word
-
-
 def test_a_late_article_joins_a_story_already_in_the_warehouse(db_path):
     """Incremental: a second run's article joins the first run's story; ids never change."""
     from tasks.common.frames import articles_frame
