@@ -227,8 +227,8 @@ def test_every_removed_span_has_a_known_kind():
     assert {s.kind for s in a.boilerplate} <= kinds
 
 
-def test_language_detection_on_the_restricted_set():
-    from tasks.common.language import LANGUAGES, detect_language
+def test_language_detection():
+    from tasks.common.language import detect_language
 
     samples = {
         "en": "The convoy of buses was stranded in the desert for a week, officials said on Saturday.",
@@ -236,9 +236,12 @@ def test_language_detection_on_the_restricted_set():
         "he": "חיזבאללה האשים את כוחות הקואליציה בהשארת השיירה במדבר הסורי ללא סיוע הומניטרי.",
         "ru": "Колонна автобусов застряла в пустыне на неделю, сообщили официальные лица в субботу.",
         "ko": "버스 행렬이 일주일 동안 사막에 갇혀 있었다고 관리들이 토요일에 밝혔다.",
+        # languages a restricted detector called unsure (the facts stage then read them as English)
+        "pl": "Prezydent USA powiedział wcześniej, że wiceprezydent nie poleci do Islamabadu ze względów bezpieczeństwa.",
+        "sv": "Polisen ska utreda uppgifter om att information har läckt till kriminella gäng i Stockholm.",
     }
     for code, text in samples.items():
-        assert code in LANGUAGES and detect_language(text) == code, code
+        assert detect_language(text) == code, code
     assert detect_language("Too short.") is None
 
 
