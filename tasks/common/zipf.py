@@ -29,7 +29,7 @@ def zipf_frequency(word: str, lang: str) -> float:
         centibels = table.get(smashed)
         if centibels is None:
             return 0.0  # a missing word: wordfreq's minimum, Zipf 0
-        freq = _CB_FREQ[centibels] if centibels < len(_CB_FREQ) else 10 ** (-centibels / 100)
+        freq = 10 ** (-centibels / 100)  # wordfreq's cB_to_freq(-centibels)
         if smashed != token:
             freq *= digit_freq(token)
         one_over_result += 1.0 / freq
@@ -39,7 +39,6 @@ def zipf_frequency(word: str, lang: str) -> float:
     return round(freq_to_zipf(freq), 2)
 
 
-_CB_FREQ = tuple(10 ** (-i / 100) for i in range(1200))  # wordfreq's cB_to_freq(-i)
 _MIN_FREQ = 10 ** 0.0 / 1e9  # wordfreq's zipf_to_freq(0): Zipf 0, a word it has never seen
 
 
