@@ -111,36 +111,62 @@ def start_prefect_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
 MEMORY_SAMPLE_SECONDS = 1.0
 
 
-def tree_memory(ps: psutil.Process) -> tuple[int, int]:
-    """(RSS, PSS) summed over a process and its descendants.
+def role(proc: psutil.Process, root: psutil.Process) -> str:
+    """Which part of a run a process of the ingest tree is: the writer (the `factwire ingest`
+    process itself, which also runs the flow), the warm server the workers fork from, a worker,
+    or another helper (a resource tracker)."""
+    if proc.pid == root.pid:
+        return "writer"
+    try:
+        cmdline = " ".join(proc.cmdline())
+        parent = proc.ppid()
+    except psutil.Error:
+        return "other"
+    if parent != root.pid:  # forked from the warm server (a fork keeps its parent's command line)
+        return "workers"
+    if "forkserver" in cmdline:
+        return "forkserver"
+    return "other"
+
+
+def tree_memory(ps: psutil.Process) -> tuple[int, int, dict[str, int]]:
+    """(RSS, PSS, PSS by role) summed over a process and its descendants.
 
     The workers are forked from a warm server process and share its pages, so the RSS sum counts
     those pages once per process; PSS divides each shared page among its sharers, so the PSS sum
     is the memory the tree really holds.
     """
     rss = pss = 0
+    by_role: dict[str, int] = defaultdict(int)
     for proc in [ps, *ps.children(recursive=True)]:
         try:
             info = proc.memory_full_info()
         except psutil.Error:
             continue
         rss += info.rss
-        pss += getattr(info, "pss", info.rss)
-    return rss, pss
+        proc_pss = getattr(info, "pss", info.rss)
+        pss += proc_pss
+        by_role[role(proc, ps)] += proc_pss
+    return rss, pss, dict(by_role)
 
 
-def run_ingest(corpus: Path, db: Path, api_url: str, home: Path, extra: list[str]) -> tuple[float, int, int, str]:
-    """Run `factwire ingest` in a subprocess; returns (seconds, peak RSS sum, peak PSS sum of its process tree, output)."""
+def run_ingest(corpus: Path, db: Path, api_url: str, home: Path, extra: list[str]) -> tuple[float, int, int, str, list[dict[str, float]]]:
+    """Run `factwire ingest` in a subprocess; returns (seconds, peak RSS sum, peak PSS sum of its
+    process tree, output, memory timeline: one sample a second of PSS MB by role)."""
     env = {**os.environ, **BASE_ENV, "PREFECT_API_URL": api_url, "PREFECT_HOME": str(home)}
     cmd = [str(Path(sys.executable).parent / "factwire"), "ingest", str(corpus), "--db", str(db), *extra]
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak_rss = peak_pss = 0
+    timeline: list[dict[str, float]] = []
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
-            rss, pss = tree_memory(ps)
+            rss, pss, by_role = tree_memory(ps)
             peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            sample = {"t": round(time.perf_counter() - start, 1), "total": round(pss / 1e6, 1)}
+            sample.update({name: round(value / 1e6, 1) for name, value in sorted(by_role.items())})
+            timeline.append(sample)
         except psutil.Error:
             pass
         time.sleep(MEMORY_SAMPLE_SECONDS)
@@ -148,7 +174,24 @@ def run_ingest(corpus: Path, db: Path, api_url: str, home: Path, extra: list[str
     output = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
     if proc.returncode != 0:
         raise RuntimeError(f"factwire ingest failed ({proc.returncode}):\n{output[-3000:]}")
-    return seconds, peak_rss, peak_pss, output
+    return seconds, peak_rss, peak_pss, output, timeline
+
+
+def memory_profile(timeline: list[dict[str, float]]) -> dict[str, object]:
+    """The memory over a run in a few figures: PSS by role at the whole tree's peak, the peak of
+    each role, and the tree's PSS at each tenth of the run (flat in N means these stop growing
+    once the workers are warm)."""
+    if not timeline:
+        return {}
+    roles = sorted({k for sample in timeline for k in sample} - {"t", "total"})
+    at_peak = max(timeline, key=lambda sample: sample["total"])
+    tenths = [timeline[min(len(timeline) - 1, round(i * (len(timeline) - 1) / 10))] for i in range(1, 11)]
+    return {
+        "at_peak_mb": {k: at_peak.get(k, 0.0) for k in ["t", "total", *roles]},
+        "role_peak_mb": {k: max(sample.get(k, 0.0) for sample in timeline) for k in roles},
+        "tenths_total_mb": [sample["total"] for sample in tenths],
+        "tenths_by_role_mb": {k: [sample.get(k, 0.0) for sample in tenths] for k in roles},
+    }
 
 
 def stage_times(api_url: str) -> tuple[dict[str, float], float]:
@@ -186,7 +229,7 @@ def measure(n: int, pages: list[bytes], workdir: Path, api_url: str, home: Path,
     html_bytes = build_corpus(pages, n, corpus)
     base_s = bare_trafilatura(pages, n)
     db = workdir / f"bench-{n}.duckdb"
-    pipe_s, peak_rss, peak_pss, output = run_ingest(corpus, db, api_url, home, extra)
+    pipe_s, peak_rss, peak_pss, output, timeline = run_ingest(corpus, db, api_url, home, extra)
     stages, flow_s = stage_times(api_url)
     loaded = next((line for line in output.splitlines() if "articles loaded" in line), "").strip()
     result = {
@@ -201,6 +244,7 @@ def measure(n: int, pages: list[bytes], workdir: Path, api_url: str, home: Path,
         "flow_pages_per_s": round(n / flow_s, 1) if flow_s else None,
         "peak_rss_mb": round(peak_rss / 1e6, 1),
         "peak_pss_mb": round(peak_pss / 1e6, 1),
+        "memory": memory_profile(timeline),
         "stage_task_seconds": {k: round(v, 2) for k, v in sorted(stages.items(), key=lambda kv: -kv[1])},
         "loaded": loaded,
     }
@@ -244,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         scale = big["pages"] / small["pages"]  # type: ignore[operator]
         linear = big["pipeline_s"] / (scale * small["pipeline_s"])  # type: ignore[operator]
         print(f"linearity: {big['pages']}-page time / ({scale:g} x {small['pages']}-page time) = {linear:.3f} (goal <= 1.15)")
+    for r in results:
+        memory = r.get("memory") or {}
+        if memory:
+            at_peak = ", ".join(f"{k} {v:g}" for k, v in memory["at_peak_mb"].items() if k not in ("t", "total"))  # type: ignore[union-attr]
+            print(f"memory, {r['pages']} pages: PSS MB at the peak ({memory['at_peak_mb']['total']:g} at {memory['at_peak_mb']['t']:g} s): {at_peak}")  # type: ignore[index]
+            print(f"  PSS MB at each tenth of the run: {' '.join(f'{v:g}' for v in memory['tenths_total_mb'])}")  # type: ignore[union-attr]
     out = args.results
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"measured_at": datetime.now(UTC).isoformat(), "machine": machine, "results": results}, indent=2))

@@ -37,3 +37,9 @@ def test_throughput_benchmark_reports_every_figure(tmp_path):
         for stage in ("extract", "clean", "entities", "facts", "fingerprint", "load", "land_raw", "link"):
             assert stage in stages, stage
         assert stages["extract"] > 0
+        memory = result["memory"]
+        assert memory["at_peak_mb"]["total"] == max(memory["tenths_total_mb"] + [memory["at_peak_mb"]["total"]])
+        assert abs(memory["at_peak_mb"]["total"] - result["peak_pss_mb"]) < 1.0
+        assert {"writer", "forkserver", "workers"} <= set(memory["role_peak_mb"]), memory["role_peak_mb"]
+        assert len(memory["tenths_total_mb"]) == 10
+    assert "PSS MB at each tenth of the run" in proc.stdout
