@@ -377,6 +377,9 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True  # money ("$5", "US$10"), fractions of a page, ranks
     if prev is not None and prev.lower_ in ("aged", "age", "ages", "page", "pages", "chapter", "number", "no.", "top", "bottom"):
         return True  # ages, page and list numbers, ranks ("the top four")
+    if prev is not None and prev.lower_ in LABEL_NOUNS and n.qualifier is None and not n.is_vague \
+            and (nxt is None or singular(nxt.text) not in unit_categories()):
+        return True  # "Phase six includes", "in round two", "Phase 2 trials": labels; "last week 30 soldiers" counts
     if first.lower_ == "one" and nxt is not None and nxt.lower_ == "of":
         return True  # "one of the last strongholds": a figure of speech, not a count
     if prev is not None and prev.lower_ == "no" and first.lower_ == "one":
@@ -386,9 +389,44 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
     if prev is not None and n.kind == "count" and first.text[:1].isdigit() and _value_of(prev.lower_) is not None and n.qualifier is None:
         return True  # "five 787 Dreamliners", "400 737 Max jets": a number right after a count is a model's name
     if prev is not None and prev.text[:1].isupper() and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
-            and (not prev.is_sent_start or not prev.is_stop):
+            and (not prev.is_sent_start or not prev.is_stop) and not _starts_a_count_after_a_name(doc, n, mention_spans):
         return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks": a number glued to a name
     return nxt is not None and nxt.lower_ in ("st", "nd", "rd", "th")
+
+
+# Nouns a number labels when it follows them ("Phase six", "round two", "Category 5").
+LABEL_NOUNS = {"phase", "stage", "section", "article", "part", "round", "level", "grade", "category", "game",
+               "week", "episode", "season", "volume", "step", "tier", "figure", "table", "gate", "terminal",
+               "platform", "paragraph", "clause", "annex", "appendix", "act", "scene", "track", "unit", "block",
+               "ward", "district", "zone", "sector", "lane", "exit", "division", "league", "class", "form"}
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+# Prepositions whose object can be a name or a day, written with no comma before a count:
+# "In Syria 17 people were killed", "On Monday 40 people died".
+NAME_PREPOSITIONS = {"in", "on", "at", "from", "across", "throughout", "near", "outside", "inside", "since", "by"}
+
+
+def _starts_a_count_after_a_name(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) -> bool:
+    """'On Monday 17 people were killed', 'In Syria 17 civilians died': the capitalised word before
+    the number is a weekday with a plural noun after the number, or ends a listed name that a
+    preposition governs with a counted noun of gazetteer/units.csv after the number: the number
+    starts a count, it is not part of a name ('Route 4', 'DeirEzzor 24 reported', 'Corso
+    Monforte 15 features')."""
+    prev = doc[n.start - 1]
+    nxt = doc[n.end] if n.end < len(doc) else None
+    if nxt is None or not nxt.is_lower:
+        return False
+    counted = singular(nxt.text) in unit_categories()
+    if prev.lower_ in WEEKDAYS:
+        return counted or _looks_plural(nxt.text)
+    if not counted:
+        return False  # "in Corso Monforte 15 features a light installation": a house number and a verb
+    span = next(((s, e) for s, e in mention_spans if s <= prev.idx < e), None)
+    if span is None:
+        return False
+    k = n.start - 1
+    while k > 0 and doc[k - 1].idx >= span[0]:
+        k -= 1  # the name's first token
+    return k > 0 and doc[k - 1].lower_ in NAME_PREPOSITIONS
 
 
 def _is_reference(doc: Doc, n: NumberSpan) -> bool:
@@ -885,6 +923,9 @@ def _action(doc: Doc, lower: list[str], head: int, n: NumberSpan, seg_start: int
     return word[0]
 
 
+# A relative clause after the counted noun ("17 buses, which left Aleppo") is the figure's; one after
+# a later noun is that noun's.
+RELATIVE_PRONOUNS = {"which", "who", "whom", "whose"}
 # Auxiliaries of a passive: "two adults were left in a critical condition" were put in a state.
 PASSIVE_AUXILIARIES = {"was", "were", "been", "being", "be", "is", "are", "got", "get", "gets"}
 
@@ -908,6 +949,8 @@ def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg
     if j >= seg_start and (word := _action_word(lower, j)) is not None:
         return word, j
     for j in range(head + 1, min(head + 14, seg_end)):
+        if lower[j] in RELATIVE_PRONOUNS and j > head + 1 + (lower[head + 1] == ","):
+            break  # "hundreds of arrests after an attack which left three girls dead": the attack's clause
         if (word := _action_word(lower, j)) is not None:
             return word, j
         if j in number_starts or lower[j] == ";" or lower[j] in CLAUSE_WORDS or lower[j] in SAYING:

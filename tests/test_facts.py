@@ -619,3 +619,29 @@ def test_facts_are_read_from_english_or_unknown_language_bodies_only():
     found = extract_facts([german, english, unknown], [])
     assert {f.article_id for f in found} == {"en1", "xx1"}
     assert all(f.action == "killed" and f.value == 12 for f in found)
+
+
+def test_a_count_right_after_a_weekday_or_a_place_is_a_count():
+    """'On Monday 17 people', 'In Syria 17 people': no comma after the day or the place, and the
+    number is a count; a number glued to a name ('Route 4', 'Corso Monforte 15 features') is not."""
+    assert (_one("On Monday 17 people were killed in Aleppo.", 17).unit, _one("On Monday 17 people were killed in Aleppo.", 17).action) == ("people", "killed")
+    assert _one("In Syria 17 people were killed.", 17).unit == "people"
+    assert _one("Since Monday 12 journalists have been detained.", 12).action == "arrested"
+    assert not [f for f in _facts("The Flos Showroom in Corso Monforte 15 features a light installation.") if f.value == 15]
+    assert not [f for f in _facts("Traffic on Route 4 was closed for hours.") if f.value == 4]
+
+
+def test_a_number_labelling_a_phase_or_round_is_no_count():
+    """'Phase six includes a pipeline', 'Phase 2 trials': labels; 'last week 30 soldiers' counts."""
+    assert not [f for f in _facts("Phase six includes a pipeline to the coast.") if f.value == 6]
+    assert not [f for f in _facts("The Phase 2 trials started in May.") if f.value == 2]
+    assert _one("Last week 30 soldiers were killed.", 30).action == "killed"
+
+
+def test_a_relative_clause_of_a_later_noun_is_not_the_figures_action():
+    """'hundreds of arrests after a knife attack which left three girls dead': the attack left the
+    girls dead, the arrests did not leave; a clause right after the counted noun is the figure's."""
+    text = "Police made hundreds of arrests in the wake of a knife attack in Southport which left three girls dead."
+    assert _one(text, 100).action is None
+    assert _one(text, 3).action == "killed"
+    assert _one("Some 40 fighters, who were killed on Friday, were buried.", 40).action == "killed"
