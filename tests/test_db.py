@@ -153,31 +153,6 @@ def test_write_transaction_holds_the_file_only_for_the_block(db_path):
     reader.close()
 
 
-def test_writers_hold_a_smaller_duckdb_buffer_than_readers(db_path):
-    """A writer's connection is capped at WRITER_MEMORY_LIMIT (DuckDB filled its buffer pool up to
-    the general limit while loading); a reader's at MEMORY_LIMIT."""
-    from warehouse import db as warehouse_db
-
-    initialise(db_path)
-    with warehouse_db.write_connection(db_path) as con:
-        writer_limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    reader = warehouse_db.connect(db_path, read_only=True)
-    reader_limit = reader.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    reader.close()
-    assert writer_limit != reader_limit
-    assert _mib(writer_limit) == pytest.approx(_mib(warehouse_db.WRITER_MEMORY_LIMIT), rel=0.1)
-    assert _mib(reader_limit) == pytest.approx(_mib(warehouse_db.MEMORY_LIMIT), rel=0.1)
-
-
-def _mib(setting: str) -> float:
-    """'192MB', '183.1 MiB', '512.0 MiB' -> MiB."""
-    import re
-
-    number, unit = re.fullmatch(r"([\d.]+)\s*([KMG]i?B)", setting.strip()).groups()  # type: ignore[union-attr]
-    factor = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30}[unit]
-    return float(number) * factor / 2**20
-
-
 def test_one_place_opens_transactions():
     """BEGIN/COMMIT/ROLLBACK are written once, in warehouse/db.py; no code updates a staging table."""
     from tests.conftest import REPO

@@ -24,11 +24,6 @@ VIEW_ORDER = ["articles", "boilerplate", "mentions", "facts", "claims", "claim_c
 
 # DuckDB defaults to 80% of RAM; the writer shares the machine with the worker processes.
 MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_MEMORY_LIMIT", "512MB")
-# A writer's connections (loads, linking, stories) hold less: DuckDB fills its buffer pool up to
-# the limit while it writes and checkpoints a batch's raw pages, and the writer's PSS jumped by up
-# to 500 MB every few loads of a 10,000-page run (peak 1,256 MB with 512MB; 1,030 MB with 160MB,
-# measured). Linking is built to work under 128 MB (tests/test_link.py).
-WRITER_MEMORY_LIMIT = os.environ.get("FACTWIRE_DUCKDB_WRITER_MEMORY_LIMIT", "192MB")
 # How long a writer waits at most for waiting readers before it takes the lock anyway.
 READER_PRIORITY_SECONDS = 5.0
 # The file format a new warehouse is written in: the oldest DuckDB that must read it. DuckDB 2.0
@@ -177,7 +172,6 @@ def write_transaction(path: str | Path, wait_seconds: float = 60.0) -> Iterator[
 def write_connection(path: str | Path, wait_seconds: float = 60.0) -> Iterator[duckdb.DuckDBPyConnection]:
     """A short-lived writer: holds the file lock only for the work inside the block."""
     con = connect(path, wait_seconds=wait_seconds)
-    con.execute(f"SET memory_limit = '{WRITER_MEMORY_LIMIT}'")
     # Closing would checkpoint the write-ahead log into the file each time, whatever its size
     # (0.25 s per batch on a 5,000-page warehouse, measured). But every connection opened
     # replays the log first: with DuckDB's threshold (wal_autocheckpoint, 16 MB) a run's log
