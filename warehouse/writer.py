@@ -55,7 +55,11 @@ LoadCheck = Callable[[pd.DataFrame], LoadVerdict]
 def land_raw_documents(db: str | Path, raw: pd.DataFrame, sources: pd.DataFrame) -> None:
     """Store raw bytes and where each document was seen, before anything else is done to it."""
     with write_transaction(db) as con:
-        insert_frame(con, "raw_documents", raw, "ON CONFLICT DO NOTHING")
+        if raw is not None and not raw.empty:
+            # raw_documents has no key (migration 0115): a hash already stored, or twice in the
+            # frame, is added once, here, under the file's write lock.
+            with registered(con, "_incoming", raw):
+                con.execute(load_query("land_raw_documents"))
         insert_frame(con, "raw_sources", sources, "ON CONFLICT DO NOTHING")
 
 
