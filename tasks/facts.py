@@ -1140,8 +1140,26 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
             continue
         entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
         state = None if entity else _state_speaker(ctx, start, end)
-        out.append(Attribution(tok.i, entity or state, doc[start:end].text, start, is_state=state is not None))
+        text_start = _coordinated_name_start(doc, sent, start)
+        out.append(Attribution(tok.i, entity or state, doc[text_start:end].text, start, is_state=state is not None))
     return sorted(out, key=lambda a: a.verb)
+
+
+def _coordinated_name_start(doc: Doc, sent: Span, start: int) -> int:
+    """'Devon and Cornwall Police say': the speaker's words start at 'Devon', not after the 'and'
+    where the subject phrase stops, when one capitalised word opens the sentence (or follows
+    'the') before it. The speaker's entity is still read from the phrase after the 'and'."""
+    j = start - 2
+    if j < sent.start or doc[start - 1].lower_ != "and" or not doc[start].text[:1].isupper():
+        return start
+    word = doc[j]
+    if not (word.is_alpha and word.text[:1].isupper()):
+        return start
+    if j == sent.start:
+        return j
+    if j - 1 == sent.start and doc[j - 1].lower_ == "the":
+        return j - 1
+    return start
 
 
 # Bodies through which a state speaks: "Russian authorities said" is Russia speaking ("Syrian

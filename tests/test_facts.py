@@ -645,3 +645,11 @@ def test_a_relative_clause_of_a_later_noun_is_not_the_figures_action():
     assert _one(text, 100).action is None
     assert _one(text, 3).action == "killed"
     assert _one("Some 40 fighters, who were killed on Friday, were buried.", 40).action == "killed"
+
+
+def test_a_speaker_named_with_and_keeps_every_word():
+    """'Devon and Cornwall Police say': the speaker's words are the whole name, not the part
+    after the 'and'; its entity is still read from that part."""
+    fact = _one("Devon and Cornwall Police say 12 people were arrested.", 12)
+    assert fact.speaker_text == "Devon and Cornwall Police"
+    assert _one("Police in Devon said 12 people were arrested.", 12).speaker_text == "Police in Devon"
