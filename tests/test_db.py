@@ -193,6 +193,48 @@ def test_links_move_out_of_staging_on_upgrade(tmp_path, monkeypatch):
     assert "duplicate_of" not in {r[0] for r in con.execute("DESCRIBE stg_articles").fetchall()}
 
 
+def test_raw_documents_keep_their_rows_and_lose_their_index_on_upgrade(tmp_path, monkeypatch):
+    """0115: a warehouse landed before it keeps every raw document, byte for byte, and the table
+    loses its key (DuckDB rewrote a keyed table's last row group, raw pages and all, at every
+    checkpoint); landing again adds only new hashes."""
+    import shutil
+
+    import pandas as pd
+
+    import warehouse.db as db
+    from warehouse import writer
+
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in db.MIGRATIONS_DIR.glob("*.sql"):
+        if int(path.name[:4]) < 115:
+            shutil.copy(path, old)
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", old)
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con)
+    con.execute("INSERT INTO raw_documents VALUES ('h1', '\\x00\\xffabc'::BLOB, 'text/html', 5, 'u1', NULL, now(), 'r'), "
+                "('h2', 'page'::BLOB, 'text/html', 4, 'u2', NULL, now(), 'r')")
+    assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'raw_documents'").fetchone()[0] \
+        + con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'raw_documents' "
+                      "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] >= 1
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", db.Path(db.__file__).resolve().parent / "migrations")
+    assert "0115_alter_raw_documents_drop_key" in migrate(con)
+    assert con.execute("SELECT content_sha256, raw_bytes FROM raw_documents ORDER BY 1").fetchall() == [
+        ("h1", b"\x00\xffabc"), ("h2", b"page")]
+    assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'raw_documents' "
+                       "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 0
+    con.close()
+    now = pd.Timestamp.now(tz="UTC")
+    raw = pd.DataFrame({"content_sha256": ["h2", "h3"], "raw_bytes": [b"page", b"new"], "media_type": "text/html",
+                        "size_bytes": [4, 3], "first_source_uri": ["u2b", "u3"], "fetched_at": None, "landed_at": now, "run_id": "r2"})
+    writer.land_raw_documents(path, raw, pd.DataFrame({"content_sha256": ["h2", "h3"], "source_uri": ["u2b", "u3"],
+                                                       "first_seen_at": now, "run_id": "r2"}))
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT content_sha256, run_id FROM raw_documents ORDER BY 1").fetchall() == [("h1", "r"), ("h2", "r"), ("h3", "r2")]
+    con.close()
+
+
 def test_a_writer_leaves_no_large_write_ahead_log_for_the_next_connection_to_replay(tmp_path):
     """Every connection opened replays the log first (~125 ms each at DuckDB's 16 MB threshold):
     a short-lived writer that leaves more than WAL_CHECKPOINT_BYTES writes it into the file."""
