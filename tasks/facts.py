@@ -132,9 +132,9 @@ CLAUSE_WORDS = {"because", "but", "while", "although", "though", "since", "after
 # Words that end a subject noun phrase when walking back from a speech verb.
 SUBJECT_STOP = {"that", "after", "before", "when", "while", "because", "and", "but", "which", "who",
                 "as", "since", "if", "though", "although", "where", "came", "news"}
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 SUBJECT_SKIP = {"also", "earlier", "later", "yesterday", "today", "then", "again", "previously",
-                "recently", "on", "late", "last", "monday", "tuesday", "wednesday", "thursday", "friday",
-                "saturday", "sunday", "overnight", "had", "has", "have"}
+                "recently", "on", "late", "last", "overnight", "had", "has", "have"} | WEEKDAYS
 PRONOUNS = {"it", "they", "he", "she"}
 PERSON_PRONOUNS = {"he", "she"}
 PLACE_TYPES = {"GPE", "LOC", "FAC"}
@@ -399,7 +399,6 @@ LABEL_NOUNS = {"phase", "stage", "section", "article", "part", "round", "level",
                "week", "episode", "season", "volume", "step", "tier", "figure", "table", "gate", "terminal",
                "platform", "paragraph", "clause", "annex", "appendix", "act", "scene", "track", "unit", "block",
                "ward", "district", "zone", "sector", "lane", "exit", "division", "league", "class", "form"}
-WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 # Prepositions whose object can be a name or a day, written with no comma before a count:
 # "In Syria 17 people were killed", "On Monday 40 people died".
 NAME_PREPOSITIONS = {"in", "on", "at", "from", "across", "throughout", "near", "outside", "inside", "since", "by"}

@@ -165,8 +165,9 @@ def test_one_place_opens_transactions():
     assert not [p for p in (REPO / "tasks").rglob("*.py") if "import duckdb" in p.read_text(encoding="utf-8")]
 
 
-def test_links_move_out_of_staging_on_upgrade(tmp_path, monkeypatch):
-    """0060: a warehouse written before the link tables keeps its copies and claim keys."""
+def _migrate_before(con: duckdb.DuckDBPyConnection, version: int, tmp_path, monkeypatch) -> None:
+    """Bring `con` to the schema of a warehouse made before migration `version`; the test then
+    points MIGRATIONS_DIR back at the real folder to upgrade it."""
     import shutil
 
     import warehouse.db as db
@@ -174,11 +175,18 @@ def test_links_move_out_of_staging_on_upgrade(tmp_path, monkeypatch):
     old = tmp_path / "migrations"
     old.mkdir()
     for path in db.MIGRATIONS_DIR.glob("*.sql"):
-        if int(path.name[:4]) < 60:
+        if int(path.name[:4]) < version:
             shutil.copy(path, old)
     monkeypatch.setattr(db, "MIGRATIONS_DIR", old)
-    con = duckdb.connect(":memory:")
     migrate(con)
+
+
+def test_links_move_out_of_staging_on_upgrade(tmp_path, monkeypatch):
+    """0060: a warehouse written before the link tables keeps its copies and claim keys."""
+    import warehouse.db as db
+
+    con = duckdb.connect(":memory:")
+    _migrate_before(con, 60, tmp_path, monkeypatch)
     for article_id, duplicate_of in (("a", None), ("b", "a")):
         con.execute("INSERT INTO stg_articles (article_id, content_sha256, source_uri, media_type, body, raw_text, word_count, "
                     "duplicate_of, run_id, ingested_at) VALUES (?, 'h' || ?, 'u', 'text/plain', 'x', 'x', 1, ?, 'r', now())",
@@ -197,22 +205,14 @@ def test_raw_documents_keep_their_rows_and_lose_their_index_on_upgrade(tmp_path,
     """0115: a warehouse landed before it keeps every raw document, byte for byte, and the table
     loses its key (DuckDB rewrote a keyed table's last row group, raw pages and all, at every
     checkpoint); landing again adds only new hashes."""
-    import shutil
-
     import pandas as pd
 
     import warehouse.db as db
     from warehouse import writer
 
-    old = tmp_path / "migrations"
-    old.mkdir()
-    for path in db.MIGRATIONS_DIR.glob("*.sql"):
-        if int(path.name[:4]) < 115:
-            shutil.copy(path, old)
-    monkeypatch.setattr(db, "MIGRATIONS_DIR", old)
     path = tmp_path / "w.duckdb"
     con = duckdb.connect(str(path))
-    migrate(con)
+    _migrate_before(con, 115, tmp_path, monkeypatch)
     con.execute("INSERT INTO raw_documents VALUES ('h1', '\\x00\\xffabc'::BLOB, 'text/html', 5, 'u1', NULL, now(), 'r'), "
                 "('h2', 'page'::BLOB, 'text/html', 4, 'u2', NULL, now(), 'r')")
     assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'raw_documents'").fetchone()[0] \
