@@ -235,6 +235,42 @@ def test_raw_documents_keep_their_rows_and_lose_their_index_on_upgrade(tmp_path,
     con.close()
 
 
+def test_staging_tables_keep_their_rows_and_columns_and_lose_their_indexes_on_upgrade(tmp_path, monkeypatch):
+    """0116: the staging tables a batch writes are rebuilt without their keys (DuckDB appended each
+    batch to a keyed table's last row group and rewrote it at every checkpoint); every row and
+    every column (name, type, order) stays, and a reload still replaces an article's rows."""
+    import warehouse.db as db
+
+    tables = ("stg_articles", "stg_boilerplate", "stg_mentions", "stg_facts", "stg_candidate_entities", "article_fingerprints")
+    con = duckdb.connect(":memory:")
+    _migrate_before(con, 116, tmp_path, monkeypatch)
+    con.execute("INSERT INTO stg_articles (article_id, content_sha256, source_uri, media_type, body, raw_text, word_count, run_id, "
+                "ingested_at, title, published_at, published_at_precision, metadata_sources) VALUES "
+                "('a', 'h', 'u', 'text/html', 'Body.', 'Body.', 1, 'r', '2026-01-02 03:04:05+00', 'T', '2026-01-01 10:00+00', 'minute', '{}')")
+    con.execute("INSERT INTO stg_boilerplate VALUES ('a', 'share', 'Share', 0, 5, 'share_prompt')")
+    con.execute("INSERT INTO stg_mentions (article_id, entity_id, surface, start_char, end_char, sentence_index, match_method, "
+                "match_score, field, mention_kind, link_method, entity_type) VALUES "
+                "('a', 'e', 'Body', 0, 4, 0, 'exact', 1.0, 'body', 'name', 'gazetteer', NULL), "
+                "('a', 'e', 'T', 0, 1, 0, 'exact', 1.0, 'title', 'name', 'gazetteer', 'ORG')")
+    con.execute("INSERT INTO stg_facts (fact_id, article_id, value, value_text, polarity, sentence, sentence_index, start_char, "
+                "end_char) VALUES ('f', 'a', 3, '3', 'asserted', 'Body.', 0, 0, 5)")
+    con.execute("INSERT INTO stg_candidate_entities VALUES ('a', 'Body', 0, 4, 0, 'Body.')")
+    con.execute("INSERT INTO article_fingerprints VALUES ('a', repeat('0', 64), 1, '2026-01-02 03:04:05+00', NULL)")
+    before = {t: (con.execute(f"DESCRIBE {t}").fetchall(), con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()) for t in tables}
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", db.Path(db.__file__).resolve().parent / "migrations")
+    assert "0116_alter_stg_tables_drop_keys" in migrate(con)
+    for table in tables:
+        columns, rows = before[table]
+        described = con.execute(f"DESCRIBE {table}").fetchall()
+        assert [(c[0], c[1]) for c in described] == [(c[0], c[1]) for c in columns], table
+        assert [c[2] for c in described] == [c[2] for c in columns], table  # NOT NULL where the key made it so
+        assert con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall() == rows, table
+    assert not con.execute("SELECT table_name FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE') "
+                           "AND table_name IN (SELECT unnest(?))", [list(tables)]).fetchall()
+    db.create_views(con)
+    assert con.execute("SELECT article_id, title FROM articles").fetchall() == [("a", "T")]
+
+
 def test_a_writer_leaves_no_large_write_ahead_log_for_the_next_connection_to_replay(tmp_path):
     """Every connection opened replays the log first (~125 ms each at DuckDB's 16 MB threshold):
     a short-lived writer that leaves more than WAL_CHECKPOINT_BYTES writes it into the file."""
