@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= INFO
 export PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL ?= WARNING
 
-.PHONY: install run test lint bench bench-stages bench-extract ui ui-stop serve clean
+.PHONY: install run test lint bench bench-stages bench-load bench-extract ui ui-stop serve clean
 
 # `make ui`: a Prefect server with its UI on 127.0.0.1, in the background; its state in data/prefect.
 UI_HOST := 127.0.0.1
@@ -58,6 +58,9 @@ bench: install
 
 bench-stages: install
 	$(BIN)/python -m benchmarks.stages
+
+bench-load: install
+	$(BIN)/python -m benchmarks.load_growth
 
 ui: install
 	@mkdir -p $(UI_HOME)

@@ -271,6 +271,40 @@ def test_staging_tables_keep_their_rows_and_columns_and_lose_their_indexes_on_up
     assert con.execute("SELECT article_id, title FROM articles").fetchall() == [("a", "T")]
 
 
+def test_quarantine_keeps_its_rows_and_loses_its_indexes_on_upgrade(tmp_path, monkeypatch):
+    """0117: quarantine is rebuilt without its key and its unique index on (source_uri, reason);
+    every row stays, and a document quarantined again is still counted on its row."""
+    import pandas as pd
+
+    import warehouse.db as db
+    from warehouse import writer
+
+    path = tmp_path / "w.duckdb"
+    con = duckdb.connect(str(path))
+    _migrate_before(con, 117, tmp_path, monkeypatch)
+    con.execute("INSERT INTO quarantine VALUES ('q1', 'r', 'file:///a.html', 'h', 'extract', 'no text', '\\x00\\xff'::BLOB, NULL, "
+                "'2026-01-01 00:00+00', 2, '2026-01-02 00:00+00')")
+    columns = con.execute("DESCRIBE quarantine").fetchall()
+    rows = con.execute("SELECT * FROM quarantine").fetchall()
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", db.Path(db.__file__).resolve().parent / "migrations")
+    assert "0117_alter_quarantine_drop_keys" in migrate(con)
+    assert [c[:3] for c in con.execute("DESCRIBE quarantine").fetchall()] == [(c[0], c[1], "NO" if c[0] == "quarantine_id" else c[2])
+                                                                             for c in columns]
+    assert con.execute("SELECT * FROM quarantine").fetchall() == rows
+    assert not con.execute("SELECT * FROM duckdb_indexes() WHERE table_name = 'quarantine'").fetchall()
+    assert not con.execute("SELECT * FROM duckdb_constraints() WHERE table_name = 'quarantine' "
+                           "AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')").fetchall()
+    con.close()
+    again = pd.DataFrame({"quarantine_id": ["q1"], "run_id": ["r2"], "source_uri": ["file:///a.html"], "content_sha256": ["h"],
+                          "stage": ["extract"], "reason": ["no text"], "raw_bytes": [b"\x00\xff"], "raw_text": [None],
+                          "quarantined_at": [pd.Timestamp("2026-01-03", tz="UTC")]})
+    writer.write_batch(path, {"quarantine": again})
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("SELECT quarantine_id, run_id, n_seen, last_seen_at FROM quarantine").fetchall() == [
+        ("q1", "r", 3, pd.Timestamp("2026-01-03", tz="UTC").to_pydatetime())]
+    con.close()
+
+
 def test_a_writer_leaves_no_large_write_ahead_log_for_the_next_connection_to_replay(tmp_path):
     """Every connection opened replays the log first (~125 ms each at DuckDB's 16 MB threshold):
     a short-lived writer that leaves more than WAL_CHECKPOINT_BYTES writes it into the file."""

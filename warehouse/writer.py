@@ -99,16 +99,6 @@ def _keep_out(con: duckdb.DuckDBPyConnection, rejected: pd.DataFrame) -> None:
             con.execute(f"DELETE FROM {table} t USING _rejected r WHERE t.article_id = r.article_id AND t.start_char = r.start_char")
 
 
-# Seen again: one more sighting; the first row's run and time stay, the bytes follow the content.
-QUARANTINE_SEEN_AGAIN = (
-    "ON CONFLICT (source_uri, reason) DO UPDATE SET n_seen = quarantine.n_seen + excluded.n_seen, "
-    "last_seen_at = greatest(quarantine.last_seen_at, excluded.last_seen_at), "
-    "raw_bytes = CASE WHEN quarantine.content_sha256 IS DISTINCT FROM excluded.content_sha256 THEN excluded.raw_bytes ELSE quarantine.raw_bytes END, "
-    "raw_text = CASE WHEN quarantine.content_sha256 IS DISTINCT FROM excluded.content_sha256 THEN excluded.raw_text ELSE quarantine.raw_text END, "
-    "content_sha256 = excluded.content_sha256, stage = excluded.stage"
-)
-
-
 def quarantine_id(source_uri: str, reason: str) -> str:
     """The id of a quarantine row: one row per source and reason, whichever run saw it."""
     return hashlib.sha256(f"{source_uri}\x1f{reason}".encode()).hexdigest()[:16]
@@ -116,14 +106,16 @@ def quarantine_id(source_uri: str, reason: str) -> str:
 
 def _upsert_quarantine(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame | None) -> None:
     """Quarantine rows, idempotently: a (source_uri, reason) already there is counted again
-    (n_seen, last_seen_at) instead of added (migrations 0080, 0081)."""
+    (n_seen, last_seen_at) instead of added (migration 0080). The table has no index (migration
+    0117): warehouse/queries/upsert_quarantine.sql holds the key, under the write lock."""
     if frame is None or frame.empty:
         return
     key = ["source_uri", "reason"]
     seen = frame.groupby(key, sort=False).agg(n_seen=("quarantined_at", "size"), last_seen_at=("quarantined_at", "max")).reset_index()
     rows = frame.drop_duplicates(key, keep="first").drop(columns=["n_seen", "last_seen_at"], errors="ignore").merge(seen, on=key)
     rows["quarantine_id"] = [quarantine_id(s, r) for s, r in zip(rows["source_uri"], rows["reason"], strict=True)]
-    insert_frame(con, "quarantine", rows, QUARANTINE_SEEN_AGAIN)
+    with registered(con, "_incoming", rows):
+        con.execute(load_query("upsert_quarantine"))
 
 
 def write_batch(db: str | Path, frames: dict[str, pd.DataFrame], check: LoadCheck | None = None) -> LoadVerdict:
@@ -141,6 +133,7 @@ def write_batch(db: str | Path, frames: dict[str, pd.DataFrame], check: LoadChec
     with write_connection(db) as con, registered(con, "_ids", ids), transaction(con):
         if len(ids):
             _delete_reloaded(con)
+        con.execute(load_query("batch_marks"))
         for table in BATCH_TABLES:
             if table == "quarantine":
                 _upsert_quarantine(con, frames.get(table))

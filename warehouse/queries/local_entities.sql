@@ -10,7 +10,8 @@ WITH m AS (
     SELECT m.entity_id, m.surface, m.entity_type
     FROM stg_mentions m
     JOIN _ids USING (article_id)
-    WHERE m.link_method IN ('local', 'ner')
+    WHERE m.rowid > coalesce(getvariable('stg_mentions_from'), -1)  -- the batch's rows (batch_marks.sql)
+      AND m.link_method IN ('local', 'ner')
 ),
 types AS (
     SELECT entity_id, entity_type, count(*) AS n FROM m WHERE entity_type IS NOT NULL GROUP BY entity_id, entity_type
