@@ -9,6 +9,7 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,7 @@ def read_aliases(directory: Path = GAZETTEER_DIR) -> list[tuple[str, str, bool]]
     return [(r["entity_id"], r["alias"], r["case_sensitive"].strip().lower() == "true") for r in rows]
 
 
+@lru_cache(maxsize=65_536)  # pure; an article asks for the same names' keys again and again
 def name_key(text: str) -> str:
     """A spelling-insensitive form of a name: what transliterations of one Arabic name share.
 
@@ -208,7 +210,7 @@ def name_key(text: str) -> str:
             w = w[2:]
         for a, b in (("ou", "u"), ("oo", "u"), ("ei", "ay"), ("ai", "ay"), ("ey", "ay"), ("o", "u"), ("e", "i"), ("q", "k")):
             w = w.replace(a, b)
-        w = re.sub(r"(.)\1+", r"\1", w)
+        w = "".join(letter for letter, _run in groupby(w))  # doubled letters collapsed
         if len(w) > 3 and w.endswith("h") and w[-2] in "aiu":
             w = w[:-1]
         out.append(w)
