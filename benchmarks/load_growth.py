@@ -29,11 +29,10 @@ import pandas as pd
 from benchmarks.stages import STAGES, documents
 from benchmarks.throughput import base_pages
 from flows.runtime import warm_stages
-from tasks.common.frames import quarantine_frame, stage_errors_frame
+from tasks import load
 from tasks.common.models import Quarantined
 from tasks.common.nlp import shared_parses
 from tasks.extract import extract
-from tasks.load import check_loaded_rows
 from warehouse import db as warehouse_db
 from warehouse import writer
 
@@ -50,14 +49,10 @@ def batch_frames() -> tuple[dict[str, pd.DataFrame], str, int]:
         for _name, step in STAGES:
             batch = step(batch)
         batch = batch.for_load()
-    at = datetime.now(UTC)
     # A share of pages quarantined, as real feeds have (a quarantine row keeps the page's bytes).
     quarantined = [*batch.quarantined, *(Quarantined(d.source_uri, d.content_sha256, "extract", "no text (load_growth)", d.raw_bytes)
                                          for d in docs[:QUARANTINED_PER_BATCH])]
-    frames = {**batch.tables, "quarantine": quarantine_frame(quarantined, batch.run_id, at),
-              "stage_errors": stage_errors_frame(batch.stage_errors, batch.run_id, batch.index, at),
-              "dq_results": pd.DataFrame(batch.dq_rows)}
-    return {t: f for t, f in frames.items() if f is not None}, batch.run_id, batch.index
+    return load.batch_frames(batch, quarantined, batch.dq_rows, datetime.now(UTC)), batch.run_id, batch.index
 
 
 def as_new(frames: dict[str, pd.DataFrame], n: int) -> dict[str, pd.DataFrame]:
@@ -79,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.loads < 10:
         parser.error("--loads must be at least 10 (the first and last five are compared)")
     frames, run_id, index = batch_frames()
+
+    def check(rows: pd.DataFrame) -> writer.LoadVerdict:
+        return load.check_loaded_rows(rows, run_id, index)
+
     n_articles = len(frames["stg_articles"])
     threshold, warehouse_db.WAL_CHECKPOINT_BYTES = warehouse_db.WAL_CHECKPOINT_BYTES, 0  # every load checkpoints, as a real batch's does
     try:
@@ -86,10 +85,10 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="factwire-load-growth-") as tmp:
             db = Path(tmp) / "growth.duckdb"
             warehouse_db.initialise(db)
-            writer.write_batch(db, as_new(frames, -1), check=lambda rows: check_loaded_rows(rows, run_id, index))  # warm
+            writer.write_batch(db, as_new(frames, -1), check=check)  # warm
             for n in range(args.loads):
                 start = time.perf_counter()
-                writer.write_batch(db, as_new(frames, n), check=lambda rows: check_loaded_rows(rows, run_id, index))
+                writer.write_batch(db, as_new(frames, n), check=check)
                 seconds.append(time.perf_counter() - start)
             size_mb = db.stat().st_size / 1e6
             if KEEP is not None:

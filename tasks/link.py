@@ -54,10 +54,10 @@ def _named_by_another(members: list[dict[str, Any]]) -> list[bool]:
     group of k copies costs (distinct outlets) x k searches at most, not k^2 lowered bodies (a
     group of 2,103 copies took 67 s of every linking pass that way, measured 2026-11-30)."""
     bodies = [m["body"].lower() for m in members]
+    # an all-NULL outlet column comes back from pandas as NaN, not None
+    outlets = [m["outlet"].lower() if isinstance(m["outlet"], str) and m["outlet"] else None for m in members]
     holders: dict[str, list[int]] = {}  # outlet -> indexes of (at most two) bodies containing it
-    for m in members:
-        # an all-NULL outlet column comes back from pandas as NaN, not None
-        outlet = m["outlet"].lower() if isinstance(m["outlet"], str) and m["outlet"] else None
+    for outlet in outlets:
         if outlet is not None and outlet not in holders:
             found: list[int] = []
             for i, body in enumerate(bodies):
@@ -66,11 +66,7 @@ def _named_by_another(members: list[dict[str, Any]]) -> list[bool]:
                     if len(found) == 2:
                         break
             holders[outlet] = found
-    named = []
-    for i, m in enumerate(members):
-        outlet = m["outlet"].lower() if isinstance(m["outlet"], str) and m["outlet"] else None
-        named.append(outlet is not None and any(j != i for j in holders[outlet]))
-    return named
+    return [outlet is not None and any(j != i for j in holders[outlet]) for i, outlet in enumerate(outlets)]
 
 
 def duplicate_roots(pairs: Iterable[tuple[str, str]], articles: dict[str, dict[str, Any]]) -> dict[str, str]:

@@ -97,18 +97,23 @@ def check_loaded_rows(loaded: pd.DataFrame, run_id: str, batch_index: int) -> Lo
     return LoadVerdict(outcome.rows, rejected, pd.DataFrame(errors, columns=STAGE_ERROR_COLUMNS))
 
 
+def batch_frames(batch: Batch, quarantined: list[Quarantined], dq_rows: list[dict[str, Any]], at: datetime) -> dict[str, pd.DataFrame]:
+    """What writer.write_batch stores for a processed batch: its tables, its quarantine rows,
+    its stage errors and its check results."""
+    return {
+        **batch.tables,
+        "quarantine": quarantine_frame(quarantined, batch.run_id, at),
+        "stage_errors": stage_errors_frame(batch.stage_errors, batch.run_id, batch.index, at),
+        "dq_results": pd.DataFrame(dq_rows),
+    }
+
+
 @task(name="load", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def load(db: str, landed: Landed, batch: Batch) -> dict[str, int]:
     """Write one processed batch (and what was quarantined before it got there) in one
     transaction, checked as stored; returns the batch's counts for the run summary."""
-    at = datetime.now(UTC)
     quarantined = landed.quarantined + batch.quarantined
-    frames = {
-        **batch.tables,
-        "quarantine": quarantine_frame(quarantined, batch.run_id, at),
-        "stage_errors": stage_errors_frame(batch.stage_errors, batch.run_id, batch.index, at),
-        "dq_results": pd.DataFrame(landed.dq_rows + batch.dq_rows),
-    }
+    frames = batch_frames(batch, quarantined, landed.dq_rows + batch.dq_rows, datetime.now(UTC))
     verdict = writer.write_batch(db, frames, check=lambda loaded: check_loaded_rows(loaded, batch.run_id, batch.index))
     dq_rows = landed.dq_rows + batch.dq_rows + verdict.dq_rows
     articles = batch.tables.get("stg_articles")
