@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from benchmarks.load_growth import as_new  # the same batch as new articles
 from tasks.common.frames import (
     STAGE_ERROR_COLUMNS,
     articles_frame,
@@ -341,18 +342,6 @@ def test_raw_bytes_land_once_per_hash(tmp_path):
     assert n_sources == 5  # every place each was seen
 
 
-def _renamed(frames: dict[str, pd.DataFrame], suffix: str) -> dict[str, pd.DataFrame]:
-    """The same batch as other articles (ids with a suffix)."""
-    out = {}
-    for table, frame in frames.items():
-        frame = frame.copy()
-        for column in ("article_id", "fact_id"):
-            if column in frame:
-                frame[column] = frame[column] + suffix
-        out[table] = frame
-    return out
-
-
 def _row_group_blocks(db, table: str) -> dict[int, set[int]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -379,7 +368,7 @@ def test_a_load_leaves_the_rows_stored_before_it_where_they_are(seed_articles, w
     before = {t: _row_group_blocks(warehouse_file, t) for t in ("stg_articles", "stg_mentions", "stg_facts")}
     assert all(before.values())
     for n in range(3):
-        writer.write_batch(warehouse_file, _renamed(frames, f"-{n}"))
+        writer.write_batch(warehouse_file, as_new(frames, n))
     for table, groups in before.items():
         after = _row_group_blocks(warehouse_file, table)
         assert {g: after.get(g) for g in groups} == groups, table
@@ -470,7 +459,7 @@ def test_the_load_check_sees_exactly_the_batch_rows_whatever_is_stored(seed_arti
         assert loaded["check_has_article"].all()
         return writer.LoadVerdict()
 
-    for batch in (frames, _renamed(frames, "-1"), _renamed(frames, "-2"), frames):  # the last one a reload
+    for batch in (frames, as_new(frames, 1), as_new(frames, 2), frames):  # the last one a reload
         writer.write_batch(warehouse_file, batch, check=check)
     assert seen == [expected] * 4
     assert _counts(warehouse_file)["stg_articles"] == 15
