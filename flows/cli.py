@@ -29,6 +29,7 @@ for _key, _value in {
 # `factwire sql` would pay seconds for them. tests/test_cli.py checks they equal the settings' own.
 DEFAULT_DB = "data/factwire.duckdb"
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_BATCH_SIZE = 250
 
 EXAMPLE_SQL = (
     "SELECT e.name, a.outlet, m.surface, count(*) AS n FROM mentions m "
@@ -288,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add_ingest_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--urls", type=Path, help="a text file of page URLs to fetch, one a line")
         p.add_argument("--db", default=DEFAULT_DB, help=f"DuckDB file (default {DEFAULT_DB})")
-        p.add_argument("--batch-size", type=int, default=500)
+        p.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
         p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, help="quarantine larger files and pages (default 20 MiB)")
         p.add_argument("--reprocess", action="store_true", help="run known documents through every stage again")
         p.add_argument("--fetch-timeout", type=int, default=20, help="seconds per page request")

@@ -72,6 +72,7 @@ def ingest(settings: IngestSettings) -> dict[str, Any]:
             for batch_landed, processed in runtime.before_first(batches, lambda: load_entities(db, gazetteer.result())):
                 counts.update(load(db, batch_landed, processed))
                 report_progress(run_id, counts)
+                del batch_landed, processed  # the batch is freed (or collected) before the next arrives
             link_counts, link_error = runtime.after_loads(link, db, run_id)
             counts.update(link_counts)
             story_counts, story_error = runtime.after_loads(group_stories, db, run_id)

@@ -11,6 +11,11 @@ from tasks.discover import DEFAULT_MAX_BYTES
 from tasks.fetch import FetchOptions
 
 DEFAULT_DB = "data/factwire.duckdb"
+# Documents per batch at most. Memory is bounded by the batches in flight (one in each worker,
+# and the one the writer loads): at 10,000 pages on two workers, batches of 500 peaked at
+# 2.35 GB PSS and ran 8% faster than batches of 250, which peaked at 1.85-2.0 GB (README,
+# Performance). `--batch-size` trades one for the other.
+DEFAULT_BATCH_SIZE = 250
 
 
 class FetchSettings(BaseModel):
@@ -35,7 +40,7 @@ class IngestSettings(BaseModel):
     urls: str | None = Field(None, description="a text file of URLs to fetch, one a line")
     fetch: FetchSettings = Field(default_factory=FetchSettings)
     db: str = Field(DEFAULT_DB, description="DuckDB warehouse file")
-    batch_size: int = Field(500, ge=1, description="documents per task run at most (batches are evened out across the workers)")
+    batch_size: int = Field(DEFAULT_BATCH_SIZE, ge=1, description="documents per task run at most (batches are evened out across the workers)")
     max_document_bytes: int = Field(DEFAULT_MAX_BYTES, ge=1, description="larger files are quarantined")
     ner: bool = Field(False, description="also find names with the statistical NER model (requirements-models.lock): typed, at 120-170 ms/page")
     reprocess: bool = Field(False, description="re-run known documents through every stage (replaces their rows); refetch known URLs")

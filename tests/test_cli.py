@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.cli import DEFAULT_DB, DEFAULT_MAX_BYTES, format_rows, main
+from flows.cli import DEFAULT_BATCH_SIZE, DEFAULT_DB, DEFAULT_MAX_BYTES, format_rows, main
 from warehouse.db import initialise
 
 FACTWIRE = Path(sys.executable).parent / "factwire"
@@ -31,10 +31,11 @@ def warehouse(db_path: Path) -> Path:
 
 
 def test_the_parser_keeps_the_settings_defaults():
+    from flows.settings import DEFAULT_BATCH_SIZE as settings_batch
     from flows.settings import DEFAULT_DB as settings_db
     from tasks.discover import DEFAULT_MAX_BYTES as discover_max
 
-    assert (settings_db, discover_max) == (DEFAULT_DB, DEFAULT_MAX_BYTES)
+    assert (settings_db, discover_max, settings_batch) == (DEFAULT_DB, DEFAULT_MAX_BYTES, DEFAULT_BATCH_SIZE)
 
 
 def test_sql_imports_no_prefect_pandas_or_stages_and_answers_fast(warehouse):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import psutil
 import pytest
 from prefect import flow, task
 
@@ -147,6 +148,57 @@ def test_in_parallel_yields_every_result_once_with_a_bounded_number_in_flight():
     assert out == [(x, x * x) for x in range(12)]  # every result once, in submission order
     assert most_ahead <= 2 + 2  # the one handed over, and `limit` + 1 in flight (one waiting or held for an earlier one)
 
+
+
+@flow(name="factwire-test-in-parallel-end")
+def _in_parallel_end_flow(n: int) -> tuple[list[int], list[tuple[int, bool]]]:
+    futures: list = []
+    out: list[int] = []
+    calls: list[tuple[int, bool]] = []
+
+    def submit(x: int):
+        futures.append(_square_slowly.submit(x))
+        return futures[-1]
+
+    def after_last() -> None:
+        calls.append((len(out), all(f.state.is_final() for f in futures)))
+
+    for _item, result in in_parallel(range(n), submit, 2, after_last=after_last):
+        out.append(result)
+    return out, calls
+
+
+def test_in_parallel_calls_after_last_once_when_every_item_is_done():
+    """after_last runs once, when every item has finished and before the last result is handed
+    over (the workers are idle then: ingest lets them exit there)."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    out, calls = _in_parallel_end_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(5)
+    assert out == [x * x for x in range(5)] and calls == [(4, True)]
+    assert _in_parallel_end_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(0) == ([], [])
+
+
+@flow(name="factwire-test-release-workers")
+def _release_workers_flow() -> tuple[int, bool]:
+    from flows.runtime import release_workers
+
+    pid = _worker_pid.submit().result()
+    release_workers()
+    return pid, psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+
+
+@task
+def _worker_pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_release_workers_ends_the_pool_workers_before_the_run_ends():
+    """After the last batch the warm pool's workers exit (ingest links and groups stories in
+    the main process; idle workers would hold their memory next to its peak)."""
+    pid, alive = _release_workers_flow.with_options(task_runner=task_runner_for(IngestSettings(workers=1)))()
+    assert pid and not alive
 
 
 # --- a worker that dies, a signal between batches (issue 16, items 5, 6) --------------------------
