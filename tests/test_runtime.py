@@ -178,6 +178,24 @@ def test_in_parallel_calls_after_last_once_when_every_item_is_done():
     assert _in_parallel_end_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=2))(0) == ([], [])
 
 
+def test_a_batch_starts_after_the_previous_batchs_garbage_is_collected():
+    """What the previous batch left in reference cycles (Prefect holds a task run's parameters and
+    result in them) is freed before the next batch's stages allocate theirs."""
+    import weakref
+
+    from flows.runtime import batch_scope
+
+    class Pages:
+        pass
+
+    previous = Pages()
+    previous.me = previous  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+    gone = weakref.ref(previous)
+    del previous
+    with batch_scope():
+        assert gone() is None
+
+
 @flow(name="factwire-test-release-workers")
 def _release_workers_flow() -> tuple[int, bool]:
     from flows.runtime import release_workers
