@@ -347,7 +347,7 @@ def renew_workers() -> None:
 
 def release_workers() -> None:
     """End the pool's worker processes once the last batch is back: after it, the run only loads,
-    links and groups stories in this process, and idle workers would hold their memory (800 MB
+    links and groups stories in this process, and idle workers would hold their memory (0.8-1 GB
     for two at the end of a 10,000-page run, next to the writer's own peak in those steps).
     A no-op on other runners (threads, Dask)."""
     runner = _current_runner()

@@ -13,7 +13,7 @@ from tasks.fetch import FetchOptions
 DEFAULT_DB = "data/factwire.duckdb"
 # Documents per batch at most. Memory is bounded by the batches in flight (one in each worker,
 # and the one the writer loads): at 10,000 pages on two workers, batches of 500 peaked at
-# 2.35 GB PSS and ran 8% faster than batches of 250, which peaked at 1.85-2.0 GB (README,
+# 2.35 GB PSS and ran 2-8% faster than batches of 250, which peaked at 1.85-1.87 GB (README,
 # Performance). `--batch-size` trades one for the other.
 DEFAULT_BATCH_SIZE = 250
 

@@ -113,9 +113,10 @@ def load(db: str, landed: Landed, batch: Batch) -> dict[str, int]:
     """Write one processed batch (and what was quarantined before it got there) in one
     transaction, checked as stored; returns the batch's counts for the run summary."""
     quarantined = landed.quarantined + batch.quarantined
-    frames = batch_frames(batch, quarantined, landed.dq_rows + batch.dq_rows, datetime.now(UTC))
+    checked = landed.dq_rows + batch.dq_rows
+    frames = batch_frames(batch, quarantined, checked, datetime.now(UTC))
     verdict = writer.write_batch(db, frames, check=lambda loaded: check_loaded_rows(loaded, batch.run_id, batch.index))
-    dq_rows = landed.dq_rows + batch.dq_rows + verdict.dq_rows
+    dq_rows = checked + verdict.dq_rows
     articles = batch.tables.get("stg_articles")
     n_loaded = 0 if articles is None else len(articles)
     run_logger("factwire.load").info("batch %d: %d read, %d loaded, %d quarantined, %d skipped, %d stage errors", batch.index, landed.n_read,
