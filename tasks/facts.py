@@ -538,8 +538,8 @@ def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
             last, j = j, j + 1
             if _looks_plural(doc[j - 1].lower_):
                 break
-        if last == j - 1 and j < len(doc) and doc[j].lower_ in ("'s", "’s"):
-            j += 1  # "the country's gross domestic product": the whole is the possessed noun
+        if last == j - 1 and j < len(doc) and (doc[j].lower_ in ("'s", "’s") or _plural_possessive(doc, j)):
+            j += 1  # "the country's gross domestic product", "their countries' output": the whole is the possessed noun
             continue
         break
     if last is not None and doc[last].lower_ in GENERIC_WHOLES:
@@ -547,6 +547,16 @@ def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
     if last is None or singular(doc[last].lower_) in NOT_UNITS:
         return None
     return singular(doc[last].lower_), last
+
+
+def _plural_possessive(doc: Doc, j: int) -> bool:
+    """The apostrophe of "members' spending": written onto a plural in -s and followed by a word."""
+    if not (doc[j].text in ("'", "’") and doc[j].whitespace_ and not doc[j - 1].whitespace_
+            and doc[j - 1].lower_.endswith("s") and j + 1 < len(doc)):
+        return False
+    word = doc[j + 1].lower_  # a verb after it makes the apostrophe a closing quote: "of voters' said"
+    return doc[j + 1].is_alpha and not doc[j + 1].is_stop and word not in SPEECH_VERBS and word not in ACTIONS \
+        and word not in IRREGULAR_PAST
 
 
 # Words that name no whole of their own: "0.2% of the eurozone total" is a plain percentage.

@@ -166,6 +166,15 @@ def test_counted_noun_is_the_last_noun_of_a_compound():
     assert vehicles.unit == "vehicle" and members.unit == "family member" and members.category == "civilians"
 
 
+def test_a_share_of_a_plural_possessive_is_a_share_of_the_possessed_noun():
+    (output,) = _facts("Leaders agreed a target of 5% of their countries' economic output by 2035.")
+    assert (output.value, output.unit, output.category) == (5, "output", "percent")
+    (spending,) = _facts("This accounted for 60% of all members’ spending on defence.")
+    assert (spending.unit, spending.category) == ("spending", "percent")
+    (voters,) = _facts("About 30 percent of voters' said no.")  # a closing quote, not a possessive
+    assert voters.unit == "voter"
+
+
 def test_conditions_threats_and_modals_are_hypothetical():
     assert _facts("Hezbollah warned that if the buses are hit, 300 civilians will be killed.")[0].polarity == "hypothetical"
     assert _facts("The group threatened to kill 20 soldiers.")[0].polarity == "hypothetical"
