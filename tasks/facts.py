@@ -360,7 +360,7 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
     first, last = doc[n.start], doc[n.end - 1]
     if any(s <= last.idx < e for s, e in mention_spans):
         return True
-    if last.text.isdigit() and len(last.text) == 4 and 1800 <= int(last.text) <= 2100:
+    if _is_year(last.text):
         return True
     prev = doc[n.start - 1] if n.start > 0 else None
     nxt = doc[n.end] if n.end < len(doc) else None
@@ -380,6 +380,12 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
     if prev is not None and prev.lower_ in LABEL_NOUNS and n.qualifier is None and not n.is_vague \
             and (nxt is None or singular(nxt.text) not in unit_categories()):
         return True  # "Phase six includes", "in round two", "Phase 2 trials": labels; "last week 30 soldiers" counts
+    if prev is not None and prev.text in ("-", "–", "/") and n.start > 1 and not prev.whitespace_ \
+            and not doc[n.start - 2].whitespace_ and _is_year(doc[n.start - 2].text):
+        return True  # the second year of a season or a financial year: "from 2013-14 onwards"
+    if prev is not None and prev.lower_ == "or" and n.start > 2 and doc[n.start - 3].lower_ in ("a", "an") \
+            and doc[n.start - 2].is_alpha and n.qualifier is None:
+        return True  # "a line or two", "a day or two": a vague few of the noun before, not a count of the one after
     if first.lower_ == "one" and nxt is not None and nxt.lower_ == "of":
         return True  # "one of the last strongholds": a figure of speech, not a count
     if prev is not None and prev.lower_ == "no" and first.lower_ == "one":
@@ -388,10 +394,19 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True
     if prev is not None and n.kind == "count" and first.text[:1].isdigit() and _value_of(prev.lower_) is not None and n.qualifier is None:
         return True  # "five 787 Dreamliners", "400 737 Max jets": a number right after a count is a model's name
-    if prev is not None and prev.text[:1].isupper() and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
+    if prev is not None and _is_name_word(prev.text) and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
             and (not prev.is_sent_start or not prev.is_stop) and not _starts_a_count_after_a_name(doc, n, mention_spans):
-        return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks": a number glued to a name
+        return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks", "iPhone 7": a number glued to a name
     return nxt is not None and nxt.lower_ in ("st", "nd", "rd", "th")
+
+
+def _is_name_word(text: str) -> bool:
+    """Capitalised ("Route") or a brand written in camel case ("iPhone", "eBay")."""
+    return text[:1].isupper() or (text[:1].islower() and any(c.isupper() for c in text[1:]))
+
+
+def _is_year(text: str) -> bool:
+    return text.isdigit() and len(text) == 4 and 1800 <= int(text) <= 2100
 
 
 # Nouns a number labels when it follows them ("Phase six", "round two", "Category 5").
@@ -1124,7 +1139,7 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
                 out.append(Attribution(tok.i, _span_entity(doc, ctx, span.start, span.end), span.text,
                                        _subject_before(doc, sent, tok.i)[0]))
             continue
-        if lower not in SPEECH_VERBS:
+        if lower not in SPEECH_VERBS or _takes_a_thing(ctx.lower, i, sent.end):
             continue
         start, end = _subject_before(doc, sent, tok.i)
         if end == sent.start or (start == end and end > sent.start and doc[end - 1].text == ","):
@@ -1152,6 +1167,23 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
         text_start = _coordinated_name_start(doc, sent, start)
         out.append(Attribution(tok.i, entity or state, doc[text_start:end].text, start, is_state=state is not None))
     return sorted(out, key=lambda a: a.verb)
+
+
+# Speech verbs that also take a thing as their object: "Clifton added a goal", "added his seventh",
+# "the fire claimed 30 lives". Followed by one of these words they say nothing.
+THING_OBJECTS = {
+    "added": {"a", "an", "his", "her", "its", "their", "another"},
+    "claimed": {"his", "her", "its", "their", "lives"},
+}
+
+
+def _takes_a_thing(lower: list[str], verb: int, seg_end: int) -> bool:
+    """The verb's object is a thing, not what was said: a word of THING_OBJECTS or a figure after it."""
+    objects = THING_OBJECTS.get(lower[verb])
+    if objects is None or verb + 1 >= seg_end:
+        return False
+    after = lower[verb + 1]
+    return after in objects or after[:1].isdigit() or _value_of(after) is not None
 
 
 def _coordinated_name_start(doc: Doc, sent: Span, start: int) -> int:

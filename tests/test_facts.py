@@ -175,6 +175,25 @@ def test_a_share_of_a_plural_possessive_is_a_share_of_the_possessed_noun():
     assert voters.unit == "voter"
 
 
+def test_added_or_claimed_with_a_thing_as_object_is_not_speech():
+    (shots,) = _facts("Beauvillier added his seventh for the Islanders, and Varlamov stopped 27 shots.")
+    assert shots.speaker_text is None
+    (meetings,) = _facts("Clifton added a goal as the Bruins won for the eighth time in nine meetings.")
+    assert meetings.speaker_text is None
+    (lives,) = _facts("The fire claimed 30 lives, police said.")
+    assert lives.speaker_text == "police"
+    (dead,) = _facts("Police said the toll had not changed. 30 people died, he added.")
+    assert dead.speaker_text is not None
+
+
+def test_season_years_idioms_and_camel_case_names_are_not_counts():
+    assert _facts("The bottom club from 2013-14 onwards will receive more.") == []
+    assert _facts("He wrote a line or two giving thanks to his family.") == []
+    assert _facts("iPhone 7 refurbs can be had for just over $200.") == []
+    (buses,) = _facts("A convoy of 2-3 buses left.")  # a range, not a season
+    assert (buses.value_low, buses.value_high) == (2, 3)
+
+
 def test_conditions_threats_and_modals_are_hypothetical():
     assert _facts("Hezbollah warned that if the buses are hit, 300 civilians will be killed.")[0].polarity == "hypothetical"
     assert _facts("The group threatened to kill 20 soldiers.")[0].polarity == "hypothetical"
