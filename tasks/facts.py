@@ -377,6 +377,8 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
         return True  # money ("$5", "US$10"), fractions of a page, ranks
     if prev is not None and prev.lower_ in ("aged", "age", "ages", "page", "pages", "chapter", "number", "no.", "top", "bottom"):
         return True  # ages, page and list numbers, ranks ("the top four")
+    if prev is not None and prev.lower_ == "of" and n.start > 1 and doc[n.start - 2].lower_ in ("age", "ages"):
+        return True  # "players under the age of 21"
     if prev is not None and prev.lower_ in LABEL_NOUNS and n.qualifier is None and not n.is_vague \
             and (nxt is None or singular(nxt.text) not in unit_categories()):
         return True  # "Phase six includes", "in round two", "Phase 2 trials": labels; "last week 30 soldiers" counts
@@ -1308,6 +1310,32 @@ def _is_speaker_phrase(text: str) -> bool:
     return not any(w in NUMBER_WORDS or w in _VAGUE_FIRST or any(c.isdigit() for c in w) for w in words)
 
 
+def _quoted(doc: Doc, sent: Span) -> set[int]:
+    """The tokens of a sentence inside quotation marks. A sentence whose first mark closes a quote
+    began inside it; straight quotes count only when they pair up within the sentence."""
+    marks = [t for t in sent if t.text in ("“", "”", '"')]
+    if sum(t.text == '"' for t in marks) % 2:
+        marks = [t for t in marks if t.text != '"']
+    inside = bool(marks) and marks[0].text == "”"
+    out: set[int] = set()
+    for tok in sent:
+        if tok.text in ("“", "”", '"') and (tok.text != '"' or tok in marks):
+            inside = tok.text == "“" or (tok.text == '"' and not inside)
+        elif inside:
+            out.add(tok.i)
+    return out
+
+
+def _outside_quotes(doc: Doc, sent: Span, attributions: list[Attribution]) -> list[Attribution]:
+    """'"... what we've always said - the target is 43%," Mr Bowen said': a speech verb inside the
+    quotation is part of what is quoted; the one outside it says who speaks."""
+    if len(attributions) < 2 or not any(t.text in ("“", "”", '"') for t in sent):
+        return attributions
+    quoted = _quoted(doc, sent)
+    outside = [a for a in attributions if a.verb < 0 or a.verb not in quoted]
+    return outside or attributions
+
+
 def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_mentions: list[Mention] | None = None) -> list[Fact]:
     """Every numeric claim in one parsed body. `mentions` (listed entities named in the body) give
     speakers; `subject_mentions`, when given, every mention the entities stage found (local names
@@ -1349,7 +1377,7 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
     categories = unit_categories()
     out: list[Fact] = []
     for sent_index, sent in enumerate(segs):
-        attributions = [a for a in _attributions(doc, sent, ctx) if _is_speaker_phrase(a.text)]
+        attributions = _outside_quotes(doc, sent, [a for a in _attributions(doc, sent, ctx) if _is_speaker_phrase(a.text)])
         previous: Fact | None = None  # the last fact of this sentence: "... and wounded about 118,000"
         before: list[tuple[NumberSpan, int, Fact]] = []  # this sentence's facts so far: (number, last token, fact)
         for n in numbers.get(sent_index, []):

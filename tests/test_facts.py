@@ -194,6 +194,19 @@ def test_season_years_idioms_and_camel_case_names_are_not_counts():
     assert (buses.value_low, buses.value_high) == (2, 3)
 
 
+def test_a_speech_verb_inside_the_quotation_does_not_speak_for_it():
+    (target,) = _facts("“Our policies are delivering what we’ve always said – the 43% target is achievable,” Mr Bowen said.")
+    assert target.speaker_text == "Mr Bowen"
+    (turnovers,) = _facts("“The coach came in and said, 'Congratulations,' and I thought he was joking about my seven turnovers,” James said.")
+    assert turnovers.speaker_text == "James"
+    (dead,) = _facts('The minister said "30 people died" in the blast.')  # only a speech verb outside
+    assert dead.speaker_text == "The minister"
+
+
+def test_an_age_after_the_age_of_is_not_a_count():
+    assert _facts("Clubs can add players under the age of 21.") == []
+
+
 def test_conditions_threats_and_modals_are_hypothetical():
     assert _facts("Hezbollah warned that if the buses are hit, 300 civilians will be killed.")[0].polarity == "hypothetical"
     assert _facts("The group threatened to kill 20 soldiers.")[0].polarity == "hypothetical"
