@@ -551,7 +551,8 @@ def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
     while True:
         while j < len(doc) and (doc[j].lower_ in HALF_OF or _value_of(doc[j].lower_) is not None):
             j += 1  # "half of the 17 buses"
-        while j < len(doc) and j < n.end + 8 and doc[j].is_alpha and doc[j].is_lower and not doc[j].is_stop:
+        while j < len(doc) and j < n.end + 8 and doc[j].is_alpha and doc[j].is_lower \
+                and (not doc[j].is_stop or doc[j].lower_ in GENERIC_WHOLES):  # spaCy lists "amount" as a stop word
             last, j = j, j + 1
             if _looks_plural(doc[j - 1].lower_):
                 break
@@ -1143,6 +1144,11 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
             continue
         if lower not in SPEECH_VERBS or _takes_a_thing(ctx.lower, i, sent.end):
             continue
+        if (after := _inverted_subject(doc, sent, tok.i)) is not None:
+            start, end = after  # "..., said Ahmed Ali, a local official."
+            entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
+            out.append(Attribution(tok.i, entity, doc[start:end].text, tok.i))
+            continue
         start, end = _subject_before(doc, sent, tok.i)
         if end == sent.start or (start == end and end > sent.start and doc[end - 1].text == ","):
             # "X, who heads Y, said" / "X, the Y, said": the phrase before the parenthesis
@@ -1152,7 +1158,9 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
                 inner_start, inner_end = opening + 1, comma
                 outer_start, outer_end = _subject_before(doc, sent, opening)
                 relative = doc[inner_start].lower_ in ("who", "which", "whose", "where")
-                if relative or outer_end == outer_start:
+                aside = doc[inner_start].is_lower and doc[inner_start].lower_ not in APPOSITION_OPENERS \
+                    and outer_end > outer_start  # "Officials, however, said", "The police, in a statement, said"
+                if relative or aside or outer_end == outer_start:
                     start, end = (outer_start, outer_end) if outer_end > outer_start else (inner_start, inner_end)
                 else:
                     start, end = inner_start, inner_end
@@ -1186,6 +1194,44 @@ def _takes_a_thing(lower: list[str], verb: int, seg_end: int) -> bool:
         return False
     after = lower[verb + 1]
     return after in objects or after[:1].isdigit() or _value_of(after) is not None
+
+
+# First words of an apposition between commas ("X, the group's leader, said"); another lower-case
+# word opens an aside ("X, however, said", "X, in a statement, said") and X speaks.
+APPOSITION_OPENERS = {"the", "a", "an", "its", "his", "her", "their", "whose", "one", "both", "spokesman",
+                      "spokeswoman", "spokesperson", "head", "chief", "director", "leader", "president", "minister"}
+
+
+# Words that end an inverted speaker's phrase: "..., said the minister in a statement on Monday."
+INVERTED_PHRASE_END = {"in", "on", "at", "during", "after", "before", "late", "earlier", "last", "this", "from",
+                       "to", "via", "through", "told"}
+
+
+def _inverted_subject(doc: Doc, sent: Span, verb: int) -> tuple[int, int] | None:
+    """'Salaries were cut to 60%, says Ibrahim.', '..., said the minister in a statement.': a speech
+    verb after a comma (or a quotation's closing mark), whose subject follows it and ends the
+    sentence, at most with an apposition or a time and place after it. A verb, a figure or "that"
+    in what follows makes it no speaker ("Officials, however, said the toll had risen")."""
+    if verb - 1 < sent.start or verb + 1 >= sent.end or doc[verb].lower_ == "told":
+        return None  # "..., told TechCrunch": whom it was told to
+    before = doc[verb - 1].text
+    if not (before == "," or (before in ("”", '"', "’", "'") and verb - 2 >= sent.start and doc[verb - 2].text == ",")):
+        return None
+    rest = [t for t in doc[verb + 1 : sent.end] if not (t.is_punct and t.text in (".", "!", "?", "”", '"'))]
+    if not rest or len(rest) > 14:
+        return None
+    if any(t.lower_ in AUXILIARIES or t.lower_ in SPEECH_VERBS or t.lower_ == "that"
+           or (t.is_lower and (t.lower_ in IRREGULAR_PAST or _looks_like_verb(t.lower_))) or t.text[:1].isdigit() or (t.lower_ not in ("a", "an") and _value_of(t.lower_) is not None)
+           for t in rest):
+        return None
+    first = doc[verb + 1]
+    if not ((first.is_alpha and first.text[:1].isupper() and first.lower_ not in WEEKDAYS and first.lower_ not in MONTHS)
+            or first.lower_ in ("the", "a", "an")):
+        return None
+    end = verb + 1
+    while end < sent.end and not doc[end].is_punct and (end == verb + 1 or doc[end].lower_ not in INVERTED_PHRASE_END):
+        end += 1
+    return (verb + 1, end) if _is_speaker_phrase(doc[verb + 1 : end].text) else None
 
 
 def _coordinated_name_start(doc: Doc, sent: Span, start: int) -> int:

@@ -203,6 +203,24 @@ def test_a_speech_verb_inside_the_quotation_does_not_speak_for_it():
     assert dead.speaker_text == "The minister"
 
 
+def test_a_speaker_after_the_speech_verb_speaks():
+    (dead,) = _facts("Some 30 people died in the attack, said Ahmed Ali, a local official.")
+    assert dead.speaker_text == "Ahmed Ali"
+    (boxes,) = _facts("“We have delivered 38 boxes to the rural areas,” says the minister in a statement.")
+    assert boxes.speaker_text == "the minister"
+    (apps,) = _facts("“We trained it on 150 million processes,” Peter White, SVP of AI, told TechCrunch.")
+    assert apps.speaker_text != "TechCrunch"  # whom it was told to
+    (toll,) = _facts("Officials, however, said the toll had risen to 30.")  # no speaker after the verb: an aside
+    assert toll.speaker_text == "Officials"
+    (buses,) = _facts("The police, in a statement, said the convoy of 17 buses arrived.")
+    assert buses.speaker_text == "The police"
+
+
+def test_a_share_of_the_amount_is_a_plain_percentage():
+    (cut,) = _facts("Salaries were reduced to 60% of the original amount for a year.")
+    assert (cut.unit, cut.category) == ("percent", "percent")
+
+
 def test_an_age_after_the_age_of_is_not_a_count():
     assert _facts("Clubs can add players under the age of 21.") == []
 
