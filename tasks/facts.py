@@ -550,9 +550,14 @@ def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
     last: int | None = None
     while True:
         while j < len(doc) and (doc[j].lower_ in HALF_OF or _value_of(doc[j].lower_) is not None):
+            if _is_year(doc[j].text) and not (j + 1 < len(doc) and doc[j + 1].is_alpha and doc[j + 1].is_lower
+                                              and not _looks_like_verb(doc[j + 1].lower_)):
+                return None  # "the first half of 2019": a part of a year; "30% of 2019 revenue" is of revenue
             j += 1  # "half of the 17 buses"
         while j < len(doc) and j < n.end + 8 and doc[j].is_alpha and doc[j].is_lower \
                 and (not doc[j].is_stop or doc[j].lower_ in GENERIC_WHOLES):  # spaCy lists "amount" as a stop word
+            if last is not None and _verb_after_whole(doc[j].lower_):
+                break  # "30% of the revenue came from ads": the whole ends before its verb
             last, j = j, j + 1
             if _looks_plural(doc[j - 1].lower_):
                 break
@@ -575,6 +580,15 @@ def _plural_possessive(doc: Doc, j: int) -> bool:
     word = doc[j + 1].lower_  # a verb after it makes the apostrophe a closing quote: "of voters' said"
     return doc[j + 1].is_alpha and not doc[j + 1].is_stop and word not in SPEECH_VERBS and word not in ACTIONS \
         and word not in IRREGULAR_PAST
+
+
+def _verb_after_whole(word: str) -> bool:
+    """A verb that can follow a share's whole ("came", "said", "rose"); not a plural ("gains")."""
+    return (word in IRREGULAR_PAST or word in SPEECH_VERBS or word in CHANGE_VERBS or word in HOLDING_VERBS
+            or word in AUXILIARIES or word in MOTION_VERBS) and not _looks_plural(word)
+
+
+MOTION_VERBS = {"came", "went", "come", "comes", "go", "goes", "going", "gone"}
 
 
 # Words that name no whole of their own: "0.2% of the eurozone total" is a plain percentage.

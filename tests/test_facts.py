@@ -221,6 +221,14 @@ def test_a_share_of_the_amount_is_a_plain_percentage():
     assert (cut.unit, cut.category) == ("percent", "percent")
 
 
+def test_a_shares_whole_ends_before_its_verb_and_a_year_is_no_whole():
+    (revenue,) = _facts("About 30% of 2019 revenue came from ads.")
+    assert revenue.unit == "revenue"
+    (battery,) = _facts("With only 10 percent of the battery left, it will last a day.")
+    assert battery.unit == "battery"
+    assert _facts("Exports in the first half of 2019 sinking to a low.") == []
+
+
 def test_an_age_after_the_age_of_is_not_a_count():
     assert _facts("Clubs can add players under the age of 21.") == []
 
