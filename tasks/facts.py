@@ -298,17 +298,17 @@ def _fraction_at(lower: list[str], i: int) -> tuple[int, float] | None:
 
 
 def _ranges(lower: list[str], numbers: list[NumberSpan]) -> list[NumberSpan]:
-    """'30 to 40', '30-40', 'two or three', 'between 30 and 40' -> one span, low 30, high 40
+    """'30 to 40', '30-40', 'two or three', 'between 30 and 40', '30-60 per cent' -> one span, low 30, high 40
     (value: the low end, as vague words do). 'from 30 to 40' is a change: only 40 stays."""
     out: list[NumberSpan] = []
     k = 0
     while k < len(numbers):
         n = numbers[k]
         m = numbers[k + 1] if k + 1 < len(numbers) else None
-        if m is not None and m.start == n.end + 1 and n.kind == m.kind == "count" and not n.is_vague and not m.is_vague \
-                and m.qualifier is None:
+        if m is not None and m.start == n.end + 1 and n.kind == "count" and m.kind in ("count", "percent") \
+                and not n.is_vague and not m.is_vague and m.qualifier is None:
             joiner = lower[n.end]
-            if joiner == "in" and 0 < n.value < m.value:  # "one in five adults", "1 in 10 children": a share
+            if joiner == "in" and 0 < n.value < m.value and m.kind == "count":  # "one in five adults": a share
                 share = n.value / m.value
                 out.append(NumberSpan(n.start, m.end, share, share, share, n.qualifier, kind="fraction"))
                 k += 2
@@ -320,7 +320,7 @@ def _ranges(lower: list[str], numbers: list[NumberSpan]) -> list[NumberSpan]:
             if n.value < m.value and joiner in RANGE_JOINERS or (joiner == "and" and before == "between"):
                 start = n.start - 1 if before == "between" else n.start
                 low = n.low if n.qualifier else n.value
-                out.append(NumberSpan(start, m.end, n.value, low, m.value, n.qualifier))
+                out.append(NumberSpan(start, m.end, n.value, low, m.value, n.qualifier, kind=m.kind))  # "30-60 per cent"
                 k += 2
                 continue
         out.append(n)
@@ -385,6 +385,9 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
     if prev is not None and prev.text in ("-", "–", "/") and n.start > 1 and not prev.whitespace_ \
             and not doc[n.start - 2].whitespace_ and _is_year(doc[n.start - 2].text):
         return True  # the second year of a season or a financial year: "from 2013-14 onwards"
+    if prev is not None and prev.text == "-" and n.start > 1 and not prev.whitespace_ and first.text[:1].isdigit() \
+            and not doc[n.start - 2].whitespace_ and _model_number(doc[n.start - 2].text, n.value):
+        return True  # a model's number, not a range: "787-9 Dreamliners", "A350-900 jets"
     if prev is not None and prev.lower_ == "or" and n.start > 2 and doc[n.start - 3].lower_ in ("a", "an") \
             and doc[n.start - 2].is_alpha and n.qualifier is None:
         return True  # "a line or two", "a day or two": a vague few of the noun before, not a count of the one after
@@ -405,6 +408,16 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) 
 def _is_name_word(text: str) -> bool:
     """Capitalised ("Route") or a brand written in camel case ("iPhone", "eBay")."""
     return text[:1].isupper() or (text[:1].islower() and any(c.isupper() for c in text[1:]))
+
+
+def _model_number(before: str, value: float) -> bool:
+    """The part before the hyphen of "787-9" or "A350-900": letters and digits, or a larger number
+    (a range goes up: "30-60 per cent")."""
+    if not any(c.isdigit() for c in before):
+        return False
+    if not before.replace(",", "").replace(".", "").isdigit():
+        return True
+    return float(before.replace(",", "")) > value
 
 
 def _is_year(text: str) -> bool:

@@ -229,6 +229,15 @@ def test_a_shares_whole_ends_before_its_verb_and_a_year_is_no_whole():
     assert _facts("Exports in the first half of 2019 sinking to a low.") == []
 
 
+def test_a_percentage_range_is_one_fact_and_a_model_number_is_none():
+    (share,) = _facts("Vehicles contribute 40 to 80 percent of the region's pollution.")
+    assert (share.value_low, share.value_high, share.unit, share.category) == (40, 80, "pollution", "percent")
+    (chance,) = _facts("Patients have a 30-60 per cent chance of dying.")
+    assert (chance.value_low, chance.value_high, chance.category) == (30, 60, "percent")
+    assert not [f for f in _facts("It ordered 50 Airbus A350-900 jets.") if f.value == 900]
+    assert not [f for f in _facts("Emirates will buy 30 of Boeing's 787-9 Dreamliner jets.") if f.value == 9]
+
+
 def test_an_age_after_the_age_of_is_not_a_count():
     assert _facts("Clubs can add players under the age of 21.") == []
 
