@@ -96,6 +96,15 @@ SENTENCE_ADVERBS = {"later", "earlier", "yesterday", "today", "tonight", "tomorr
 LOCAL_PREFIX = "fw:local:"
 LOCAL_SCORE = 0.6  # a name nobody listed: linked by its own spelling only
 LOCAL_LANGUAGES = {"en", None}  # where a capitalised run is a name (None: not detected)
+# A place's name next to a speech verb as its subject ("Kennedy said", "said Minga.") names a
+# person, a club or a firm, unless the place can speak through its government: a country, a
+# curated place or a city of this many people named by its own name ("Kabul said", "Moscow says").
+SPEAKING_CITY_POPULATION = 1_000_000
+SPEAKER_VERBS = {"said", "says", "say", "added", "adds", "told", "tells", "explained", "explains", "argued",
+                 "argues", "noted", "notes", "wrote", "writes", "asked", "asks", "insisted", "recalled",
+                 "replied", "stressed", "admitted", "acknowledged", "laughed", "joked", "recalls"}
+# A place after these words is where someone is, not who speaks ("in Cape Town says").
+PLACE_PREPOSITIONS = {"in", "from", "at", "of", "near", "for", "to", "across", "outside", "inside", "around"}
 # A town name resolved by the article's countries, or by population alone (see _places_in_context).
 CONTEXT_SCORE = 0.9
 PRIOR_SCORE = 0.8
@@ -150,6 +159,9 @@ class Gazetteer:
     # town names matched only in context: name -> (entity_id, population, is an English word)
     ambiguous: dict[str, list[tuple[str, int, bool]]]
     place_country: dict[str, str]  # place entity_id -> ISO country code (countries included)
+    # places whose name can stand for a government or team that speaks ("Kabul said"): curated
+    # places, countries and cities of SPEAKING_CITY_POPULATION people, by their own name
+    speaking_places: frozenset[str] = frozenset()
 
 
 def _opt(value: str | None) -> str | None:
@@ -286,8 +298,11 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         if r["entity_id"] in entities:
             ambiguous[r["alias"]].append((r["entity_id"], int(r["population"] or 0), r["is_common_word"] == "True"))
     plain = {k: next(iter(ids)) for k, ids in plain_owners.items() if len(ids) == 1}
+    speaking = frozenset(r["entity_id"] for r in _rows(directory / "places.csv")
+                         if r.get("feature") == "country" or int(r.get("population") or 0) >= SPEAKING_CITY_POPULATION)
+    speaking |= {e.entity_id for e in entities.values() if e.source == "curated" and e.type in PLACE_TYPES}
     return Gazetteer(entities, exact, folded, canonical, keys, plain, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
-                     dict(ambiguous), place_country)
+                     dict(ambiguous), place_country, speaking)
 
 
 @lru_cache(maxsize=4096)
@@ -420,8 +435,15 @@ class _Tokens:
 
 
 def _shouting(t: _Tokens, span: Span, taken: set[int]) -> bool:
-    """An acronym next to other all-capitals words is a word in a capitalised heading ("WHAT IS")."""
-    return any(0 <= i < t.n and i not in taken and t.caps_word(i) for i in (span.start - 1, span.end))
+    """An acronym in a run of all-capitals words that are not all names is a word of a
+    capitalised heading ("WHAT IS", "WHO IS THE FRONT-RUNNER?", where "IS" is an acronym too);
+    "US FDA" is two names."""
+    for step, i in ((-1, span.start - 1), (1, span.end)):
+        while 0 <= i < t.n and t.caps_word(i):
+            if i not in taken:
+                return True
+            i += step
+    return False
 
 
 def _after_name_of(t: _Tokens, span: Span) -> bool:
@@ -441,6 +463,20 @@ def _after_unknown_name(t: _Tokens, span: Span, taken: set[int]) -> bool:
     return (k >= 0 and k not in taken and t.name_token(k) and not t.caps_word(k) and t.ws[k] == " "
             and not t.starts_sentence(k) and t.text[k] not in TITLES and not t.common(k)
             and not t.in_headline(span.start))
+
+
+def _speaks(t: _Tokens, span: Span, entity: Entity, gazetteer: Gazetteer) -> bool:
+    """A place's name as the subject of a speech verb ("Arroyo added", '..., said Minga.') that
+    cannot be the place speaking through its government: a person's or an organisation's name."""
+    if entity.entity_id in gazetteer.speaking_places and (entity.source == "curated" or span.text == entity.name):
+        return False
+    if span.start > 0 and t.lower[span.start - 1] in PLACE_PREPOSITIONS:
+        return False
+    if span.end < t.n and t.lower[span.end] in SPEAKER_VERBS:
+        return True
+    before = span.start - 1
+    return (before >= 0 and t.lower[before] in SPEAKER_VERBS
+            and (span.end >= t.n or t.text[span.end] in (".", ",", "!", "?", ";")))
 
 
 def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True) -> bool:
@@ -568,11 +604,19 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
     taken = {i for s in matched for i in range(s.start, s.end)}
     accepted: list[tuple[Span, str, float, str]] = []
     held: list[Span] = []  # places that look like part of a longer name, kept if no longer name is found
+    speakers: set[int] = set()  # tokens of place names that speak: someone's name, never resolved to a place
+    speaking_names = {span.text for span in matched if english and _kind(span, gazetteer) == "name"
+                      and gazetteer.entities[span.label_].type in PLACE_TYPES
+                      and _speaks(t, span, gazetteer.entities[span.label_], gazetteer)}
     for span in matched:
         entity = gazetteer.entities[span.label_]
         own = set(range(span.start, span.end))
         if span.text in gazetteer.acronyms and _shouting(t, span, taken - own):
             taken -= own  # a word of a shouted line, not this entity
+            continue
+        if span.text in speaking_names and entity.type in PLACE_TYPES:
+            taken -= own  # "Kennedy said": someone's name here, wherever the article uses it; found as a run
+            speakers.update(own)
             continue
         if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english):
             taken -= own  # its words may belong to a longer unknown name
@@ -590,10 +634,11 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
     for start, end in found_runs:
         run = doc[start:end]
         surface = text[run.start_char : run.end_char]
+        speaker = not speakers.isdisjoint(range(start, end))
         # "Hawai'i", "Bogota": an alias but for accents and apostrophes. Only in English text:
         # German capitalises its nouns, and "Türen" is not the town of Turen.
         same = gazetteer.plain.get(plain_name(surface)) if english and plain_name(surface) != surface else None
-        hit = (same, 1.0) if same is not None else resolve_variant(surface, gazetteer)
+        hit = None if speaker else (same, 1.0) if same is not None else resolve_variant(surface, gazetteer)
         if hit is not None:
             accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1], "name"))
             continue
@@ -606,7 +651,7 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
                                        and (t.lower[start].endswith(("ing", "ed"))
                                             or (t.lower[start].endswith("ly") and len(t.lower[start]) >= 7)))):
             start += 1
-        person = _honorific_before(t, start)
+        person = _honorific_before(t, start) or speaker
         while start < end - 1 and t.text[start] in TITLES:
             person = True  # "President Nicos Anastasiades", "Senior Adviser Valerie Jarrett"
             start += 1

@@ -115,6 +115,25 @@ def test_acronym_in_a_capitalised_heading_is_a_word():
     assert _candidates("WHAT IS HAPPENING IN THE DESERT") == []
 
 
+def test_an_acronym_next_to_another_in_a_shouted_line_is_a_word():
+    assert not [m for m in _mentions("Seven questions: WHO IS THE FRONT-RUNNER? Polls vary.") if m.surface == "WHO"]
+    assert [m.surface for m in _mentions("The WHO said the outbreak was over.")] == ["WHO"]
+
+
+def test_a_town_name_that_speaks_is_someones_name_in_the_whole_article():
+    def local(text: str) -> dict[str, str]:
+        doc = parse(text)
+        return {m.surface: m.entity_id for m in find_entities_in_doc("a1", doc, load_gazetteer(), with_locals=True)[0]}
+
+    found = local("Matt Salazar runs the unit. Growth is slow, Salazar said. Salazar expects more.")
+    assert found["Salazar"].startswith("fw:local:") and found["Salazar"] == found["Matt Salazar"]
+    assert local("“I post less now,” said Minga.")["Minga"].startswith("fw:local:")  # Munich's Bavarian name
+    assert local("Brad Marchand added three assists.")["Brad Marchand"].startswith("fw:local:")
+    # a place that speaks through its government, and a place where a speaker is, stay places
+    assert local("Kabul said the prisoners would not return.")["Kabul"] == _id("Kabul")
+    assert local("Lauren Nel from Natural Justice in Hamilton says it is wrong.")["Hamilton"] == "fw:hamilton_ca"
+
+
 def test_name_inside_a_name_is_not_the_inner_entity():
     found = _mentions("Abu Laila is with DeirEzzor 24, an activist group.")
     assert {m.entity_id for m in found if m.surface.startswith("DeirEzzor")} == {_id("DeirEzzor 24")}
