@@ -162,6 +162,7 @@ class Gazetteer:
     # places whose name can stand for a government or team that speaks ("Kabul said"): curated
     # places, countries and cities of SPEAKING_CITY_POPULATION people, by their own name
     speaking_places: frozenset[str] = frozenset()
+    country_ids: frozenset[str] = frozenset()  # places that are countries
 
 
 def _opt(value: str | None) -> str | None:
@@ -301,8 +302,9 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     speaking = frozenset(r["entity_id"] for r in _rows(directory / "places.csv")
                          if r.get("feature") == "country" or int(r.get("population") or 0) >= SPEAKING_CITY_POPULATION)
     speaking |= {e.entity_id for e in entities.values() if e.source == "curated" and e.type in PLACE_TYPES}
+    country_ids = frozenset(r["entity_id"] for r in _rows(directory / "places.csv") if r.get("feature") == "country")
     return Gazetteer(entities, exact, folded, canonical, keys, plain, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
-                     dict(ambiguous), place_country, speaking)
+                     dict(ambiguous), place_country, speaking, country_ids)
 
 
 @lru_cache(maxsize=4096)
@@ -479,6 +481,21 @@ def _speaks(t: _Tokens, span: Span, entity: Entity, gazetteer: Gazetteer) -> boo
             and (span.end >= t.n or t.text[span.end] in (".", ",", "!", "?", ";")))
 
 
+def _country_after(t: _Tokens, span: Span, countries: dict[int, str]) -> str | None:
+    """'(Durham, UK)', 'Kingston, UK.': the code of the country named right after a town, written
+    as "Town, Country" and closing it (a bracket, a full stop, a dash); not in a list of places
+    ("Arizona, Georgia, Nevada")."""
+    k = span.end
+    if k + 1 >= t.n or t.text[k] != "," or k + 1 not in countries:
+        return None
+    if span.start > 0 and t.text[span.start - 1] in (",", "/", "&") or t.lower[span.start - 1] in ("and", "or"):
+        return None  # "North Macedonia, Kosovo, Belarus": a list
+    code = countries[k + 1]
+    after = next((i for i in range(k + 2, t.n) if i not in countries or countries[i] != code), t.n)
+    closing = after >= t.n or t.text[after] in (")", ".", ";", ":", "—", "–", "-", "]") or "\n" in t.text[after]
+    return code if closing else None
+
+
 def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True) -> bool:
     """A place name followed by a capitalised word of another name ("Damascus University"),
     ending one through "of" ("Bank of Cyprus") or, in English, after an unknown word of one
@@ -605,9 +622,12 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
     accepted: list[tuple[Span, str, float, str]] = []
     held: list[Span] = []  # places that look like part of a longer name, kept if no longer name is found
     speakers: set[int] = set()  # tokens of place names that speak: someone's name, never resolved to a place
+    elsewhere: set[int] = set()  # tokens of a town name followed by another country's name: not a listed place
     speaking_names = {span.text for span in matched if english and _kind(span, gazetteer) == "name"
                       and gazetteer.entities[span.label_].type in PLACE_TYPES
                       and _speaks(t, span, gazetteer.entities[span.label_], gazetteer)}
+    countries = {i: gazetteer.place_country[s.label_] for s in matched if s.label_ in gazetteer.country_ids
+                 and s.label_ in gazetteer.place_country and _kind(s, gazetteer) == "name" for i in range(s.start, s.end)}
     for span in matched:
         entity = gazetteer.entities[span.label_]
         own = set(range(span.start, span.end))
@@ -617,6 +637,16 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
         if span.text in speaking_names and entity.type in PLACE_TYPES:
             taken -= own  # "Kennedy said": someone's name here, wherever the article uses it; found as a run
             speakers.update(own)
+            continue
+        code = _country_after(t, span, countries) if entity.type in PLACE_TYPES and span.label_ not in gazetteer.country_ids else None
+        if code is not None and gazetteer.place_country.get(span.label_) not in (code, None):
+            # "(Durham, UK)" is not Durham, North Carolina: the town of that name in that country, else no listed place
+            there = [e for e, _pop, _word in gazetteer.ambiguous.get(span.text, ()) if gazetteer.place_country.get(e) == code]
+            if len(there) == 1:
+                accepted.append((Span(doc, span.start, span.end, label=there[0]), "alias", CONTEXT_SCORE, "name"))
+            else:
+                taken -= own
+                elsewhere.update(own)
             continue
         if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english):
             taken -= own  # its words may belong to a longer unknown name
@@ -635,10 +665,11 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
         run = doc[start:end]
         surface = text[run.start_char : run.end_char]
         speaker = not speakers.isdisjoint(range(start, end))
+        unlisted = speaker or not elsewhere.isdisjoint(range(start, end))
         # "Hawai'i", "Bogota": an alias but for accents and apostrophes. Only in English text:
         # German capitalises its nouns, and "Türen" is not the town of Turen.
         same = gazetteer.plain.get(plain_name(surface)) if english and plain_name(surface) != surface else None
-        hit = None if speaker else (same, 1.0) if same is not None else resolve_variant(surface, gazetteer)
+        hit = None if unlisted else (same, 1.0) if same is not None else resolve_variant(surface, gazetteer)
         if hit is not None:
             accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1], "name"))
             continue
@@ -651,7 +682,7 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
                                        and (t.lower[start].endswith(("ing", "ed"))
                                             or (t.lower[start].endswith("ly") and len(t.lower[start]) >= 7)))):
             start += 1
-        person = _honorific_before(t, start) or speaker
+        person = _honorific_before(t, start) or unlisted  # an unlisted name is never resolved to a place by context
         while start < end - 1 and t.text[start] in TITLES:
             person = True  # "President Nicos Anastasiades", "Senior Adviser Valerie Jarrett"
             start += 1

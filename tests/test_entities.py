@@ -134,6 +134,17 @@ def test_a_town_name_that_speaks_is_someones_name_in_the_whole_article():
     assert local("Lauren Nel from Natural Justice in Hamilton says it is wrong.")["Hamilton"] == "fw:hamilton_ca"
 
 
+def test_a_town_followed_by_another_countrys_name_is_not_the_listed_town():
+    def ids(text: str) -> dict[str, str]:
+        return {m.surface: m.entity_id for m in find_entities_in_doc("a1", parse(text), load_gazetteer(), with_locals=True)[0]}
+
+    uk = ids("In full: Hawke (Durham, UK), Reid (Kingston, UK).")
+    assert uk["Durham"].startswith("fw:local:") and uk["Kingston"].startswith("fw:local:")
+    assert ids("Streete was born in the Jamaican capital, Kingston.")["Kingston"] == "fw:kingston_jm"
+    assert ids("Play-offs: North Macedonia, Kosovo, Belarus\nFinal")["Kosovo"] == "fw:kosovo_rs"  # a list, not "Town, Country"
+    assert ids("She lives in Kingston, Jamaica.")["Kingston"] == "fw:kingston_jm"
+
+
 def test_name_inside_a_name_is_not_the_inner_entity():
     found = _mentions("Abu Laila is with DeirEzzor 24, an activist group.")
     assert {m.entity_id for m in found if m.surface.startswith("DeirEzzor")} == {_id("DeirEzzor 24")}
