@@ -24,9 +24,11 @@ from trafilatura.utils import line_processing, load_html
 from tasks.common.isolation import keep_checked
 from tasks.common.metadata import (
     StructuredMetadata,
+    byline_names,
     clean_authors,
     clean_site_name,
     parse_page_date,
+    publisher_names,
     structured_metadata,
     time_next_to_day,
 )
@@ -351,8 +353,20 @@ def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = 
         if match:
             metadata.sitename = match[1]
     metadata.clean_and_trim()
-    if author_missing and not (known is not None and clean_authors(known.authors, site_and_names(known, metadata)[1])):
-        metadata.author = _trimmed(tm.extract_author(tree))
+    # The search for a byline (trafilatura's, then a labelled field or an author page's link) runs
+    # when neither the structured data nor the meta tags name a person: no author, or only the
+    # publisher ("Deutsche Welle (www.dw.com)" on dw.com, the site's name).
+    publisher: tuple[str, ...] = ()
+    if known is not None:
+        site_names = site_and_names(known, metadata)[1]
+        publisher = site_names + publisher_names(known.authors, site_names)
+    person_known = known is not None and bool(clean_authors(known.authors, publisher))
+    if author_missing and not person_known:
+        metadata.author = _trimmed(tm.extract_author(tree)) or "; ".join(byline_names(tree)) or None
+    elif not person_known and not clean_authors([metadata.author or ""], publisher):
+        # only the publisher: trafilatura's search would take any byline-like text here ("Folgen", an
+        # agency), so only a labelled author field or an author page's link names a person instead
+        metadata.author = "; ".join(byline_names(tree)) or metadata.author
     if known is None or parse_page_date(known.published_text) is None:
         metadata.date = _trimmed(tm.find_date(tree, **date_config))
     return metadata

@@ -371,3 +371,23 @@ def test_the_title_date_comes_before_trafilaturas_guess(tmp_path):
     a = _extract(tmp_path, _page(head, "<aside><h2>Older story <span class='date'>24.04.2023</span></h2></aside>"))
     assert a.published_at == datetime(2023, 4, 28, tzinfo=UTC) and a.published_at_precision == "day"
     assert a.metadata_sources["published_at"] == "title"
+
+
+def test_a_labelled_author_field_or_an_author_page_link_names_the_person_when_the_metadata_names_the_publisher(tmp_path):
+    head = '<meta name="author" content="Deutsche Welle (www.dw.com)"><link rel="canonical" href="https://www.dw.com/de/a-1">'
+    labelled = _extract(tmp_path, _page(head, "<h1>Ein Titel</h1><ul><li><strong>Autorin/Autor</strong> Roman Goncharenko</li></ul>"))
+    assert labelled.author == "Roman Goncharenko"
+    linked = _extract(tmp_path, _page('<meta name="author" content="LTO"><meta property="og:site_name" content="LTO">',
+                                      '<h1>Titel</h1><p>von <a href="/autoren/name/max-kolter">Dr. Max Kolter</a></p>'))
+    assert linked.author == "Dr. Max Kolter"
+
+
+def test_an_author_page_link_in_a_menu_or_before_the_headline_names_nobody():
+    from tasks.common.metadata import byline_names
+
+    menu = '<ul role="menu"><li><a role="menuitem" href="/opinion/columnists/josh_brodesky">Josh Brodesky</a></li></ul>'
+    assert byline_names(_tree(f"<h1>A cat is found</h1>{menu}")) == []
+    assert byline_names(_tree('<a href="/author/jane-doe">Jane Doe</a><h1>A cat is found</h1><p>Text.</p>')) == []
+    assert byline_names(_tree('<h1>A cat is found</h1><p>By <a href="/author/jane-doe">Jane Doe</a> and '
+                              '<a href="/author/john-roe">John Roe</a></p><aside><a href="/author/x-y">Xavier Young</a></aside>')) \
+        == ["Jane Doe", "John Roe"]

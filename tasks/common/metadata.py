@@ -200,6 +200,7 @@ def plausible_author(name: str, site_names: tuple[str, ...] = ()) -> bool:
 _DOMAIN = re.compile(r"\.[a-z]{2,6}$")
 _NAME_JOINER = re.compile(r"\s*(?:,|;|\s&\s|\s(?:and|und|et|y|e|og|och|en|i|und)\s)\s*")
 _INITIALS = re.compile(r"\s*\((?:[\w.]{1,6}|(?:https?://)?(?:www\.)?[\w.-]+\.\w{2,})\)\s*$")
+_OWN_DOMAIN = re.compile(r"\((?:https?://)?(?:www\.)?([\w-]+(?:\.[\w-]+)+)/?\)\s*$")
 _NAME_WORD = re.compile(r"^(?:[^\W\d_][\w'’.-]*|d[aeiou]s?|van|von|der|den|de|del|la|le|al|bin|ibn)$")
 
 
@@ -256,6 +257,17 @@ _TRAILING_FURNITURE = re.compile(
 )
 
 
+def publisher_names(names: list[str], site_names: tuple[str, ...]) -> tuple[str, ...]:
+    """Authors written with the page's own domain ("Deutsche Welle (www.dw.com)" on dw.com): the
+    publisher's names, without the domain."""
+    out = []
+    for name in names:
+        own = _OWN_DOMAIN.search(name)
+        if own and any(own.group(1).casefold() == s.casefold() for s in site_names if s):
+            out.append(name[: own.start()].strip(" ,;|-"))
+    return tuple(n for n in out if n)
+
+
 def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[str]:
     """Plausible names: lead-ins ("By"), roles ("AP Writer"), trailing dates and initials dropped; several split."""
     out: list[str] = []
@@ -266,6 +278,9 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
             if _ROLE.search(part):
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
             for name in (n for whole in split_names(part) for n in _split_trailing_agency(whole)):
+                own = _OWN_DOMAIN.search(name)
+                if own and any(own.group(1).casefold() == s.casefold() for s in site_names if s):
+                    continue  # "Deutsche Welle (www.dw.com)" on dw.com: the publisher, not a person
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
                 agency = wire_agency(name)
                 if agency and agency.lower() == name.lower():
@@ -723,3 +738,79 @@ def time_next_to_day(html: str, day: date) -> tuple[int, int, bool] | None:
                 continue
             times.append((hour % 12 + (12 if half == "p" else 0) if half else hour, minute, bool(m.group(4))))
     return min(times) if times else None
+
+
+# --- a person's byline the metadata does not give ---------------------------------------------------
+
+# Words a page writes before its author in a labelled field ("<strong>Autorin/Autor</strong> Roman
+# Goncharenko", "Author: ..."), in the languages the corpora have.
+BYLINE_LABELS = frozenset([
+    "author", "authors", "written by", "autor", "autorin", "autoren", "autorin/autor", "autor/autorin", "autor/in",
+    "auteur", "auteurs", "autrice", "autore", "autori", "autora", "autores", "forfatter", "författare", "auteur(s)",
+])
+# Folders of the URL of a link to an author's page ("/autoren/name/max-kolter", "/author/jane-doe").
+_AUTHOR_FOLDERS = frozenset([
+    "author", "authors", "autor", "autoren", "autorin", "auteur", "auteurs", "autore", "autori", "autores",
+    "journalist", "journalists", "journalisten", "reporter", "reporters", "byline", "columnist", "columnists",
+])
+
+
+def _person_name(text: str) -> str | None:
+    """A byline's text as a person's name ("von Dr. Max Kolter" -> "Dr. Max Kolter"), or None."""
+    name = _LEAD_IN.sub("", " ".join(text.split())).strip(" ,;:|")
+    return name if _looks_like_a_name(name) and not _ROLE.search(name) else None
+
+
+_FURNITURE = re.compile(r"(?:^|[\s_-])(?:menu|nav|navigation|footer|sidebar|related|teaser|recommend\w*)(?:$|[\s_-])", re.I)
+
+
+def _in_page_furniture(el: HtmlElement) -> bool:
+    """A link in a menu, a footer, a sidebar or a list of related articles (by tag, role or class)."""
+    for node in [el, *el.iterancestors()]:
+        if node.tag in ("nav", "footer", "aside", "menu"):
+            return True
+        if (node.get("role") or "").casefold() in ("menu", "menubar", "menuitem", "navigation", "complementary"):
+            return True
+        if _FURNITURE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return False
+
+
+def byline_names(tree: HtmlElement) -> list[str]:
+    """People a page names as its authors outside its metadata: the value of a labelled author
+    field, else the links to author pages that come first (outside navigation), co-authors
+    being links in the same element as the first."""
+    for el in tree.iter("strong", "b", "dt", "th", "label", "span", "em"):
+        label = " ".join((el.text_content() or "").split()).rstrip(":").strip().casefold()
+        if label not in BYLINE_LABELS:
+            continue
+        following = el.getnext()
+        value = (el.tail or "").strip(" :\n\t") or (following.text_content() if following is not None else "")
+        labelled = [n for part in split_names(" ".join(value.split())) if (n := _person_name(part))]
+        if labelled:
+            return labelled
+    first_parent: HtmlElement | None = None
+    names: list[str] = []
+    headline = next((h for h in tree.iter("h1") if not _in_navigation(h)), None)
+    for a in tree.iter("h1", "a"):
+        if headline is not None:
+            if a is headline:
+                headline = None  # a byline follows the headline; menus and mastheads come before it
+            continue
+        if a.tag != "a":
+            continue
+        href = (a.get("href") or "").split("?", 1)[0].split("#", 1)[0]
+        folders = {p.casefold() for p in href.split("/")[:-1] if p}
+        if not folders & _AUTHOR_FOLDERS or _in_navigation(a) or _in_page_furniture(a):
+            continue
+        name = _person_name(a.text_content() or "")
+        if name is None:
+            continue
+        parent = a.getparent()
+        if first_parent is None:
+            first_parent = parent
+        elif parent is not first_parent:
+            break
+        if name not in names:
+            names.append(name)
+    return names
