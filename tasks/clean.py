@@ -148,7 +148,9 @@ _TEASER_HEADER = re.compile(
     r"(?:[\w.]+\s+)?(?:주요\s?뉴스|관련\s?기사|많이 본 뉴스)|leia (?:mais|também)|veja também|notícias relacionadas|"
     r"artigos relacionados|noticias relacionadas|artículos relacionados|leggi anche|articoli correlati|lesen sie auch|"
     r"mehr zum thema|auch interessant|das könnte sie (?:auch )?interessieren|à lire aussi|lire aussi|sur le même sujet|"
-    r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also)"
+    r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also|"
+    r"czytaj (?:więcej|też|także)|zobacz (?:też|także)|lees (?:ook|meer)|läs (?:också|mer)|les (?:også|mer)|"
+    r"læs (?:også|mere)|lee (?:más|también)|leer más|čtěte (?:také|též))"
     r"\s*(?:\.{3}|…|:)?$",
     re.I,
 )
@@ -201,7 +203,8 @@ _READING_TIME = re.compile(
     re.I,
 )
 _SHORTCODE = re.compile(r"^\[(\w+)\b[^\]]*\].*\[/\1\]$")
-_ADVERTISEMENT = re.compile(r"^(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?|ad)$", re.I)
+_ADVERTISEMENT = re.compile(
+    r"^(?:advertisement|advertising|sponsored(?: content)?|story continues below(?: advertisement)?|ad|article content)$", re.I)
 _COMMENT_WIDGET = re.compile(
     r"^(?:\d+\s+)?(?:new comments?|comments?|leave a (?:comment|reply)|post a comment|add a comment|"
     r"this will delete your current comment|comments?: no comments|\d+ comments?|tell us what you think|"
@@ -821,6 +824,15 @@ def _inline_spans(raw: str, lines: list[Line], removed: dict[int, str]) -> list[
 
 
 _AUTHOR_LINES = {"signature": _SIGNATURE, "byline": _BYLINE}
+def _bare_byline(top: list[Line], author: str) -> Line | None:
+    """A line at the top of the text that is the author's names and nothing else ("Mathatisi
+    Sebusi/Mohalenyane Phakela" when the author is those two): the byline, not article text."""
+    wanted = {re.sub(r"\W+", "", a).casefold() for a in author.split(";")}
+    for line in top:
+        parts = [n for chunk in re.split(r"\s*/\s*", line.stripped) for n in re.split(r"\s*(?:,|&|\band\b)\s*", chunk) if n]
+        if line.words <= 12 and parts and {re.sub(r"\W+", "", n).casefold() for n in parts} == wanted:
+            return line
+    return None
 
 
 def clean_article(article: Article) -> Article:
@@ -841,6 +853,9 @@ def clean_article(article: Article) -> Article:
     if kept and (m := _SOURCE_PREFIX.match(kept[0].text)):
         outlet_hint = outlet_hint or m.group("outlet")
         spans.append((kept[0].start, kept[0].start + m.end(), "source_prefix", "source_prefix"))
+
+    if author and (line := _bare_byline(kept[:3], author)) is not None:
+        spans.append((line.start, line.end, "byline", "bare_byline"))  # the byline's names alone, as a paragraph
 
     stamp_text: str | None = None
     for start, end, kind, rule in spans:

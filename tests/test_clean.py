@@ -377,6 +377,22 @@ def test_paywall_and_donation_notices_and_more_teaser_headers_go():
     assert "reserved for subscribers" in kept.body
 
 
+def test_read_more_labels_in_other_languages_and_an_article_content_label_go_and_the_paragraph_after_stays():
+    paragraph = "W poniedziałek wieczorem do stolicy Pakistanu dotrze delegacja, podała agencja.\n"
+    a = _html_article("Article content\n" + BODY + "Czytaj więcej\n" + paragraph)
+    assert a.body == (BODY + paragraph).strip()
+
+
+def test_a_plain_texts_name_heading_is_not_taken_for_a_byline(tmp_path):
+    path = tmp_path / "profile.txt"
+    path.write_text("Michelle LaVaughn Robinson Obama\n\n" + BODY, encoding="utf-8")
+    from tasks.discover import read_document
+    from tasks.extract import DEFAULT_OPTIONS, extract_document
+
+    article = clean_article(extract_document(read_document(path), DEFAULT_OPTIONS))
+    assert article.author is None and not [b for b in article.boilerplate if b.rule == "bare_byline"]
+
+
 def test_a_video_label_opens_no_teaser_list():
     text = BODY + "Recommended Videos\nLa Vieille Ferme 2025 Rosé, France ($14.99, #559393)\nThe wine is pale and dry, and it costs less than most.\n"
     a = _html_article(text)

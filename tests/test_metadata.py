@@ -391,3 +391,14 @@ def test_an_author_page_link_in_a_menu_or_before_the_headline_names_nobody():
     assert byline_names(_tree('<h1>A cat is found</h1><p>By <a href="/author/jane-doe">Jane Doe</a> and '
                               '<a href="/author/john-roe">John Roe</a></p><aside><a href="/author/x-y">Xavier Young</a></aside>')) \
         == ["Jane Doe", "John Roe"]
+
+
+def test_a_bold_paragraph_of_names_at_the_top_is_the_byline_when_the_metadata_names_the_publisher(tmp_path):
+    head = '<meta name="author" content="Lesotho Times"><meta property="og:site_name" content="Lesotho Times">'
+    page = _page(head, "<h1>Mining blasts shatter homes</h1><p><strong>Mathatisi Sebusi/Mohalenyane Phakela</strong></p>")
+    article = _extract(tmp_path, page)
+    assert article.author == "Mathatisi Sebusi; Mohalenyane Phakela"
+    assert "Mathatisi Sebusi" not in article.body  # the byline's line left the body
+    # a bold heading of common words is no byline
+    heading = _extract(tmp_path, _page(head, "<h1>Results</h1><p><strong>Premier League</strong></p>"))
+    assert heading.author is None and "Premier League" in heading.body

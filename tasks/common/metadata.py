@@ -755,7 +755,7 @@ _AUTHOR_FOLDERS = frozenset([
 ])
 
 
-def _person_name(text: str) -> str | None:
+def person_name(text: str) -> str | None:
     """A byline's text as a person's name ("von Dr. Max Kolter" -> "Dr. Max Kolter"), or None."""
     name = _LEAD_IN.sub("", " ".join(text.split())).strip(" ,;:|")
     return name if _looks_like_a_name(name) and not _ROLE.search(name) else None
@@ -776,6 +776,38 @@ def _in_page_furniture(el: HtmlElement) -> bool:
     return False
 
 
+# A name is someone's when one of its words is not an English word this common (Zipf): "Mohloai
+# Mpesi" is, "Premier League" is not.
+BYLINE_MAX_ZIPF = 4.0
+_PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "da", "di", "du", "la", "le", "al", "bin", "ibn", "dos", "das"])
+
+
+def _strict_name(text: str) -> bool:
+    """Two to four words, each capitalised (or a particle), one of them no common English word."""
+    from tasks.common.zipf import zipf_frequency
+
+    words = text.split()
+    return (2 <= len(words) <= 4 and all(w[:1].isupper() or w in _PARTICLES for w in words) and not text.isupper()
+            and any(zipf_frequency(w.lower().strip("."), "en") < BYLINE_MAX_ZIPF for w in words))
+
+
+def _bold_byline(tree: HtmlElement, paragraphs: int = 4) -> list[str]:
+    """The names of a paragraph set wholly in bold among the article's first paragraphs ("<p><strong>
+    Mathatisi Sebusi/Mohalenyane Phakela</strong></p>"): how many small papers print a byline."""
+    roots = tree.xpath("(//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')])[1] | (//article)[1]")
+    if not roots:
+        return []
+    for p in list(roots[0].iter("p"))[:paragraphs]:
+        text = " ".join(p.text_content().split())
+        bold = [c for c in p if c.tag in ("strong", "b")]
+        if not text or len(bold) != 1 or " ".join(bold[0].text_content().split()) != text:
+            continue
+        parts = [n for chunk in re.split(r"\s*/\s*", text) for n in split_names(chunk)]
+        if parts and all(_strict_name(n) and person_name(n) == n for n in parts):
+            return parts
+    return []
+
+
 def byline_names(tree: HtmlElement) -> list[str]:
     """People a page names as its authors outside its metadata: the value of a labelled author
     field, else the links to author pages that come first (outside navigation), co-authors
@@ -786,9 +818,11 @@ def byline_names(tree: HtmlElement) -> list[str]:
             continue
         following = el.getnext()
         value = (el.tail or "").strip(" :\n\t") or (following.text_content() if following is not None else "")
-        labelled = [n for part in split_names(" ".join(value.split())) if (n := _person_name(part))]
+        labelled = [n for part in split_names(" ".join(value.split())) if (n := person_name(part))]
         if labelled:
             return labelled
+    if bold := _bold_byline(tree):
+        return bold
     first_parent: HtmlElement | None = None
     names: list[str] = []
     headline = next((h for h in tree.iter("h1") if not _in_navigation(h)), None)
@@ -803,7 +837,7 @@ def byline_names(tree: HtmlElement) -> list[str]:
         folders = {p.casefold() for p in href.split("/")[:-1] if p}
         if not folders & _AUTHOR_FOLDERS or _in_navigation(a) or _in_page_furniture(a):
             continue
-        name = _person_name(a.text_content() or "")
+        name = person_name(a.text_content() or "")
         if name is None:
             continue
         parent = a.getparent()
