@@ -402,3 +402,12 @@ def test_a_bold_paragraph_of_names_at_the_top_is_the_byline_when_the_metadata_na
     # a bold heading of common words is no byline
     heading = _extract(tmp_path, _page(head, "<h1>Results</h1><p><strong>Premier League</strong></p>"))
     assert heading.author is None and "Premier League" in heading.body
+
+
+def test_the_claimant_a_fact_check_reviews_is_not_its_author(tmp_path):
+    claim = _json_ld({"@context": "https://schema.org", "@type": "ClaimReview", "claimReviewed": "The camp is blockaded",
+                      "itemReviewed": {"@type": "CreativeWork", "author": {"@type": "Person", "name": "The Russian and Syrian defense ministries"}},
+                      "author": {"@type": "Organization", "name": "POLYGRAPH.info"}})
+    body = '<h1>Russia blames the US</h1><div class="statement-author"><h4 class="author">The Russian and Syrian defense ministries</h4></div>'
+    article = _extract(tmp_path, _page(claim, body))
+    assert article.author is None or "ministries" not in article.author

@@ -127,6 +127,32 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
                     stack[:0] = [item["mainEntity"]]  # a WebPage whose main entity is the article
 
 
+# JSON-LD keys under which an author is someone else's: the claim a fact-check reviews, a work the
+# article is about or cites.
+_OTHER_WORKS = frozenset(["itemReviewed", "about", "mentions", "citation", "isBasedOn", "review", "subjectOf"])
+
+
+def quoted_authors(tree: HtmlElement) -> frozenset[str]:
+    """Author names the JSON-LD gives for other works than the page (a ClaimReview's claimant:
+    "The Russian and Syrian defense ministries"), lower-cased; trafilatura's JSON-LD reader takes
+    the first author it finds, these included."""
+    out: set[str] = set()
+
+    def walk(value: Any, inside: bool) -> None:
+        if isinstance(value, list):
+            for v in value:
+                walk(v, inside)
+        elif isinstance(value, dict):
+            for key, v in value.items():
+                if inside and key in ("author", "creator"):
+                    out.update(" ".join(n.split()).casefold() for n in _names(v))
+                walk(v, inside or key in _OTHER_WORKS)
+
+    for node in _json_ld_nodes(tree):
+        walk(node, False)
+    return frozenset(out)
+
+
 def _bare(url: str | None) -> str:
     return re.sub(r"^https?://(?:www\.)?|[?#].*$|/$", "", (url or "").strip()).lower()
 
