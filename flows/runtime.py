@@ -24,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -559,6 +560,10 @@ def spawn_means_forkserver() -> Iterator[None]:
         multiprocessing.get_context = real  # type: ignore[assignment]
 
 
+# How long idle workers get to exit once the last batch is back before they are killed.
+RELEASE_TIMEOUT_S = 30.0
+
+
 @lru_cache(maxsize=1)
 def _warm_pool_class() -> type:
     """Prefect's process pool, with workers forked from the warm server instead of spawned cold
@@ -588,6 +593,15 @@ def _warm_pool_class() -> type:
             old = self._executor
             if old is None or not getattr(old, "_broken", False):
                 return
+            # The dead worker may have died holding the lock of the queue the workers send their
+            # logs on; a new worker would then block forever writing to it, and at its exit (the
+            # run hung in release_workers, seen once in the test of a killed worker). New workers
+            # get a new queue and a new forwarding thread; the old thread stays blocked on the old
+            # queue (a daemon; nothing is ever put on that queue again).
+            self._subprocess_message_queue = multiprocessing.get_context("spawn").Queue()
+            self._message_forwarding_thread = threading.Thread(
+                target=self._forward_subprocess_messages, name="ProcessPoolTaskRunnerMessageForwarder", daemon=True)
+            self._message_forwarding_thread.start()
             self._executor = ProcessPoolExecutor(
                 max_workers=self._max_workers, mp_context=_warm_server(), initializer=_initialize_process_pool_worker,
                 initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
@@ -595,10 +609,22 @@ def _warm_pool_class() -> type:
             old.shutdown(wait=False, cancel_futures=True)
 
         def release_workers(self) -> None:
-            """Let the idle workers exit (nothing is submitted after this)."""
+            """Let the idle workers exit (nothing is submitted after this); one that has not exited
+            after RELEASE_TIMEOUT_S is killed, so no wedged worker holds the run."""
             executor, self._executor = self._executor, None
-            if executor is not None:
-                executor.shutdown(wait=True)
+            if executor is None:
+                return
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            executor.shutdown(wait=False)
+            deadline = time.monotonic() + RELEASE_TIMEOUT_S
+            for process in processes:
+                process.join(max(deadline - time.monotonic(), 0))
+                if process.is_alive():
+                    logging.getLogger("factwire.runtime").warning(
+                        "a pool worker (pid %s) had not exited %.0f s after the last batch: killed", process.pid, RELEASE_TIMEOUT_S)
+                    process.kill()
+                    process.join(5)
+            executor.shutdown(wait=True)
 
         def stop_workers_now(self) -> None:
             """Kill the workers (their batches are abandoned) instead of waiting for them to finish."""

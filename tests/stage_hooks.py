@@ -4,9 +4,10 @@ these directives, and no environment variable switches them on.
 
     python -m tests.stage_hooks ingest DIR --db FILE ...
 
-A document holding `FACTWIRE-TEST-HOOK touch=PATH sleep=SECONDS exit=CODE` (any of the three)
+A document holding `FACTWIRE-TEST-HOOK touch=PATH sleep=SECONDS lock=log exit=CODE` (any of them)
 makes the extract stage, in the worker process that extracts it, append its PID to PATH, sleep,
-then end the process with os._exit(CODE): a crash no Python handler sees. This module is added
+take the write lock of the queue workers send their logs on (`lock=log`), then end the process
+with os._exit(CODE): a crash no Python handler sees. This module is added
 to the warm server's preload list, so every worker forked from it has the patch.
 """
 
@@ -32,6 +33,15 @@ def obey(raw: bytes) -> None:
             fh.write(f"{os.getpid()}\n")
     if "sleep" in options:
         time.sleep(float(options["sleep"]))
+    if options.get("lock") == "log":
+        # die holding the write lock of the queue the workers send their logs on, as a worker
+        # killed in the middle of sending a log line does
+        from prefect.logging import handlers
+
+        sink = handlers._api_log_sink
+        queue = sink.args[0] if sink is not None and getattr(sink, "args", None) else None
+        if queue is not None:
+            queue._wlock.acquire()
     if "exit" in options:
         os._exit(int(options["exit"]))
 

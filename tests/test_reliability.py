@@ -377,6 +377,21 @@ def test_a_page_that_kills_its_worker_is_quarantined_and_the_run_completes(prefe
     assert source.endswith("/00.txt") and stage == "worker" and "worker process died" in reason
 
 
+def test_a_worker_that_dies_holding_the_log_queues_lock_does_not_hang_the_run(prefect_api, tmp_path):
+    """The new workers get a new log queue (the old one's lock died with the worker), so they
+    log, finish and exit; before, the run hung for good waiting for them to exit."""
+    db, log = tmp_path / "f.duckdb", tmp_path / "run.log"
+    inbox = directive_inbox(tmp_path / "inbox", 1, "lock=log exit=1", plain=5)
+    proc = hooked_factwire(["ingest", str(inbox), "--db", str(db), "--batch-size", "6", "--workers", "1"],
+                           base_env(tmp_path / "client", prefect_api), log)
+    code = finish(proc, log, timeout=300)
+    output = log.read_text(errors="replace")
+    assert code == 0, output[-3000:]
+    (status, n_loaded, n_quarantined), = query_waiting(db, "SELECT status, n_articles_loaded, n_quarantined FROM runs")
+    assert (status, n_loaded, n_quarantined) == ("completed", 5, 1), output[-3000:]
+    assert "had not exited" not in output  # the workers exited by themselves: their log queue works
+
+
 def test_a_failed_linking_pass_keeps_the_loads_and_the_next_run_links(prefect_harness, tmp_path, monkeypatch):
     """The loads before it stay committed, the run says 'link_failed' and why, and the next run links."""
     import tasks.link
