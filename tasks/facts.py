@@ -977,6 +977,8 @@ def _action(doc: Doc, lower: list[str], head: int, n: NumberSpan, seg_start: int
     return word[0]
 
 
+# Prepositions that put a figure in a place or a time of another figure's phrase.
+PLACE_PREPOSITIONS = {"in", "across", "from", "at", "inside", "near", "throughout"}
 # A relative clause after the counted noun ("17 buses, which left Aleppo") is the figure's; one after
 # a later noun is that noun's.
 RELATIVE_PRONOUNS = {"which", "who", "whom", "whose"}
@@ -997,6 +999,9 @@ def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg
     for j in range(n.end, head + 1):  # "about 250 taken hostage", "200 wounded soldiers"
         if (word := _action_word(lower, j)) is not None:
             return word, j
+    if n.start - 1 > seg_start and lower[n.start - 1] in PLACE_PREPOSITIONS \
+            and any(k in number_starts for k in range(max(seg_start, n.start - 7), n.start - 1)):
+        return None  # "106 protesters in 21 cities have been killed": the verb is the first figure's
     j = n.start - 1
     while j >= seg_start and lower[j] in AUXILIARIES:
         j -= 1
@@ -1007,8 +1012,9 @@ def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg
             break  # "hundreds of arrests after an attack which left three girls dead": the attack's clause
         if (word := _action_word(lower, j)) is not None:
             return word, j
-        if j in number_starts or lower[j] == ";" or lower[j] in CLAUSE_WORDS or lower[j] in SAYING:
-            break
+        if (j in number_starts and lower[j - 1] not in PLACE_PREPOSITIONS) or lower[j] == ";" or lower[j] in CLAUSE_WORDS \
+                or lower[j] in SAYING:
+            break  # a figure in a place phrase ("106 protesters in 21 cities have been killed") is crossed
     for j in range(n.start - 1, max(n.start - 18, seg_start - 1), -1):
         if (word := _action_word(lower, j)) is not None:
             return word, j

@@ -238,6 +238,11 @@ def test_a_percentage_range_is_one_fact_and_a_model_number_is_none():
     assert not [f for f in _facts("Emirates will buy 30 of Boeing's 787-9 Dreamliner jets.") if f.value == 9]
 
 
+def test_a_figure_placing_another_takes_none_of_its_verb():
+    protesters, cities = _facts("At least 106 protesters in 21 cities have been killed.")
+    assert protesters.action == "killed" and cities.action is None
+
+
 def test_an_age_after_the_age_of_is_not_a_count():
     assert _facts("Clubs can add players under the age of 21.") == []
 
