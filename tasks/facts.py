@@ -478,6 +478,12 @@ def _compound_modifier(doc: Doc, j: int) -> bool:
     return j + 2 < len(doc) and doc[j + 1].text == "-" and doc[j + 2].is_alpha and doc[j].whitespace_ == ""
 
 
+def _plural_form_differs(word: str) -> bool:
+    """A countable noun in the singular ("jet", not "people", "police" or "aircraft")."""
+    plural = _inflect_engine().plural_noun(word)
+    return isinstance(plural, str) and plural != word
+
+
 def _looks_plural(word: str) -> bool:
     """A lower-case word inflect can make singular ("rounds", "jets"), not "various" or "news"."""
     return word.isalpha() and singular(word) != word
@@ -529,6 +535,8 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
                 return f"{singular(doc[j + 1].lower_)} {singular(doc[j + 2].lower_)}", j + 2, subject
             if j + 1 < len(doc) and doc[j + 1].is_alpha and singular(doc[j + 1].lower_) in categories:
                 return singular(doc[j + 1].lower_), j + 1, subject
+            if word == lower and n.value > 1 and _plural_form_differs(word) and any(doc[k].text[:1].isupper() for k in range(i, j)):
+                return None, None, None  # "its popular 737 Max jet": a model's number before a name, one jet
             nxt = doc[j + 1] if j + 1 < len(doc) else None
             if word == lower and nxt is not None and n.value != 1 and nxt.is_lower and not nxt.is_stop and nxt.lower_ not in ACTIONS \
                     and _looks_plural(nxt.lower_) and singular(nxt.lower_) not in NOT_UNITS:

@@ -243,6 +243,12 @@ def test_a_figure_placing_another_takes_none_of_its_verb():
     assert protesters.action == "killed" and cities.action is None
 
 
+def test_a_number_before_a_model_name_and_a_singular_noun_is_no_count():
+    assert not [f for f in _facts("Sales were hit after two crashes of its popular 737 Max jet.") if f.value == 737]
+    (jets,) = _facts("Emirates ordered 30 Boeing jets.")  # a plural: a count
+    assert (jets.value, jets.unit) == (30, "jet")
+
+
 def test_an_age_after_the_age_of_is_not_a_count():
     assert _facts("Clubs can add players under the age of 21.") == []
 
