@@ -818,12 +818,21 @@ def _strict_name(text: str) -> bool:
 
 
 def _bold_byline(tree: HtmlElement, paragraphs: int = 4) -> list[str]:
-    """The names of a paragraph set wholly in bold among the article's first paragraphs ("<p><strong>
+    """The names of a paragraph set wholly in bold among the first paragraphs after the headline ("<p><strong>
     Mathatisi Sebusi/Mohalenyane Phakela</strong></p>"): how many small papers print a byline."""
-    roots = tree.xpath("(//*[contains(concat(' ', normalize-space(@class), ' '), ' entry-content ')])[1] | (//article)[1]")
-    if not roots:
+    headline = next((h for h in tree.iter("h1") if not _in_navigation(h)), None)
+    if headline is None:
         return []
-    for p in list(roots[0].iter("p"))[:paragraphs]:
+    first: list[HtmlElement] = []
+    for el in tree.iter("h1", "p"):  # the first paragraphs after the headline, in document order
+        if headline is not None:
+            headline = None if el is headline else headline
+            continue
+        if el.tag == "p":
+            first.append(el)
+            if len(first) == paragraphs:
+                break
+    for p in first:
         text = " ".join(p.text_content().split())
         bold = [c for c in p if c.tag in ("strong", "b")]
         if not text or len(bold) != 1 or " ".join(bold[0].text_content().split()) != text:
@@ -839,7 +848,10 @@ def byline_names(tree: HtmlElement) -> list[str]:
     field, else the links to author pages that come first (outside navigation), co-authors
     being links in the same element as the first."""
     for el in tree.iter("strong", "b", "dt", "th", "label", "span", "em"):
-        label = " ".join((el.text_content() or "").split()).rstrip(":").strip().casefold()
+        text = el.text
+        if len(el) or not text or len(text) > 40:
+            continue  # a label is a short text of its own, no markup inside
+        label = " ".join(text.split()).rstrip(":").strip().casefold()
         if label not in BYLINE_LABELS:
             continue
         following = el.getnext()
