@@ -411,3 +411,12 @@ def test_the_claimant_a_fact_check_reviews_is_not_its_author(tmp_path):
     body = '<h1>Russia blames the US</h1><div class="statement-author"><h4 class="author">The Russian and Syrian defense ministries</h4></div>'
     article = _extract(tmp_path, _page(claim, body))
     assert article.author is None or "ministries" not in article.author
+
+
+def test_a_bold_line_in_a_sidebar_widget_is_no_byline():
+    from tasks.common.metadata import byline_names
+
+    sidebar = '<ul><li class="widget widget_text"><div class="textwidget"><p><strong>Ayo Infaq Dakwah</strong></p></div></li></ul>'
+    assert byline_names(_tree(f'<h1>Sejarah</h1><article><p>Teks.</p></article>{sidebar}')) == []
+    in_article = '<h1>Mining blasts</h1><div class="entry-content"><p><strong>Mathatisi Sebusi</strong></p><p>Text.</p></div>'
+    assert byline_names(_tree(in_article).getroottree().getroot()) == ["Mathatisi Sebusi"]

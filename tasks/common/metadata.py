@@ -787,12 +787,21 @@ def person_name(text: str) -> str | None:
     return name if _looks_like_a_name(name) and not _ROLE.search(name) else None
 
 
-_FURNITURE = re.compile(r"(?:^|[\s_-])(?:menu|nav|navigation|footer|sidebar|related|teaser|recommend\w*)(?:$|[\s_-])", re.I)
+_FURNITURE = re.compile(r"(?:^|[\s_-])(?:menu|nav|navigation|footer|sidebar|widget|related|teaser|recommend\w*)(?:$|[\s_-])", re.I)
+# Classes of the element holding an article's text ("entry-content", "article-body", "story-body").
+_ARTICLE_BODY = re.compile(r"(?:^|[\s_-])(?:entry|post|article|story)[-_](?:content|body|text)(?:$|[\s_-])", re.I)
+
+
+def _in_article(el: HtmlElement) -> bool:
+    """Inside an <article> or an element whose class names an article's text."""
+    return any(node.tag == "article" or _ARTICLE_BODY.search(node.get("class") or "") for node in el.iterancestors())
 
 
 def _in_page_furniture(el: HtmlElement) -> bool:
     """A link in a menu, a footer, a sidebar or a list of related articles (by tag, role or class)."""
     for node in [el, *el.iterancestors()]:
+        if node.tag in ("body", "html"):
+            break  # their classes describe the page's layout ("two-sidebar"), not where the element sits
         if node.tag in ("nav", "footer", "aside", "menu"):
             return True
         if (node.get("role") or "").casefold() in ("menu", "menubar", "menuitem", "navigation", "complementary"):
@@ -828,7 +837,7 @@ def _bold_byline(tree: HtmlElement, paragraphs: int = 4) -> list[str]:
         if headline is not None:
             headline = None if el is headline else headline
             continue
-        if el.tag == "p":
+        if el.tag == "p" and _in_article(el) and not _in_page_furniture(el):  # not a sidebar's ("Ayo Infaq Dakwah")
             first.append(el)
             if len(first) == paragraphs:
                 break
