@@ -824,6 +824,8 @@ def _inline_spans(raw: str, lines: list[Line], removed: dict[int, str]) -> list[
 
 
 _AUTHOR_LINES = {"signature": _SIGNATURE, "byline": _BYLINE}
+
+
 def _bare_byline(top: list[Line], author: str) -> Line | None:
     """A line at the top of the text that is the author's names and nothing else ("Mathatisi
     Sebusi/Mohalenyane Phakela" when the author is those two): the byline, not article text."""

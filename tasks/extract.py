@@ -29,7 +29,6 @@ from tasks.common.metadata import (
     clean_site_name,
     parse_page_date,
     publisher_names,
-    quoted_authors,
     structured_metadata,
     time_next_to_day,
 )
@@ -368,9 +367,10 @@ def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = 
         # only the publisher: trafilatura's search would take any byline-like text here ("Folgen", an
         # agency), so only a labelled author field or an author page's link names a person instead
         metadata.author = "; ".join(byline_names(tree)) or metadata.author
-    if metadata.author and (quoted := quoted_authors(tree)) and all(
-            any(" ".join(part.split()).casefold() in q for q in quoted) for part in metadata.author.split(";")):
-        metadata.author = None  # the claimant a fact-check reviews (trafilatura splits it at "and"), not the page's author
+    if metadata.author:
+        quoted = (known if known is not None else structured_metadata(tree)).quoted_authors
+        if quoted and all(any(" ".join(part.split()).casefold() in q for q in quoted) for part in metadata.author.split(";")):
+            metadata.author = None  # the claimant a fact-check reviews (trafilatura splits it at "and"), not the page's author
     if known is None or parse_page_date(known.published_text) is None:
         metadata.date = _trimmed(tm.find_date(tree, **date_config))
     return metadata

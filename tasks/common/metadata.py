@@ -62,6 +62,7 @@ class StructuredMetadata:
     url: str | None = None
     credited_source: str | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    quoted_authors: frozenset[str] = frozenset()  # authors of other works the JSON-LD names (see quoted_authors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +133,8 @@ def _json_ld_nodes(tree: HtmlElement) -> Iterator[dict[str, Any]]:
 _OTHER_WORKS = frozenset(["itemReviewed", "about", "mentions", "citation", "isBasedOn", "review", "subjectOf"])
 
 
-def quoted_authors(tree: HtmlElement) -> frozenset[str]:
-    """Author names the JSON-LD gives for other works than the page (a ClaimReview's claimant:
+def quoted_authors(nodes: list[dict[str, Any]]) -> frozenset[str]:
+    """Author names the JSON-LD nodes give for other works than the page (a ClaimReview's claimant:
     "The Russian and Syrian defense ministries"), lower-cased; trafilatura's JSON-LD reader takes
     the first author it finds, these included."""
     out: set[str] = set()
@@ -148,7 +149,7 @@ def quoted_authors(tree: HtmlElement) -> frozenset[str]:
                     out.update(" ".join(n.split()).casefold() for n in _names(v))
                 walk(v, inside or key in _OTHER_WORKS)
 
-    for node in _json_ld_nodes(tree):
+    for node in nodes:
         walk(node, False)
     return frozenset(out)
 
@@ -157,12 +158,12 @@ def _bare(url: str | None) -> str:
     return re.sub(r"^https?://(?:www\.)?|[?#].*$|/$", "", (url or "").strip()).lower()
 
 
-def _page_article(tree: HtmlElement) -> dict[str, Any] | None:
+def _page_article(tree: HtmlElement, nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The JSON-LD article node describing this page: the one whose URL is the page's, else the first.
 
     Pages also describe related stories; taking the first node blindly gives a related item's date.
     """
-    articles = [n for n in _json_ld_nodes(tree) if _is_article(n)]
+    articles = [n for n in nodes if _is_article(n)]
     if len(articles) <= 1:
         return articles[0] if articles else None
     canonical = tree.xpath('string((.//link[@rel="canonical"]/@href | .//meta[@property="og:url"]/@content)[1])')
@@ -283,15 +284,18 @@ _TRAILING_FURNITURE = re.compile(
 )
 
 
+def _with_own_domain(name: str, site_names: tuple[str, ...]) -> str | None:
+    """The name before the page's own domain in an author written with it ("Deutsche Welle
+    (www.dw.com)" on dw.com: "Deutsche Welle", the publisher), else None."""
+    own = _OWN_DOMAIN.search(name)
+    if own and any(own.group(1).casefold() == s.casefold() for s in site_names if s):
+        return name[: own.start()].strip(" ,;|-")
+    return None
+
+
 def publisher_names(names: list[str], site_names: tuple[str, ...]) -> tuple[str, ...]:
-    """Authors written with the page's own domain ("Deutsche Welle (www.dw.com)" on dw.com): the
-    publisher's names, without the domain."""
-    out = []
-    for name in names:
-        own = _OWN_DOMAIN.search(name)
-        if own and any(own.group(1).casefold() == s.casefold() for s in site_names if s):
-            out.append(name[: own.start()].strip(" ,;|-"))
-    return tuple(n for n in out if n)
+    """The publisher's names among authors written with the page's own domain, without the domain."""
+    return tuple(n for name in names if (n := _with_own_domain(name, site_names)))
 
 
 def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[str]:
@@ -304,8 +308,7 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
             if _ROLE.search(part):
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
             for name in (n for whole in split_names(part) for n in _split_trailing_agency(whole)):
-                own = _OWN_DOMAIN.search(name)
-                if own and any(own.group(1).casefold() == s.casefold() for s in site_names if s):
+                if _with_own_domain(name, site_names) is not None:
                     continue  # "Deutsche Welle (www.dw.com)" on dw.com: the publisher, not a person
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
                 agency = wire_agency(name)
@@ -368,8 +371,9 @@ _META_DATE_KEYS = (
 
 def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     """Title, authors, date, site name, URL and credited wire agency from JSON-LD, then meta tags, then <time>."""
-    found = StructuredMetadata()
-    article = _page_article(tree)
+    nodes = list(_json_ld_nodes(tree))
+    found = StructuredMetadata(quoted_authors=quoted_authors(nodes))
+    article = _page_article(tree, nodes)
     site_from_ld: str | None = None
     ld_name: str | None = None
     if article is not None:
@@ -826,18 +830,23 @@ def _strict_name(text: str) -> bool:
             and any(zipf_frequency(w.lower().strip("."), "en") < BYLINE_MAX_ZIPF for w in words))
 
 
-def _bold_byline(tree: HtmlElement, paragraphs: int = 4) -> list[str]:
-    """The names of a paragraph set wholly in bold among the first paragraphs after the headline ("<p><strong>
-    Mathatisi Sebusi/Mohalenyane Phakela</strong></p>"): how many small papers print a byline."""
-    headline = next((h for h in tree.iter("h1") if not _in_navigation(h)), None)
-    if headline is None:
-        return []
-    first: list[HtmlElement] = []
-    for el in tree.iter("h1", "p"):  # the first paragraphs after the headline, in document order
+def _after_headline(tree: HtmlElement, tag: str, headline: HtmlElement | None) -> Iterator[HtmlElement]:
+    """The elements of one tag after the page's headline, in document order (all of them when the
+    page has no headline outside navigation): a byline follows the headline; menus and mastheads
+    come before it."""
+    for el in tree.iter("h1", tag):
         if headline is not None:
             headline = None if el is headline else headline
-            continue
-        if el.tag == "p" and _in_article(el) and not _in_page_furniture(el):  # not a sidebar's ("Ayo Infaq Dakwah")
+        elif el.tag == tag:
+            yield el
+
+
+def _bold_byline(tree: HtmlElement, headline: HtmlElement, paragraphs: int = 4) -> list[str]:
+    """The names of a paragraph set wholly in bold among the first paragraphs after the headline ("<p><strong>
+    Mathatisi Sebusi/Mohalenyane Phakela</strong></p>"): how many small papers print a byline."""
+    first: list[HtmlElement] = []
+    for el in _after_headline(tree, "p", headline):
+        if _in_article(el) and not _in_page_furniture(el):  # not a sidebar's ("Ayo Infaq Dakwah")
             first.append(el)
             if len(first) == paragraphs:
                 break
@@ -868,18 +877,12 @@ def byline_names(tree: HtmlElement) -> list[str]:
         labelled = [n for part in split_names(" ".join(value.split())) if (n := person_name(part))]
         if labelled:
             return labelled
-    if bold := _bold_byline(tree):
+    headline = next((h for h in tree.iter("h1") if not _in_navigation(h)), None)
+    if headline is not None and (bold := _bold_byline(tree, headline)):
         return bold
     first_parent: HtmlElement | None = None
     names: list[str] = []
-    headline = next((h for h in tree.iter("h1") if not _in_navigation(h)), None)
-    for a in tree.iter("h1", "a"):
-        if headline is not None:
-            if a is headline:
-                headline = None  # a byline follows the headline; menus and mastheads come before it
-            continue
-        if a.tag != "a":
-            continue
+    for a in _after_headline(tree, "a", headline):
         href = (a.get("href") or "").split("?", 1)[0].split("#", 1)[0]
         folders = {p.casefold() for p in href.split("/")[:-1] if p}
         if not folders & _AUTHOR_FOLDERS or _in_navigation(a) or _in_page_furniture(a):
