@@ -263,7 +263,8 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     aliases = read_aliases(directory) + [(e.entity_id, e.name, False) for e in entities.values() if e.source not in PLACE_SOURCES]
     by_matcher: dict[tuple[bool, str], list[str]] = defaultdict(list)
     owners: dict[str, set[str]] = defaultdict(set)
-    place_country = {r["entity_id"]: r["country_code"] for r in _rows(directory / "places.csv") if r.get("country_code")}
+    place_rows = _rows(directory / "places.csv")
+    place_country = {r["entity_id"]: r["country_code"] for r in place_rows if r.get("country_code")}
     acronyms = set()
     plain_owners: dict[str, set[str]] = defaultdict(set)
     for entity_id, alias, case_sensitive in aliases:
@@ -299,10 +300,9 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
         if r["entity_id"] in entities:
             ambiguous[r["alias"]].append((r["entity_id"], int(r["population"] or 0), r["is_common_word"] == "True"))
     plain = {k: next(iter(ids)) for k, ids in plain_owners.items() if len(ids) == 1}
-    speaking = frozenset(r["entity_id"] for r in _rows(directory / "places.csv")
-                         if r.get("feature") == "country" or int(r.get("population") or 0) >= SPEAKING_CITY_POPULATION)
+    country_ids = frozenset(r["entity_id"] for r in place_rows if r.get("feature") == "country")
+    speaking = country_ids | {r["entity_id"] for r in place_rows if int(r.get("population") or 0) >= SPEAKING_CITY_POPULATION}
     speaking |= {e.entity_id for e in entities.values() if e.source == "curated" and e.type in PLACE_TYPES}
-    country_ids = frozenset(r["entity_id"] for r in _rows(directory / "places.csv") if r.get("feature") == "country")
     return Gazetteer(entities, exact, folded, canonical, keys, plain, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
                      dict(ambiguous), place_country, speaking, country_ids)
 
@@ -621,8 +621,9 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
     taken = {i for s in matched for i in range(s.start, s.end)}
     accepted: list[tuple[Span, str, float, str]] = []
     held: list[Span] = []  # places that look like part of a longer name, kept if no longer name is found
-    speakers: set[int] = set()  # tokens of place names that speak: someone's name, never resolved to a place
-    elsewhere: set[int] = set()  # tokens of a town name followed by another country's name: not a listed place
+    # tokens of a place name that speaks (someone's name) or of a town followed by another country's
+    # name: a capitalised run there is never resolved to a listed place
+    unlisted_tokens: set[int] = set()
     speaking_names = {span.text for span in matched if english and _kind(span, gazetteer) == "name"
                       and gazetteer.entities[span.label_].type in PLACE_TYPES
                       and _speaks(t, span, gazetteer.entities[span.label_], gazetteer)}
@@ -636,7 +637,7 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
             continue
         if span.text in speaking_names and entity.type in PLACE_TYPES:
             taken -= own  # "Kennedy said": someone's name here, wherever the article uses it; found as a run
-            speakers.update(own)
+            unlisted_tokens.update(own)
             continue
         code = _country_after(t, span, countries) if entity.type in PLACE_TYPES and span.label_ not in gazetteer.country_ids else None
         if code is not None and gazetteer.place_country.get(span.label_) not in (code, None):
@@ -646,7 +647,7 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
                 accepted.append((Span(doc, span.start, span.end, label=there[0]), "alias", CONTEXT_SCORE, "name"))
             else:
                 taken -= own
-                elsewhere.update(own)
+                unlisted_tokens.update(own)
             continue
         if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english):
             taken -= own  # its words may belong to a longer unknown name
@@ -664,8 +665,7 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
     for start, end in found_runs:
         run = doc[start:end]
         surface = text[run.start_char : run.end_char]
-        speaker = not speakers.isdisjoint(range(start, end))
-        unlisted = speaker or not elsewhere.isdisjoint(range(start, end))
+        unlisted = not unlisted_tokens.isdisjoint(range(start, end))
         # "Hawai'i", "Bogota": an alias but for accents and apostrophes. Only in English text:
         # German capitalises its nouns, and "Türen" is not the town of Turen.
         same = gazetteer.plain.get(plain_name(surface)) if english and plain_name(surface) != surface else None
