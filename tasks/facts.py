@@ -1397,7 +1397,7 @@ def _is_speaker_phrase(text: str) -> bool:
     return not any(w in NUMBER_WORDS or w in _VAGUE_FIRST or any(c.isdigit() for c in w) for w in words)
 
 
-def _quoted(doc: Doc, sent: Span) -> set[int]:
+def _quoted(sent: Span) -> set[int]:
     """The tokens of a sentence inside quotation marks. A sentence whose first mark closes a quote
     began inside it; straight quotes count only when they pair up within the sentence."""
     marks = [t for t in sent if t.text in ("“", "”", '"')]
@@ -1413,13 +1413,13 @@ def _quoted(doc: Doc, sent: Span) -> set[int]:
     return out
 
 
-def _outside_quotes(doc: Doc, sent: Span, attributions: list[Attribution]) -> list[Attribution]:
+def _outside_quotes(sent: Span, attributions: list[Attribution]) -> list[Attribution]:
     """'"... what we've always said - the target is 43%," Mr Bowen said': a speech verb inside the
     quotation is part of what is quoted; the one outside it says who speaks."""
     if len(attributions) < 2 or not any(t.text in ("“", "”", '"') for t in sent):
         return attributions
-    quoted = _quoted(doc, sent)
-    outside = [a for a in attributions if a.verb < 0 or a.verb not in quoted]
+    quoted = _quoted(sent)
+    outside = [a for a in attributions if a.verb not in quoted]
     return outside or attributions
 
 
@@ -1464,7 +1464,7 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
     categories = unit_categories()
     out: list[Fact] = []
     for sent_index, sent in enumerate(segs):
-        attributions = _outside_quotes(doc, sent, [a for a in _attributions(doc, sent, ctx) if _is_speaker_phrase(a.text)])
+        attributions = _outside_quotes(sent, [a for a in _attributions(doc, sent, ctx) if _is_speaker_phrase(a.text)])
         previous: Fact | None = None  # the last fact of this sentence: "... and wounded about 118,000"
         before: list[tuple[NumberSpan, int, Fact]] = []  # this sentence's facts so far: (number, last token, fact)
         for n in numbers.get(sent_index, []):
