@@ -222,8 +222,61 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
     )
 
 
+_DATA_TABLE_PARTS = ("col", "colgroup", "tfoot", "thead", "th")
+
+
+def _table_size(table: HtmlElement) -> tuple[int, int]:
+    """Rows and columns of a table's own grid (spans counted, nested tables not)."""
+    rows = columns = 0
+    for row in table.xpath("./tr | ./*/tr"):
+        span = 0
+        for cell in row.xpath("./td | ./th"):
+            try:
+                span += max(1, int(cell.get("colspan") or 1))
+            except ValueError:
+                span += 1
+        rows += 1
+        columns = max(columns, span)
+    return rows, columns
+
+
+def is_data_table(table: HtmlElement) -> bool:
+    """Readability's test of a table that holds data, not page layout (Readability.js `_markDataTables`).
+
+    Data: a summary, a caption, header cells or column groups, or a grid with 10+ rows, 5+ columns
+    or 11+ cells. Layout: marked role="presentation" or datatable="0", holding another table, or a
+    single row or column.
+    """
+    if table.get("role") in ("presentation", "none") or table.get("datatable") == "0":
+        return False
+    if table.get("summary") or (table.find("caption") is not None and table.find("caption").text_content().strip()):
+        return True
+    if any(table.find(f".//{part}") is not None for part in _DATA_TABLE_PARTS):
+        return True
+    if table.find(".//table") is not None:
+        return False
+    rows, columns = _table_size(table)
+    if rows == 1 or columns == 1:
+        return False
+    return rows >= 10 or columns > 4 or rows * columns > 10
+
+
+def mark_layout_tables(tree: HtmlElement) -> int:
+    """Mark each table that lays out the page (not data) role="presentation", the marker trafilatura
+    reads as "not a table": the article in a layout cell comes out as paragraphs, not as one line of
+    " | "-joined cells with the site's sidebars in the next cell. Returns how many were marked."""
+    marked = 0
+    for table in tree.iter("table"):
+        if table.get("role") not in ("presentation", "none") and not is_data_table(table):
+            table.set("role", "presentation")
+            marked += 1
+    return marked
+
+
 def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast: bool) -> str:
     """trafilatura's main text of a parsed page, "" when it finds none."""
+    if options.include_tables:
+        mark_layout_tables(tree)
     result = trafilatura.bare_extraction(
         tree,
         url=url,

@@ -174,3 +174,50 @@ def test_other_single_byte_texts_keep_their_encoding(tmp_path):
     for name, (text, encoding) in samples.items():
         articles, quarantined = _extract(tmp_path, name, text.encode(encoding))
         assert not quarantined and articles[0].raw_text == text, name
+
+
+# A 2000s page laid out with tables: a navigation column, the article's cell, a sidebar column,
+# one row; the article's cell holds paragraphs and a nested table for a photo and its caption.
+TABLE_LAYOUT_HTML = """<html><head><title>Flood waters rise in the valley - Valley Herald</title></head>
+<body><table width="100%" border="0" cellpadding="0"><tr>
+<td width="150" valign="top"><a href="/">Home</a><br><a href="/news">News</a><br><a href="/sport">Sport</a></td>
+<td valign="top"><font face="Arial"><b>Flood waters rise in the valley</b></font><br>
+<table align="right"><tr><td><img src="flood.jpg"></td></tr><tr><td>The river at dawn.</td></tr></table>
+<p>Flood waters rose by two metres overnight in the lower valley, forcing 300 families from their homes, the regional council said on Monday.</p>
+<p>Emergency crews worked through the night to shore up the levee near the old mill, where the water came within a few centimetres of the top.</p>
+<p>The council said the three schools in the valley would stay closed until Thursday and asked drivers to avoid the river road.</p>
+<p>Forecasters expect more rain on Tuesday evening, and the water agency said it would open the upstream sluices to ease the pressure.</p>
+</td>
+<td width="200" valign="top"><b>Most read</b><br><a href="/a">Council tax to rise</a><br><a href="/b">Mayor opens new bridge</a><br>
+<b>Weather</b><br>Rain, 12 degrees</td></tr></table></body></html>"""
+
+
+def test_a_table_that_lays_out_the_page_is_read_as_paragraphs(tmp_path):
+    articles, quarantined = _extract(tmp_path, "old.html", TABLE_LAYOUT_HTML.encode("latin-1"))
+    assert not quarantined
+    lines = [line for line in articles[0].raw_text.splitlines() if line.strip()]
+    # each paragraph is its own line, not one " | "-joined row with the navigation and sidebar cells
+    assert any(line.startswith("Flood waters rose by two metres") for line in lines)
+    assert any(line.startswith("Forecasters expect more rain") for line in lines)
+    assert not any("|" in line for line in lines)
+    assert "Most read" not in articles[0].raw_text and "Mayor opens new bridge" not in articles[0].raw_text
+
+
+def test_data_tables_are_told_from_layout_tables():
+    from lxml import html
+
+    from tasks.extract import is_data_table, mark_layout_tables
+
+    def table(markup):
+        return html.fromstring(markup)
+
+    grid = "".join(f"<tr><td>{r}</td><td>{r * 2}</td><td>{r * 3}</td></tr>" for r in range(4))
+    assert is_data_table(table(f"<table>{grid}</table>"))  # 4 x 3 cells
+    assert is_data_table(table("<table><tr><th>Party</th><th>Seats</th></tr><tr><td>A</td><td>3</td></tr></table>"))
+    assert is_data_table(table("<table><caption>Results</caption><tr><td>A</td><td>3</td></tr></table>"))
+    assert not is_data_table(table("<table><tr><td>nav</td><td>story</td><td>sidebar</td></tr></table>"))  # one row
+    assert not is_data_table(table("<table><tr><td>a</td><td>b</td></tr><tr><td><table><tr><td>c</td></tr></table></td><td>d</td></tr></table>"))
+    assert not is_data_table(table(f'<table role="presentation">{grid}</table>'))
+    page = html.fromstring(f"<div><table><tr><td>nav</td><td>story</td></tr></table><table>{grid}</table></div>")
+    assert mark_layout_tables(page) == 1
+    assert [t.get("role") for t in page.iter("table")] == ["presentation", None]
