@@ -262,15 +262,18 @@ def is_data_table(table: HtmlElement) -> bool:
 
 
 def mark_layout_tables(tree: HtmlElement) -> int:
-    """Mark each table that lays out the page (not data) role="presentation", the marker trafilatura
-    reads as "not a table": the article in a layout cell comes out as paragraphs, not as one line of
-    " | "-joined cells with the site's sidebars in the next cell. Returns how many were marked."""
-    marked = 0
-    for table in tree.iter("table"):
-        if table.get("role") not in ("presentation", "none") and not is_data_table(table):
-            table.set("role", "presentation")
-            marked += 1
-    return marked
+    """Turn each table that lays out the page (not data) into blocks: the table, its row groups, rows
+    and cells become <div>s, so trafilatura reads a layout cell as a block of the page (the article's
+    paragraphs; a link list it prunes), not as one line of " | "-joined cells with the navigation and
+    sidebars in the next cells. Tables nested in a cell are judged on their own. Returns how many."""
+    layout = [table for table in tree.iter("table") if not is_data_table(table)]
+    for table in layout:
+        own = table.xpath("./tr | ./*/tr | ./*/tr/td | ./*/tr/th | ./tr/td | ./tr/th | ./thead | ./tbody | ./tfoot")
+        for el in [table, *own]:
+            el.tag = "div"
+            for attr in ("colspan", "rowspan", "role"):
+                el.attrib.pop(attr, None)
+    return len(layout)
 
 
 def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast: bool) -> str:

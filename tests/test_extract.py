@@ -218,6 +218,10 @@ def test_data_tables_are_told_from_layout_tables():
     assert not is_data_table(table("<table><tr><td>nav</td><td>story</td><td>sidebar</td></tr></table>"))  # one row
     assert not is_data_table(table("<table><tr><td>a</td><td>b</td></tr><tr><td><table><tr><td>c</td></tr></table></td><td>d</td></tr></table>"))
     assert not is_data_table(table(f'<table role="presentation">{grid}</table>'))
-    page = html.fromstring(f"<div><table><tr><td>nav</td><td>story</td></tr></table><table>{grid}</table></div>")
+    page = html.fromstring(
+        f"<div><table><tr><td>nav</td><td>story<table>{grid}</table></td></tr></table></div>"
+    )
     assert mark_layout_tables(page) == 1
-    assert [t.get("role") for t in page.iter("table")] == ["presentation", None]
+    # the layout table, its row and its cells are blocks now; the data table in its cell is whole
+    assert [t.tag for t in page.iter("table", "tr", "td")] == ["table"] + ["tr", "td", "td", "td"] * 4
+    assert len(page.findall("./div/div/div")) == 2
