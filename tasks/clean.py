@@ -193,6 +193,16 @@ _REPRINTS = re.compile(
     r"|^an error has occurred,? please try again|^this article has been sent to\b",
     re.I,
 )
+# The tool links of an article page, alone or several on one line ("Print this story | E-mail this
+# story"): print, e-mail, send, save, share or bookmark this story, a printer-friendly version,
+# the text size. The separators left between them on their own line ("|") go with them.
+_TOOL_LABEL = (
+    r"(?:(?:print|e-?mail|send|save|share|bookmark|recommend)\s+(?:this\s+)?(?:story|article|page|post)"
+    r"|(?:e-?mail|send)\s+(?:this\s+)?(?:story\s+|article\s+)?to\s+a\s+friend|printer[- ]friendly(?:\s+(?:version|format|page))?"
+    r"|print(?:able)?\s+version|(?:text|font)\s+size(?:\s*[-+:])*|[-+]?\s*(?:larger|smaller)\s+(?:text|font))"
+)
+_ARTICLE_TOOLS = re.compile(rf"^[|•·]?\s*{_TOOL_LABEL}(?:\s*[|•·/]?\s*{_TOOL_LABEL})*\s*[|•·]?$", re.I)
+_SEPARATOR_ONLY = re.compile(r"^[|•·/]+$")
 _COPYRIGHT = re.compile(r"^(?:copyright\b|©|\(c\)\s|ⓒ)|\ball rights reserved\b|무단전재", re.I)
 _TAGS = re.compile(r"^[-•]?\s*(?:tags|tagged(?: with)?|filed under|topics|categories|keywords)\s*(?::|\||$)", re.I)
 _SOURCE_LINE = re.compile(r"^source\s*:\s*\S", re.I)
@@ -326,6 +336,16 @@ def _unmarked_wire_caption(lines: list[Line], i: int) -> bool:
     return bool(_PRESENT_SCENE_VERB.search(head))
 
 
+def _article_tools(lines: list[Line], i: int) -> bool:
+    """A line of the page's tool links ("Print this story | E-mail this story"), or a bare separator
+    ("|") next to one."""
+    if lines[i].words <= 16 and _ARTICLE_TOOLS.match(lines[i].stripped):
+        return True
+    return bool(_SEPARATOR_ONLY.match(lines[i].stripped)) and any(
+        0 <= j < len(lines) and _ARTICLE_TOOLS.match(lines[j].stripped) for j in (i - 1, i + 1)
+    )
+
+
 def _duplicate_of_previous(lines: list[Line], i: int) -> bool:
     """The same line printed twice in a row (typically a caption)."""
     before, _ = _neighbours(lines, i)
@@ -419,6 +439,7 @@ LINE_RULES: list[LineRule] = [
     LineRule("comment_moderation", "comment_widget", lambda ls, i: ls[i].words <= 40 and bool(_COMMENT_MODERATION.search(ls[i].stripped))),
     LineRule("reprints_notice", "footer", lambda ls, i: ls[i].words <= 60 and bool(_REPRINTS.search(ls[i].stripped))),
     LineRule("share_button", "share", lambda ls, i: ls[i].words <= 3 and bool(_SHARE_BUTTON.match(ls[i].stripped))),
+    LineRule("article_tools", "share", _article_tools),
     LineRule("byline", "byline", lambda ls, i: ls[i].words <= 12 and bool(_BYLINE.match(ls[i].stripped))),
     LineRule("copyright", "footer", lambda ls, i: ls[i].words <= 40 and bool(_COPYRIGHT.search(ls[i].stripped))),
     LineRule("tags", "tags", lambda ls, i: ls[i].words <= 60 and bool(_TAGS.match(ls[i].stripped))),
@@ -770,18 +791,23 @@ def _header_spans(article: Article, lines: list[Line], removed: dict[int, str]) 
             return spans, first.stripped
         return spans, title
     head = None
+    # a <title> that is "Headline - Site" (or "Site | Headline"): the part the text sets as its headline
+    parts = _title_variants(title)[1:] if article.metadata_sources.get("title") == "html-title" else []
     for rank, line in enumerate(kept[:HEADER_LINES]):
         # beyond the first lines only an exact repeat counts (menus may survive above it)
-        if matches_title(line.stripped, title, fuzzy=rank == 0) if rank < 4 else normalise(line.stripped) == normalise(title):
+        if matches_title(line.stripped, title, fuzzy=rank == 0) if rank < 4 else normalise(line.stripped) in (normalise(title), *parts):
             head = rank
             break
     if head is None:
         return spans, title
-    for line in kept[:head]:
-        # a section label or kicker above the headline ("Review", "immunology")
-        if line.words > 6:
-            return spans, title
-    for line in kept[:head]:
+    # a section label or kicker above the headline ("Review", "immunology"); a date line there is
+    # left to the date rule
+    above = [line for line in kept[:head] if not is_date_line(line.stripped.lstrip("-•* "))]
+    if any(line.words > 6 for line in above):
+        return spans, title
+    if normalise(kept[head].stripped) in parts:
+        title = kept[head].stripped
+    for line in above:
         spans.append((line.start, line.end, "breadcrumb", "kicker"))
         removed[line.index] = "kicker"
     line = kept[head]

@@ -119,6 +119,32 @@ def test_headline_and_kicker_removed_but_summary_kept():
     assert first in kept.body
 
 
+def test_the_headline_part_of_a_title_tag_is_the_title():
+    """An old page with no metadata but "Headline - Site" in <title>: the line the text sets as its
+    headline, under a menu and a date line, is the title; the menu above it goes."""
+    text = "Valley Herald | Monday, March 3, 2008\nHome\nNews\nSport\nLetters\nConvoy crosses border after week in desert\n" + BODY
+    article = Article("h1", "file:///x.html", "0" * 64, "text/html", text, title="Convoy crosses border after week in desert - Valley Herald")
+    article.metadata_sources = {"title": "html-title"}
+    a = clean_article(article)
+    assert rebuild_raw_text(a.body, a.boilerplate) == text
+    assert a.title == "Convoy crosses border after week in desert" and a.metadata_sources["title"] == "text"
+    assert a.body == BODY.strip()
+    # a title from the page's metadata is the page's own choice: kept whole
+    assert _html_article(text, title="Convoy crosses border after week in desert - Valley Herald").title.endswith("Valley Herald")
+    # no headline line in the text: nothing to tell the site's part from the headline's
+    assert _html_article(BODY, title="Convoy crosses border after week in desert - Valley Herald").title.endswith("Valley Herald")
+
+
+def test_article_tool_links_are_furniture():
+    text = BODY + "Print this story\n|\nE-mail this story\nPrinter-friendly version | Email this article to a friend\nText size: + -\n"
+    a = _html_article(text)
+    assert a.body == BODY.strip()
+    assert {s.rule for s in a.boilerplate} - {"tidy_whitespace"} == {"article_tools"}
+    # sentences about printing and e-mail are text
+    prose = "Readers can print this story at home.\nShe said she would email this article to a friend.\n|\n"
+    assert _html_article(BODY + prose).body.endswith("She said she would email this article to a friend.\n|")
+
+
 def test_fuzzy_headline_only_at_the_top_and_never_a_sentence():
     a = _html_article("Two prison guards charged over Epstein death records\n" + BODY, title="Prison guards charged in connection with Epstein death")
     assert a.body == BODY.strip()
