@@ -141,9 +141,9 @@ _RELATED_PREFIX = re.compile(
     re.I,
 )
 _TEASER_HEADER = re.compile(
-    r"^(?:don'?t miss|you (?:may|might) also like|more from [\w .'-]+|most (?:read|popular|viewed)(?: in [\w .'-]+)?|"
+    r"^(?:don'?t miss|you (?:may|might) also like|more from [\w .'-]+|most (?:read|popular|viewed|e-?mailed|commented|shared)(?: in [\w .'-]+)?|editor'?s'? (?:picks|choice)|"
     r"popular on [\w .'-]+|explore further|related(?: articles| stories| posts| news| coverage| content| links)?|"
-    r"recommended(?: for you| stories)?|read next|trending(?: now)?|top stories|more stories|"
+    r"recommended(?: for you| stories)?|read next|trending(?: now)?|top stories|more stories|(?:more|top|latest) headlines|"
     r"more on this(?: story)?|something to consider|what to read next|further reading|in case you missed it|"
     r"(?:[\w.]+\s+)?(?:주요\s?뉴스|관련\s?기사|많이 본 뉴스)|leia (?:mais|também)|veja também|notícias relacionadas|"
     r"artigos relacionados|noticias relacionadas|artículos relacionados|leggi anche|articoli correlati|lesen sie auch|"

@@ -437,3 +437,10 @@ def test_every_kind_a_rule_can_give_is_one_the_boilerplate_suite_knows():
     known = next(e["kwargs"]["value_set"] for e in load_suite("boilerplate").expectations
                  if e["kwargs"].get("column") == "kind" and "value_set" in e["kwargs"])
     assert kinds and kinds <= set(known), kinds - set(known)
+
+
+def test_most_emailed_and_latest_headlines_lists_are_teasers():
+    text = BODY + "Most E-mailed\nSenate passes farm bill after long debate\nStorm cuts power to thousands in county\nLatest headlines\nSchool board votes to delay start times\n"
+    a = _html_article(text)
+    assert a.body == BODY.strip()
+    assert {s.rule for s in a.boilerplate} - {"tidy_whitespace"} <= {"teaser_header", "teaser_item", "trailing_teaser_list"}
