@@ -172,11 +172,14 @@ _SOCIAL_NETWORK = re.compile(
 _NEEDS_A_NETWORK = re.compile(r"^(?:like|find)\b|^follow\s+(?:him|her|them|us|me)\b", re.I)
 _SOCIAL_HANDLE = re.compile(r"@\w+|\b(?:twitter|facebook|instagram)\.com/\w+", re.I)
 # The labels of share buttons, each on its own line once the icons are gone.
-_SHARE_BUTTON = re.compile(
-    r"^(?:facebook|twitter|google\+|whatsapp|linkedin|pinterest|reddit|e-?mail|print|telegram|share|tweet|pin it|"
-    r"messenger|flipboard|copy link|embed|voltar|back to top|compartilhe|compartir|condividi|teilen|partager)$",
-    re.I,
+_SHARE_LABEL = (
+    r"(?:facebook|twitter|google\+|whatsapp|linkedin|pinterest|reddit|e-?mail|print|telegram|share|tweet|pin it|"
+    r"messenger|flipboard|copy link|embed|voltar|back to top|compartilhe|compartir|condividi|teilen|partager|"
+    # the bookmarking services of the 2000s
+    r"digg(?: this| it)?|del\.icio\.us|delicious|stumbleupon|newsvine|technorati|mixx|fark|slashdot|myspace|yahoo!? buzz)"
 )
+# One share button's label, or a bar of them on one line ("Digg | del.icio.us | Facebook | Reddit").
+_SHARE_BUTTON = re.compile(rf"^{_SHARE_LABEL}(?:\s*[|•·,/]?\s*{_SHARE_LABEL})*$", re.I)
 _NAME = r"[A-Z\u00C0-\u024F][\w.'’-]*"
 _BYLINE = re.compile(
     r"^[-•]?\s*(?i:by|por|publicado por|posted by|von|par)\s*:?\s+"
@@ -438,7 +441,7 @@ LINE_RULES: list[LineRule] = [
     LineRule("labelled_link", "link", lambda ls, i: ls[i].words <= 8 and bool(_LABELLED_LINK.match(ls[i].stripped))),
     LineRule("comment_moderation", "comment_widget", lambda ls, i: ls[i].words <= 40 and bool(_COMMENT_MODERATION.search(ls[i].stripped))),
     LineRule("reprints_notice", "footer", lambda ls, i: ls[i].words <= 60 and bool(_REPRINTS.search(ls[i].stripped))),
-    LineRule("share_button", "share", lambda ls, i: ls[i].words <= 3 and bool(_SHARE_BUTTON.match(ls[i].stripped))),
+    LineRule("share_button", "share", lambda ls, i: ls[i].words <= 16 and bool(_SHARE_BUTTON.match(ls[i].stripped))),
     LineRule("article_tools", "share", _article_tools),
     LineRule("byline", "byline", lambda ls, i: ls[i].words <= 12 and bool(_BYLINE.match(ls[i].stripped))),
     LineRule("copyright", "footer", lambda ls, i: ls[i].words <= 40 and bool(_COPYRIGHT.search(ls[i].stripped))),

@@ -444,3 +444,12 @@ def test_most_emailed_and_latest_headlines_lists_are_teasers():
     a = _html_article(text)
     assert a.body == BODY.strip()
     assert {s.rule for s in a.boilerplate} - {"tidy_whitespace"} <= {"teaser_header", "teaser_item", "trailing_teaser_list"}
+
+
+def test_a_bar_of_share_buttons_is_furniture():
+    text = BODY + "Digg | del.icio.us | Facebook | Reddit | StumbleUpon\nShare Tweet Email\n"
+    a = _html_article(text)
+    assert a.body == BODY.strip()
+    # a sentence naming the services is text
+    line = "Digg and Facebook both said the outage lasted two hours.\n"
+    assert line.strip() in _html_article(BODY + line).body
