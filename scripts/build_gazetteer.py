@@ -41,6 +41,13 @@ DOMINANT_POPULATION_RATIO = 4.0
 COMMON_WORD_ZIPF = 4.0
 COMMON_ALTERNATE_ZIPF = 3.5
 BIG_CITY = 500_000
+# An alternate name that is another name, not a spelling of this one (Titusville for Kent,
+# Quinnipiac for New Haven, Greenwood for Kansas City, White Hall for Atlanta): an old name, a
+# neighbourhood, a nickname, and in news as often another town, a college or a person. Kept only
+# for cities of OTHER_NAME_CITY people, whose other names news still writes (Saigon, Byzantium);
+# a spelling scores at least SPELLING_SIMILARITY (rapidfuzz, on name_key forms) against the name.
+OTHER_NAME_CITY = 1_000_000
+SPELLING_SIMILARITY = 60
 DEMONYM_COLUMNS = ["entity_id", "demonym"]
 AMBIGUOUS_COLUMNS = ["alias", "entity_id", "population", "is_common_word"]
 PLACE_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
@@ -82,7 +89,16 @@ def usable_alias(name: str, primary: str = "", population: int = 0) -> bool:
         return population >= BIG_CITY or not is_common_word(name, COMMON_WORD_ZIPF)
     if " " in primary and " " not in name and any(fuzz.ratio(name_key(name), name_key(w)) >= 80 for w in primary.split()):
         return False  # one word of a longer name ("Yunus" of Khan Yunis) names something else too
+    if primary and population < OTHER_NAME_CITY and not is_spelling_of(name, primary):
+        return False
     return not is_common_word(name, COMMON_ALTERNATE_ZIPF)
+
+
+def is_spelling_of(name: str, primary: str) -> bool:
+    """`name` writes `primary` another way (Aqtau for Aktau, Dayr az Zawr for Deir ez-Zor), or the
+    two share most of a word (Klagenfurt for Klagenfurt am Wörthersee); not another name."""
+    a, b = name_key(name), name_key(primary)
+    return max(fuzz.ratio(a, b), fuzz.partial_ratio(a, b)) >= SPELLING_SIMILARITY
 
 
 def _curated() -> tuple[dict[int, str], set[str]]:

@@ -143,6 +143,10 @@ def test_a_town_followed_by_another_countrys_name_is_not_the_listed_town():
     assert ids("Streete was born in the Jamaican capital, Kingston.")["Kingston"] == "fw:kingston_jm"
     assert ids("Play-offs: North Macedonia, Kosovo, Belarus\nFinal")["Kosovo"] == "fw:kosovo_rs"  # a list, not "Town, Country"
     assert ids("She lives in Kingston, Jamaica.")["Kingston"] == "fw:kingston_jm"
+    # "Town (Country)" too: a player's name and his country, not the German town
+    players = ids("Foreign players: Gera (Hungary), Santa Cruz (Paraguay), Dempsey (US).")
+    assert players["Gera"].startswith("fw:local:") and players["Santa Cruz"].startswith("fw:local:")
+    assert ids("The plant in Gera (Germany) will close.")["Gera"] == "fw:gera"
 
 
 def test_name_inside_a_name_is_not_the_inner_entity():
@@ -356,6 +360,10 @@ def test_place_build_filters():
     assert usable_alias("Jerusalem", "Jerusalem", 800_000) and not usable_alias("Van", "Van", 370_000)
     assert usable_alias("London", "London", 8_900_000)  # a big city keeps its name, however common the word
     assert not usable_alias("Yunus", "Khān Yūnis", 200_000)  # one word of a longer name
+    # another name of a town, not a spelling of its name: an old name, a district, another town
+    assert usable_alias("Aqtau", "Aktau", 147_443) and usable_alias("Dayr az Zawr", "Deir ez-Zor", 240_000)
+    assert not usable_alias("Titusville", "Kent", 126_952) and not usable_alias("Quinnipiac", "New Haven", 130_322)
+    assert usable_alias("Sài Gòn", "Ho Chi Minh City", 8_993_000)  # a big city's other names news still writes
     assert slug("Ālbū Kamāl") == "albu_kamal"
 
 
