@@ -577,6 +577,13 @@ def _title_variants(title: str) -> list[str]:
     return [normalise(v) for v in [title, *parts] if normalise(v)]
 
 
+def _title_parts(title: str) -> list[str]:
+    """The parts of a <title> around its separators, a colon after the site's name included
+    ("Valley Herald: Flood waters rise"), normalised."""
+    parts = [normalise(p) for p in re.split(r"\s+[|–—-]\s+|\s*\|\s*|:\s+", title)]
+    return [p for p in parts if len(p) >= 12 and p != normalise(title)]
+
+
 def matches_title(text: str, title: str, fuzzy: bool) -> bool:
     """The line repeats the headline: the same words, a part of it, or (fuzzy) mostly its words."""
     line = normalise(text)
@@ -795,7 +802,7 @@ def _header_spans(article: Article, lines: list[Line], removed: dict[int, str]) 
         return spans, title
     head = None
     # a <title> that is "Headline - Site" (or "Site | Headline"): the part the text sets as its headline
-    parts = _title_variants(title)[1:] if article.metadata_sources.get("title") == "html-title" else []
+    parts = _title_parts(title) if article.metadata_sources.get("title") == "html-title" else []
     for rank, line in enumerate(kept[:HEADER_LINES]):
         # beyond the first lines only an exact repeat counts (menus may survive above it)
         if matches_title(line.stripped, title, fuzzy=rank == 0) if rank < 4 else normalise(line.stripped) in (normalise(title), *parts):

@@ -223,6 +223,8 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
 
 
 _DATA_TABLE_PARTS = ("col", "colgroup", "tfoot", "thead", "th")
+# A table whose text is at least this share link text lists links, whatever its grid.
+LINK_TABLE_SHARE = 0.5
 
 
 def _table_size(table: HtmlElement) -> tuple[int, int]:
@@ -240,23 +242,39 @@ def _table_size(table: HtmlElement) -> tuple[int, int]:
     return rows, columns
 
 
+def _own(table: HtmlElement, tag: str) -> bool:
+    """The table has this element in its own grid, not only inside a table nested in a cell."""
+    return any(next(el.iterancestors("table"), None) is table for el in table.iterdescendants(tag))
+
+
+def _link_share(table: HtmlElement) -> float:
+    """The share of the table's text that is link text."""
+    text = len(" ".join(table.text_content().split()))
+    links = sum(len(" ".join(a.text_content().split())) for a in table.iterdescendants("a"))
+    return links / text if text else 0.0
+
+
 def is_data_table(table: HtmlElement) -> bool:
     """Readability's test of a table that holds data, not page layout (Readability.js `_markDataTables`).
 
     Data: a summary, a caption, header cells or column groups, or a grid with 10+ rows, 5+ columns
     or 11+ cells. Layout: marked role="presentation" or datatable="0", holding another table, or a
-    single row or column.
+    single row or column. Two changes: a header cell of a table nested in a cell does not make the
+    outer table data (Readability looks at every descendant), and a grid that is mostly links is a
+    list of links (a menu, "most popular"), not data.
     """
     if table.get("role") in ("presentation", "none") or table.get("datatable") == "0":
         return False
-    if table.get("summary") or (table.find("caption") is not None and table.find("caption").text_content().strip()):
+    if table.get("summary") or any(c.text_content().strip() for c in table.iterchildren("caption")):
         return True
-    if any(table.find(f".//{part}") is not None for part in _DATA_TABLE_PARTS):
+    if any(_own(table, part) for part in _DATA_TABLE_PARTS):
         return True
     if table.find(".//table") is not None:
         return False
     rows, columns = _table_size(table)
     if rows == 1 or columns == 1:
+        return False
+    if _link_share(table) >= LINK_TABLE_SHARE:
         return False
     return rows >= 10 or columns > 4 or rows * columns > 10
 

@@ -129,6 +129,10 @@ def test_the_headline_part_of_a_title_tag_is_the_title():
     assert rebuild_raw_text(a.body, a.boilerplate) == text
     assert a.title == "Convoy crosses border after week in desert" and a.metadata_sources["title"] == "text"
     assert a.body == BODY.strip()
+    # "Site: Headline" too
+    article = Article("h1", "file:///x.html", "0" * 64, "text/html", text, title="Valley Herald: Convoy crosses border after week in desert")
+    article.metadata_sources = {"title": "html-title"}
+    assert clean_article(article).title == "Convoy crosses border after week in desert"
     # a title from the page's metadata is the page's own choice: kept whole
     assert _html_article(text, title="Convoy crosses border after week in desert - Valley Herald").title.endswith("Valley Herald")
     # no headline line in the text: nothing to tell the site's part from the headline's

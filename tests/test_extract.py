@@ -218,6 +218,12 @@ def test_data_tables_are_told_from_layout_tables():
     assert not is_data_table(table("<table><tr><td>nav</td><td>story</td><td>sidebar</td></tr></table>"))  # one row
     assert not is_data_table(table("<table><tr><td>a</td><td>b</td></tr><tr><td><table><tr><td>c</td></tr></table></td><td>d</td></tr></table>"))
     assert not is_data_table(table(f'<table role="presentation">{grid}</table>'))
+    # a grid of links is a list of links ("Most popular"), not data
+    links = "".join(f'<tr><td>{r}.</td><td><a href="/p{r}">Popular story number {r}</a></td></tr>' for r in range(6))
+    assert not is_data_table(table(f"<table>{links}</table>"))
+    # a header cell of a table nested in a cell does not make the outer table data
+    nested = "<table><tr><th>Related</th><th>Date</th></tr><tr><td>a</td><td>b</td></tr></table>"
+    assert not is_data_table(table(f"<table><tr><td>nav</td><td>story {nested}</td></tr></table>"))
     page = html.fromstring(
         f"<div><table><tr><td>nav</td><td>story<table>{grid}</table></td></tr></table></div>"
     )
@@ -225,3 +231,27 @@ def test_data_tables_are_told_from_layout_tables():
     # the layout table, its row and its cells are blocks now; the data table in its cell is whole
     assert [t.tag for t in page.iter("table", "tr", "td")] == ["table"] + ["tr", "td", "td", "td"] * 4
     assert len(page.findall("./div/div/div")) == 2
+
+
+def test_a_2000s_page_without_heading_elements(tmp_path):
+    """Nested layout tables, a link grid for "Most popular", a headline in <span class="headline">
+    and a <title> that starts with the site's name."""
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: the council said the flood defences held overnight and that {i * 40} homes were checked.</p>" for i in range(1, 13)
+    )
+    nav = "".join(f'<tr><td><a href="/s{i}">Section {i}</a></td></tr>' for i in range(15))
+    popular = "".join(f'<tr><td>{i}.</td><td><a href="/p{i}">Popular story {i} headline here</a></td></tr>' for i in range(1, 7))
+    related = "".join(f'<tr><td><a href="/r{i}">Related story {i} about floods</a></td><td>Mar {i}</td></tr>' for i in range(1, 5))
+    page = f"""<html><head><title>Valley Herald: Flood waters rise in the valley</title></head><body>
+<table width="760"><tr><td colspan="3"><img src="logo.gif"></td></tr>
+<tr><td valign="top"><table>{nav}</table></td>
+<td valign="top"><span class="headline">Flood waters rise in the valley</span><br>{paragraphs}
+<table><tr><th colspan="2">Related stories</th></tr>{related}</table></td>
+<td valign="top"><b>Most popular</b><table>{popular}</table></td></tr></table></body></html>"""
+    articles, quarantined = _extract(tmp_path, "old2.html", page.encode("latin-1"))
+    assert not quarantined
+    a = articles[0]
+    assert a.title == "Flood waters rise in the valley"
+    lines = [line for line in a.raw_text.splitlines() if line.strip()]
+    assert lines[0].startswith("Paragraph 1:") and any(line.startswith("Paragraph 12:") for line in lines)
+    assert "Popular story" not in a.raw_text and "Section 3" not in a.raw_text

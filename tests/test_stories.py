@@ -95,6 +95,10 @@ def test_benchmark_figures_hold_their_floors():
     assert topics["wikiref_dev_topics"]["ari"] >= FLOOR["topics_wikiref_ari"]
     assert events["wikiref_dev_topics"]["precision"] >= FLOOR["stories_wikiref_precision"]
     assert events["fundus_dev_unrelated"]["pages_in_shared_stories"] <= FLOOR["stories_fundus_pages_in_shared_stories_max"]
+    # the topics hold with fundus-dev's unrelated pages in the same pool
+    mixed = topics["wikiref_dev_with_fundus_dev"]
+    assert mixed["wikiref_part_f1"] >= FLOOR["topics_mixed_wikiref_part_f1"]
+    assert mixed["unrelated_in_wikiref_groups"] <= FLOOR["topics_mixed_unrelated_in_wikiref_groups_max"]
 
 
 def test_claims_and_conflicts_stay_within_one_story(db_path):
