@@ -457,3 +457,12 @@ def test_a_bar_of_share_buttons_is_furniture():
     # a sentence naming the services is text
     line = "Digg and Facebook both said the outage lasted two hours.\n"
     assert line.strip() in _html_article(BODY + line).body
+
+
+@pytest.mark.parametrize("label", ["Baca juga", "Citește și", "Lue myös", "Читайте також", "Διαβάστε επίσης", "Xem thêm", "ये भी पढ़ें", "اقرأ أيضا", "延伸阅读"])
+def test_read_also_in_more_languages(label):
+    # "Read also: <headline>" inside the text, and the label alone over a teaser list
+    inline = _html_article(BODY + f"{label}: Convoy reaches the border after a week\n" + BODY)
+    assert "Convoy reaches the border" not in inline.body and inline.body.count("The ministry said") == 2
+    header = _html_article(BODY + f"{label}\nConvoy reaches the border after a week\nCoalition strikes the road again\n")
+    assert header.body == BODY.strip()
