@@ -533,8 +533,8 @@ def _in_navigation(el: HtmlElement) -> bool:
 def page_headings(tree: HtmlElement, limit: int = 5) -> list[str]:
     """The page's visible headline candidates, in order: <h1>s outside navigation, then the element
     marked itemprop="headline", then the <h2>s of the article's header (where a template that
-    keeps the <h1> for the breadcrumb sets the headline), then the first element whose class names
-    a headline (pages with no heading elements)."""
+    keeps the <h1> for the breadcrumb sets the headline), and, on a page with none of these, the
+    first element whose class names a headline."""
     found: list[str] = []
 
     def add(elements: list[HtmlElement], at_most: int) -> None:
@@ -550,9 +550,10 @@ def page_headings(tree: HtmlElement, limit: int = 5) -> list[str]:
     add(list(tree.iterfind(".//h1")), limit)
     add(tree.xpath('.//*[@itemprop="headline"]'), 1)
     add(tree.xpath(".//header//h2 | .//hgroup//h2 | (.//article)[1]//h2"), 2)
-    # pages without heading elements (the 2000s: <span class="headline">, <td class="storyheadline">)
-    add(tree.xpath('.//*[self::span or self::div or self::td or self::p or self::font or self::b]'
-                   '[contains(translate(@class, "HEADLINE", "headline"), "headline")]'), 1)
+    if not found:
+        # a page without heading elements (the 2000s: <span class="headline">, <td class="storyHeadline">)
+        add(tree.xpath('.//*[self::span or self::div or self::td or self::p or self::font or self::b]'
+                       '[contains(@class, "headline") or contains(@class, "Headline")]'), 1)
     return found
 
 
