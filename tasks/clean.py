@@ -117,6 +117,27 @@ _TIMESTAMP_LINE = re.compile(
 )
 _METADATA_BAR = re.compile(r"^(?:Published|Updated|Posted|Date)\s*:.*\|.*:", re.I)
 _SIGNATURE = re.compile(r"^(?:Written|Posted|Reported|Compiled|Edited)\s+by\s+(?P<name>[A-Z][\w.' -]{1,60})$")
+# The agencies' credit closing a text: "(dpa)", "dpa/lhe", "AFP/Reuters", "(Quelle: APA/sda/dpa)",
+# "Mit Material von dpa und AFP", "Avec AFP", "Mit Agenturmaterial.".
+_CREDIT_LEAD = re.compile(
+    r"^\(?\s*(?:(?:quelle|source|fuente|fonte)\s*:\s*|(?:mit|avec|with|con)\s+(?:(?:agentur)?material\s+(?:von|der|des)\s+|información de\s+)?)?",
+    re.I,
+)
+_AGENCY_MATERIAL = re.compile(r"^\(?(?:mit agenturmaterial|with agency material|avec agences|con información de agencias)\)?\.?$", re.I)
+_CREDIT_SPLIT = re.compile(r"\s*(?:/|,|&|\bund\b|\band\b|\bet\b|\by\b)\s*")
+
+
+def _agency_credit(text: str) -> bool:
+    """A line that is wire agencies' credit and nothing else (editors' initials allowed: "jos/dpa")."""
+    if _AGENCY_MATERIAL.match(text):
+        return True
+    rest = text[_CREDIT_LEAD.match(text).end():].strip().rstrip(".").rstrip(")").strip()  # type: ignore[union-attr]
+    tokens = [x for x in _CREDIT_SPLIT.split(rest) if x]
+    if not tokens or len(tokens) > 6:
+        return False
+    return any(wire_agency(x) for x in tokens) and all(wire_agency(x) or re.fullmatch(r"[a-z]{2,4}", x) for x in tokens)
+
+
 _SOURCE_PREFIX = re.compile(r"^(?P<outlet>[A-Z][\w.]+(?: [A-Z][\w.]+){0,2})-\s+(?=[A-Z])")
 
 # A line that quotes or attributes is an article sentence, whatever else it looks like.
@@ -430,8 +451,10 @@ LINE_RULES: list[LineRule] = [
     SHARE_RULE,
     LineRule("alternate_address", "alternate_address", _alternate_address),
     LineRule("comment_widget", "comment_widget", lambda ls, i: ls[i].words <= 16 and bool(_COMMENT_WIDGET.match(ls[i].stripped))),
-    _regex_rule("contributed_credit", "credit", r"^[\w.,'’ &-]{2,200} contributed (?:to )?(?:this|the) (?:report|story|article)\.?$|^[\w.,'’ &-]{2,120} contributed reporting\b.{0,80}\.$", max_words=40),
-    _regex_rule("reporting_credit", "credit", r"^\(?(?:Reporting|Writing|Editing|Additional reporting|Compiled) by\b.*\)?$", max_words=40),
+    _regex_rule("contributed_credit", "credit", r"^[-–—•]?\s*[\w.,'’ &-]{2,200} contributed (?:to )?(?:this|the) (?:report|story|article)\.?$|^[\w.,'’ &-]{2,120} contributed reporting\b.{0,80}\.$", max_words=40),
+    _regex_rule("reporting_credit", "credit", r"^[-–—•\s]*\(?(?:Reporting|Writing|Editing|Additional reporting|Compiled) (?:by|from)\b.*\)?$",
+                re.I, max_words=40),
+    LineRule("agency_credit", "credit", lambda ls, i: ls[i].words <= 10 and _agency_credit(ls[i].stripped)),
     LineRule("signature", "signature", lambda ls, i: ls[i].words <= 8 and bool(_SIGNATURE.match(ls[i].stripped))),
     LineRule("newsletter_prompt", "newsletter", _newsletter_prompt),
     LineRule("click_here_promo", "advertisement", _click_here_promo),
@@ -866,8 +889,8 @@ _AUTHOR_LINES = {"signature": _SIGNATURE, "byline": _BYLINE}
 
 
 def _bare_byline(top: list[Line], author: str) -> Line | None:
-    """A line at the top of the text that is the author's names and nothing else ("Mathatisi
-    Sebusi/Mohalenyane Phakela" when the author is those two): the byline, not article text."""
+    """A line at the top or the foot of the text that is the author's names and nothing else
+    ("Mathatisi Sebusi/Mohalenyane Phakela" when the author is those two): a byline, not article text."""
     wanted = {re.sub(r"\W+", "", a).casefold() for a in author.split(";")}
     for line in top:
         parts = [n for chunk in re.split(r"\s*/\s*", line.stripped) for n in re.split(r"\s*(?:,|&|\band\b)\s*", chunk) if n]
@@ -895,8 +918,11 @@ def clean_article(article: Article) -> Article:
         outlet_hint = outlet_hint or m.group("outlet")
         spans.append((kept[0].start, kept[0].start + m.end(), "source_prefix", "source_prefix"))
 
-    if author and (line := _bare_byline(kept[:3], author)) is not None:
-        spans.append((line.start, line.end, "byline", "bare_byline"))  # the byline's names alone, as a paragraph
+    if author:
+        # the byline's names alone, as a paragraph: under the headline, or signing off the text
+        for edge in (kept[:3], kept[-2:] if len(kept) > 3 else []):
+            if (line := _bare_byline(edge, author)) is not None:
+                spans.append((line.start, line.end, "byline", "bare_byline"))
 
     stamp_text: str | None = None
     for start, end, kind, rule in spans:

@@ -466,3 +466,25 @@ def test_read_also_in_more_languages(label):
     assert "Convoy reaches the border" not in inline.body and inline.body.count("The ministry said") == 2
     header = _html_article(BODY + f"{label}\nConvoy reaches the border after a week\nCoalition strikes the road again\n")
     assert header.body == BODY.strip()
+
+
+@pytest.mark.parametrize("credit", [
+    "(dpa)", "dpa/lhe", "jos/dpa", "(Quelle: APA/sda/dpa)", "Mit Material von dpa und AFP", "Mit Agenturmaterial.", "Avec AFP",
+    "—Associated Press writer John Leicester in Paris contributed to this report.", "- – additional reporting by Donald Matthys",
+    "Additional reporting from PA",
+])
+def test_the_agencies_credit_closing_a_text_is_not_text(credit):
+    a = _html_article(BODY + credit + "\n")
+    assert a.body == BODY.strip()
+    # a sentence that names an agency is text
+    line = "The AP and dpa both reported the crossing on Tuesday evening.\n"
+    assert line.strip() in _html_article(BODY + line).body
+
+
+def test_the_authors_name_signing_off_the_text_is_a_byline():
+    article = Article("h1", "file:///x.html", "0" * 64, "text/html", BODY + "André Schmidt\n", author="André Schmidt")
+    a = clean_article(article)
+    assert a.body == BODY.strip() and [s.rule for s in a.boilerplate if s.rule != "tidy_whitespace"] == ["bare_byline"]
+    # another name there is not the byline
+    other = clean_article(Article("h1", "file:///x.html", "0" * 64, "text/html", BODY + "André Schmidt\n", author="Jane Doe"))
+    assert other.body.endswith("André Schmidt")
