@@ -155,7 +155,7 @@ _NEWSLETTER = re.compile(
 )
 _CLICK_HERE = re.compile(r"\bclick(?:ing)? here\b", re.I)
 _RELATED_PREFIX = re.compile(
-    r"^[\[(]?\s*(?:related(?: post| article| story| content| coverage)?s?|read more|see more|read also|also read|"
+    r"^[\[(]?\s*(?:related(?: post| article| story| content| coverage)?s?|read more|see more|read also|also read|read next|"
     r"more|also|watch|listen|recommended|see also|leggi anche(?: su)?|lesen sie auch|lire aussi|leia também|"
     r"veja também|lea también|lee también|baca juga|citește și|citeste si|lue myös|читайте також|"
     r"διαβάστε (?:επίσης|ακόμη)|xem thêm|ये भी पढ़ें|यह भी पढ़ें|इसे भी पढ़ें|اقرأ (?:أيضا|أيضاً|ايضا)|相关阅读|延伸阅读|推荐阅读)\s*[:|–—：]\s*\S"
@@ -200,10 +200,12 @@ _SHARE_LABEL = (
     r"(?:facebook|twitter|google\+|whatsapp|linkedin|pinterest|reddit|e-?mail|print|telegram|share|tweet|pin it|"
     r"messenger|flipboard|copy link|embed|voltar|back to top|compartilhe|compartir|condividi|teilen|partager|"
     # the bookmarking services of the 2000s
-    r"digg(?: this| it)?|del\.icio\.us|delicious|stumbleupon|newsvine|technorati|mixx|fark|slashdot|myspace|yahoo!? buzz)"
+    r"digg(?: this| it)?|del\.icio\.us|delicious|stumbleupon|newsvine|technorati|mixx|fark|slashdot|myspace|yahoo!? buzz|"
+    # share, follow, comment, save, print and copy-link buttons in Chinese, Japanese and Hindi
+    r"分享|转发|关注|评论|收藏|点赞|打印|复制链接|シェア|ツイート|印刷|保存|リンクをコピー|शेयर|कॉपी लिंक)"
 )
 # One share button's label, or a bar of them on one line ("Digg | del.icio.us | Facebook | Reddit").
-_SHARE_BUTTON = re.compile(rf"^{_SHARE_LABEL}(?:\s*[|•·,/]?\s*{_SHARE_LABEL})*$", re.I)
+_SHARE_BUTTON = re.compile(rf"^(?:[-•]\s+)?{_SHARE_LABEL}(?:\s*[|•·,/]?\s*{_SHARE_LABEL})*$", re.I)
 _NAME = r"[A-Z\u00C0-\u024F][\w.'’-]*"
 _BYLINE = re.compile(
     r"^[-•]?\s*(?i:by|por|publicado por|posted by|von|par)\s*:?\s+"

@@ -488,3 +488,8 @@ def test_the_authors_name_signing_off_the_text_is_a_byline():
     # another name there is not the byline
     other = clean_article(Article("h1", "file:///x.html", "0" * 64, "text/html", BODY + "André Schmidt\n", author="Jane Doe"))
     assert other.body.endswith("André Schmidt")
+
+
+def test_share_buttons_in_other_scripts_and_read_next():
+    text = BODY + "- 评论\n- 关注\n- कॉपी लिंक\nシェア\nREAD NEXT: Convoy reaches the border after a week in the desert\n"
+    assert _html_article(text).body == BODY.strip()
