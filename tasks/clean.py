@@ -273,6 +273,8 @@ _ALL_CAPS_MIN_WORDS = 8  # shorter all-caps lines are often subheads ("HOW TO US
 
 # Date lines: a date or time and little else (labels, weekday, an author name).
 _DATE_TOKEN = re.compile(
+    # Chinese/Japanese and Korean dates and clock times ("2025年1月14日 01時28分", "2024년 4월 24일 08:31")
+    r"(?:\d{2,4}年)?\d{1,2}月\d{1,2}日|\d{1,2}時\d{1,2}分|(?:\d{4}년\s*)?\d{1,2}월\s*\d{1,2}일|(?<!\d)\d{1,2}:\d{2}(?!\d)|"
     r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b\d{1,2}:\d{2}\b|\b\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)(?!\w)"
     r"|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|"
     r"nov(?:ember)?|dec(?:ember)?|janeiro|fevereiro|março|abril|maio|junho|julho|agosto|setembro|outubro|novembro|"
@@ -286,6 +288,8 @@ _DATE_TOKEN = re.compile(
     r"giugno|luglio|settembre|ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember)\b",
     re.I,
 )
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_CJK_SENTENCE = re.compile(r"[。，、！？]")
 _DATE_FILLER = re.compile(
     r"\b(?:updated|published|posted|last|first|modified|date|on|at|am|pm|a\.m|p\.m|de|às|um|by|the|"
     r"[a-z]{1,3}t|utc|gmt|today|yesterday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|"
@@ -307,7 +311,7 @@ _FIELD_LABEL = re.compile(r"^\W*([^\W\d_][\w ]{0,20}?)\s*:\s")
 # A calendar day: a numeric date, or a day number next to a month's name.
 _CALENDAR_DAY = re.compile(
     _NUMERIC_DATE.pattern + r"|\d{1,2}(?:st|nd|rd|th)?\.?\s+(?:de\s+)?[^\W\d_]{3,}|[^\W\d_]{3,}\.?\s+\d{1,2}\b"
-    r"|\d{4}年\d{1,2}月\d{1,2}日"
+    r"|\d{4}年\d{1,2}月\d{1,2}日|\d{4}년\s*\d{1,2}월\s*\d{1,2}일"
 )
 _DATE_LABEL = re.compile(r"^\W*(?:updated|published|posted|last (?:updated|modified)|first published|기사입력|입력|수정)\b", re.I)
 
@@ -510,7 +514,9 @@ def is_date_line(text: str) -> bool:
     rest = _DATE_TOKEN.sub(" ", text)
     rest = _DATE_FILLER.sub(" ", rest)
     leftover = [w for w in re.findall(r"[^\W\d_]+", rest)]
-    return len(leftover) <= 3
+    # scripts written without spaces: a label ("更新", "기사입력") at most, never a sentence
+    cjk = sum(len(_CJK.findall(w)) for w in leftover)
+    return len(leftover) <= 3 and cjk <= 4 and not _CJK_SENTENCE.search(text)
 
 
 def _calendar_date(token: str) -> bool:

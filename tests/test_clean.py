@@ -493,3 +493,13 @@ def test_the_authors_name_signing_off_the_text_is_a_byline():
 def test_share_buttons_in_other_scripts_and_read_next():
     text = BODY + "- 评论\n- 关注\n- कॉपी लिंक\nシェア\nREAD NEXT: Convoy reaches the border after a week in the desert\n"
     assert _html_article(text).body == BODY.strip()
+
+
+def test_date_lines_in_chinese_japanese_and_korean():
+    from tasks.clean import is_date_line
+
+    for stamp in ["2025年1月14日 01時28分 (1月14日 01時40分更新)", "2024年4月24日08:31", "2024년 4월 24일 08:31", "기사입력 2024년 4월 24일"]:
+        assert is_date_line(stamp), stamp
+    # a sentence that starts with a date is text
+    assert not is_date_line("据新华社2024年4月24日报道，习近平主席向论坛致贺信。")
+    assert not is_date_line("1月14日、気象庁は南海トラフ地震臨時情報の調査を始めた。")
