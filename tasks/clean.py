@@ -288,6 +288,14 @@ _DATE_TOKEN = re.compile(
     r"giugno|luglio|settembre|ottobre|dicembre|januar|februar|märz|juni|juli|oktober|dezember)\b",
     re.I,
 )
+# A publication label alone, its date gone to another line or element.
+_BARE_DATE_LABEL = re.compile(
+    r"^(?:updated(?: on| at)?|published(?: on| at)?|posted(?: on| at)?|last (?:updated|modified)(?: on)?|first published(?: on)?|"
+    r"aktualisiert(?: am)?|veröffentlicht(?: am)?|erschienen am|stand|mis à jour(?: le)?|publié(?: le)?|actualizado(?: el)?|"
+    r"publicado(?: el| em)?|atualizado(?: em)?|aggiornato(?: il)?|pubblicato(?: il)?|bijgewerkt(?: op)?|gepubliceerd(?: op)?|"
+    r"opublikowano|zaktualizowano|publicerad|uppdaterad|oppdatert|publisert|opdateret)\s*:?$",
+    re.I,
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CJK_SENTENCE = re.compile(r"[。，、！？]")
 _DATE_FILLER = re.compile(
@@ -814,6 +822,10 @@ def _edge_date_lines(lines: list[Line], removed: dict[int, str]) -> list[Span]:
         if (near_edge or _DATE_LABEL.match(text)) and is_date_line(text):
             spans.append((line.start, line.end, "timestamp", "date_line"))
             removed[line.index] = "date_line"
+        elif near_edge and _BARE_DATE_LABEL.match(text):
+            # the label of a date the layout set apart ("Aktualisiert am" over an emptied date field)
+            spans.append((line.start, line.end, "timestamp", "date_label"))
+            removed[line.index] = "date_label"
     return spans
 
 

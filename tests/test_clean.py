@@ -503,3 +503,11 @@ def test_date_lines_in_chinese_japanese_and_korean():
     # a sentence that starts with a date is text
     assert not is_date_line("据新华社2024年4月24日报道，习近平主席向论坛致贺信。")
     assert not is_date_line("1月14日、気象庁は南海トラフ地震臨時情報の調査を始めた。")
+
+
+def test_a_publication_label_without_its_date_is_furniture():
+    for label in ["- -Aktualisiert am", "Updated:", "Publié le"]:
+        assert _html_article(label + "\n" + BODY).body == BODY.strip(), label
+    # in the middle of the text a word alone is left to the text
+    middle = BODY * 4 + "Updated\n" + BODY * 4
+    assert "\nUpdated\n" in _html_article(middle).body
