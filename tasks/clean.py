@@ -154,11 +154,16 @@ _NEWSLETTER = re.compile(
     re.I,
 )
 _CLICK_HERE = re.compile(r"\bclick(?:ing)? here\b", re.I)
+# "Read also" in Indonesian, Romanian, Finnish, Ukrainian, Greek, Vietnamese, Hindi, Arabic and Chinese:
+# the label of an inline link ("Baca juga: ...") and of a teaser list alike.
+_READ_ALSO = (
+    r"baca juga|citește și|citeste si|lue myös|читайте також|διαβάστε (?:επίσης|ακόμη)|xem thêm|"
+    r"ये भी पढ़ें|यह भी पढ़ें|इसे भी पढ़ें|اقرأ (?:أيضا|أيضاً|ايضا)|相关阅读|延伸阅读|推荐阅读"
+)
 _RELATED_PREFIX = re.compile(
     r"^[\[(]?\s*(?:related(?: post| article| story| content| coverage)?s?|read more|see more|read also|also read|read next|"
     r"more|also|watch|listen|recommended|see also|leggi anche(?: su)?|lesen sie auch|lire aussi|leia também|"
-    r"veja também|lea también|lee también|baca juga|citește și|citeste si|lue myös|читайте також|"
-    r"διαβάστε (?:επίσης|ακόμη)|xem thêm|ये भी पढ़ें|यह भी पढ़ें|इसे भी पढ़ें|اقرأ (?:أيضا|أيضاً|ايضا)|相关阅读|延伸阅读|推荐阅读)\s*[:|–—：]\s*\S"
+    r"veja também|lea también|lee también|" + _READ_ALSO + r")\s*[:|–—：]\s*\S"
     r"|^also on [\w-]+\.\w+\b",
     re.I,
 )
@@ -172,9 +177,8 @@ _TEASER_HEADER = re.compile(
     r"mehr zum thema|auch interessant|das könnte sie (?:auch )?interessieren|à lire aussi|lire aussi|sur le même sujet|"
     r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also|"
     r"czytaj (?:więcej|też|także)|zobacz (?:też|także)|lees (?:ook|meer)|läs (?:också|mer)|les (?:også|mer)|"
-    r"læs (?:også|mere)|lee (?:más|también)|leer más|čtěte (?:také|též)|baca juga|berita terkait|ilgili haberler|"
-    r"bunlar da ilginizi çekebilir|citește și|lue myös|читайте також|διαβάστε (?:επίσης|ακόμη)|xem thêm|tin liên quan|"
-    r"ये भी पढ़ें|यह भी पढ़ें|इसे भी पढ़ें|اقرأ (?:أيضا|أيضاً|ايضا)|(?:مواضيع|أخبار) ذات صلة|相关新闻|相关阅读|延伸阅读|推荐阅读)"
+    r"læs (?:også|mere)|lee (?:más|también)|leer más|čtěte (?:také|též)|berita terkait|ilgili haberler|"
+    r"bunlar da ilginizi çekebilir|tin liên quan|(?:مواضيع|أخبار) ذات صلة|相关新闻|" + _READ_ALSO + r")"
     r"\s*(?:\.{3}|…|:|：)?$",
     re.I,
 )
