@@ -565,6 +565,28 @@ def _tail_after_share(lines: list[Line], removed: dict[int, str]) -> list[int]:
     return []
 
 
+# The signature over or under a reader's comment: "Posted by: joe123 | March 3, 2008 3:15 PM",
+# "Submitted by Mary on 3/3/08", "joe123 wrote on March 3, 2008:", "Mary says: 3 March 2008 at 16:20".
+_COMMENT_SIGNATURE = re.compile(
+    r"^(?:(?:posted|submitted|written|added|comment)(?: by)?\s*:?\s+\S.{0,60}|[\w.' -]{2,40}\s+(?:wrote|says|said)(?: on)?\s*:?.{0,40})$",
+    re.I,
+)
+MIN_COMMENT_SIGNATURES = 2
+
+
+def _trailing_comments(lines: list[Line], removed: dict[int, str]) -> list[int]:
+    """Readers' comments that extraction kept: from a comment header in the second half of the text
+    to the end, when at least two comment signatures with a date follow it."""
+    headers = [i for i, rule in removed.items() if rule == "comment_widget" and i >= len(lines) // 2]
+    for header in sorted(headers):
+        after = [ln for ln in lines[header + 1 :] if ln.stripped]
+        # other rules may have taken a signature already (a date line, a byline): it still counts
+        signed = [ln for ln in after if ln.words <= 20 and _COMMENT_SIGNATURE.match(ln.stripped) and _DATE_TOKEN.search(ln.stripped)]
+        if len(signed) >= MIN_COMMENT_SIGNATURES:
+            return [ln.index for ln in after]
+    return []
+
+
 def _tag_list(lines: list[Line], header: int, removed: dict[int, str]) -> list[Line]:
     """The tags under a bare "Tags" header: one comma-separated line, or one short tag per line."""
     after = [ln for ln in lines[header + 1 : header + 1 + MAX_TEASER_ITEMS] if ln.stripped]
@@ -807,6 +829,13 @@ def _line_spans(lines: list[Line]) -> tuple[list[Span], dict[int, str]]:
     for j in _trailing_teaser_list(lines, removed):
         spans.append((lines[j].start, lines[j].end, "related", "trailing_teaser_list"))
         removed[j] = "trailing_teaser_list"
+    if comments := _trailing_comments(lines, removed):
+        # a commenter's signature is neither the article's byline nor its date: the whole tail is comments
+        starts = {lines[j].start for j in comments}
+        spans = [span for span in spans if span[0] not in starts]
+        for j in comments:
+            spans.append((lines[j].start, lines[j].end, "comment_widget", "trailing_comments"))
+            removed[j] = "trailing_comments"
     for j in _tail_after_share(lines, removed):
         spans.append((lines[j].start, lines[j].end, "share", "tail_after_share"))
         removed[j] = "tail_after_share"

@@ -511,3 +511,19 @@ def test_a_publication_label_without_its_date_is_furniture():
     # in the middle of the text a word alone is left to the text
     middle = BODY * 4 + "Updated\n" + BODY * 4
     assert "\nUpdated\n" in _html_article(middle).body
+
+
+def test_readers_comments_kept_by_extraction_go_from_their_header():
+    comments = (
+        "Comments\n"
+        "Posted by: joe123 | March 3, 2008 3:15 PM\nThis is what happens when nobody maintains the levees.\n"
+        "Posted by: Mary K. | March 3, 2008 4:20 PM\nMy street was flooded too, thanks to the crews.\n"
+    )
+    a = _html_article(BODY * 3 + comments)
+    assert a.body == (BODY * 3).strip()
+    assert "trailing_comments" in {s.rule for s in a.boilerplate}
+    # a commenter is not the article's author, nor a comment's time its date
+    assert a.author is None and a.published_at is None
+    # a comment header with no signed comments under it takes only itself
+    text = BODY * 3 + "Comments\nThe council will publish its report on the floods next month, officials said.\n"
+    assert _html_article(text).body.endswith("officials said.")
