@@ -15,6 +15,7 @@ anything heavy; what needs Prefect is imported inside the functions that use it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -564,6 +565,21 @@ def spawn_means_forkserver() -> Iterator[None]:
 RELEASE_TIMEOUT_S = 30.0
 
 
+def _end_result_pipe(executor: Any) -> None:
+    """Once a pool's workers are dead: close this process's end of the pipe they send results on.
+
+    A worker killed while it was sending a result leaves half a message in that pipe, and the
+    pool's manager thread then waits forever for the rest; the process hung at its exit, where
+    Python joins that thread (3 of 10 runs of the Ctrl-C test: SIGINT reaches the workers, which
+    send their interrupted batches back while the run kills them; 0 of 24 with this). With every writer closed
+    the thread reads end-of-file instead, marks the pool broken and ends. Results already in the
+    pipe are read before the end-of-file."""
+    writer = getattr(getattr(executor, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
+
+
 @lru_cache(maxsize=1)
 def _warm_pool_class() -> type:
     """Prefect's process pool, with workers forked from the warm server instead of spawned cold
@@ -624,6 +640,7 @@ def _warm_pool_class() -> type:
                         "a pool worker (pid %s) had not exited %.0f s after the last batch: killed", process.pid, RELEASE_TIMEOUT_S)
                     process.kill()
                     process.join(5)
+                    _end_result_pipe(executor)
             executor.shutdown(wait=True)
 
         def stop_workers_now(self) -> None:
@@ -631,8 +648,12 @@ def _warm_pool_class() -> type:
             executor, self._executor = self._executor, None
             if executor is None:
                 return
-            for process in list((getattr(executor, "_processes", None) or {}).values()):
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            for process in processes:
                 process.kill()
+            for process in processes:
+                process.join(5)
+            _end_result_pipe(executor)
             executor.shutdown(wait=False, cancel_futures=True)
 
     return WarmProcessPoolTaskRunner
