@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from tasks.common.frames import articles_frame, boilerplate_frame
 from tasks.common.isolation import keep_checked, per_article
 from tasks.common.language import detect_language
-from tasks.common.metadata import clean_authors, wire_agency, wire_credit_in_text
+from tasks.common.metadata import WIRE_AGENCIES, clean_authors, wire_agency, wire_credit_in_text
 from tasks.common.models import Article, Batch, BoilerplateSpan
 from tasks.common.timestamps import (
     date_order_for_language,
@@ -124,6 +124,7 @@ _CREDIT_LEAD = re.compile(
     re.I,
 )
 _AGENCY_MATERIAL = re.compile(r"^\(?(?:mit agenturmaterial|with agency material|avec agences|con información de agencias)\)?\.?$", re.I)
+_AGENCY_NAME = re.compile(r"(?<!\w)(?:" + "|".join(sorted(map(re.escape, WIRE_AGENCIES), key=len, reverse=True)) + r")(?!\w)", re.I)
 _CREDIT_SPLIT = re.compile(r"\s*(?:/|,|&|\bund\b|\band\b|\bet\b|\by\b)\s*")
 
 
@@ -131,6 +132,8 @@ def _agency_credit(text: str) -> bool:
     """A line that is wire agencies' credit and nothing else (editors' initials allowed: "jos/dpa")."""
     if _AGENCY_MATERIAL.match(text):
         return True
+    if not _AGENCY_NAME.search(text):
+        return False  # most lines: no agency named at all
     rest = text[_CREDIT_LEAD.match(text).end():].strip().rstrip(".").rstrip(")").strip()  # type: ignore[union-attr]
     tokens = [x for x in _CREDIT_SPLIT.split(rest) if x]
     if not tokens or len(tokens) > 6:
