@@ -15,7 +15,10 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 # scrapinghub bodies the same calls. The first 60 / 150 / 400 characters of the fundus-dev and
 # wikiref-dev bodies: 2 / 1 / 0 wrong calls against 5 / 8 / 8 (more short samples stay unsure).
 MIN_CHARS = 20
-SAMPLE_CHARS = 2000  # enough for a sure call on news prose; the detector's cost grows with length
+# Enough for a sure call on news prose; the detector's cost grows with length. 1000 and 2000
+# characters give the same language on all 437 bodies of the three corpora (2026-12-01), at 0.54
+# against 0.71 ms a text.
+SAMPLE_CHARS = 1000
 MIN_CONFIDENCE = 0.5
 
 
