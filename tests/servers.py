@@ -99,3 +99,20 @@ def factwire(args: list[str], env: dict[str, str], cwd: Path | None = None, paus
     if pause_in_load:
         command = [str(BIN / "python"), "-m", "tests.pause_in_load", str(pause_in_load[0]), str(pause_in_load[1])]
     return subprocess.Popen([*command, *args], env=env, cwd=cwd or REPO_ROOT, start_new_session=True, **popen)
+
+
+def send_half_a_result(marker: str) -> None:
+    """In a pool worker: write the start of a result message (a length, then 10 of its 1000 bytes)
+    on the pipe results go back on, as a worker killed mid-send leaves it, then wait."""
+    import gc
+    import multiprocessing.queues
+    import os
+    import struct
+    import time
+    from pathlib import Path
+
+    queue = next(o for o in gc.get_objects() if isinstance(o, multiprocessing.queues.SimpleQueue))
+    os.write(queue._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    Path(marker).write_text("sent", encoding="utf-8")
+    time.sleep(120)
+

@@ -356,3 +356,36 @@ def test_stories_warm_reads_each_language_list():
     stories.warm(["de", None])
     info = stories.term_weight.cache_info()
     assert stories.term_weight("story", "de") == stories.term_weight("story", "de") and stories.term_weight.cache_info().hits > info.hits
+
+
+def test_a_worker_killed_while_sending_a_result_does_not_leave_the_pool_thread_waiting(tmp_path):
+    """The pool's manager thread reads half a message and waits for the rest; with the workers
+    dead, closing this process's end of the result pipe (what stop_workers_now and release_workers
+    do after a kill) gives it end-of-file, so it ends and the process can exit."""
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from flows.runtime import _end_result_pipe
+
+    from .servers import send_half_a_result
+
+    marker = tmp_path / "sent"
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        executor.submit(send_half_a_result, str(marker))
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists()
+        for process in list(executor._processes.values()):
+            process.kill()
+            process.join(5)
+        thread = executor._executor_manager_thread
+        thread.join(1)
+        assert thread.is_alive()  # waiting for the 990 bytes that will never come: the hang
+        _end_result_pipe(executor)
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
