@@ -976,7 +976,7 @@ def clean_article(article: Article) -> Article:
 
     if author:
         # the byline's names alone, as a paragraph: under the headline, or signing off the text
-        for edge in (kept[:3], kept[-2:] if len(kept) > 3 else []):
+        for edge in (kept[:3], kept[3:][-2:]):
             if (line := _bare_byline(edge, author)) is not None:
                 spans.append((line.start, line.end, "byline", "bare_byline"))
 

@@ -486,16 +486,15 @@ def _country_after(t: _Tokens, span: Span, countries: dict[int, str]) -> str | N
     town, written as "Town, Country" and closing it (a bracket, a full stop, a dash), or as "Town
     (Country)"; not in a list of places ("Arizona, Georgia, Nevada")."""
     k = span.end
-    if k + 1 < t.n and t.text[k] == "(" and k + 1 in countries:
-        code = countries[k + 1]
-        after = next((i for i in range(k + 2, t.n) if i not in countries or countries[i] != code), t.n)
-        return code if after < t.n and t.text[after] == ")" else None
-    if k + 1 >= t.n or t.text[k] != "," or k + 1 not in countries:
+    if k + 1 >= t.n or t.text[k] not in (",", "(") or k + 1 not in countries:
         return None
-    if span.start > 0 and t.text[span.start - 1] in (",", "/", "&") or t.lower[span.start - 1] in ("and", "or"):
+    bracket = t.text[k] == "("
+    if not bracket and (span.start > 0 and t.text[span.start - 1] in (",", "/", "&") or t.lower[span.start - 1] in ("and", "or")):
         return None  # "North Macedonia, Kosovo, Belarus": a list
     code = countries[k + 1]
     after = next((i for i in range(k + 2, t.n) if i not in countries or countries[i] != code), t.n)
+    if bracket:
+        return code if after < t.n and t.text[after] == ")" else None
     closing = after >= t.n or t.text[after] in (")", ".", ";", ":", "—", "–", "-", "]") or "\n" in t.text[after]
     return code if closing else None
 
