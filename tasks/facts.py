@@ -355,10 +355,34 @@ def _with_qualifier(lower: list[str], n: NumberSpan) -> NumberSpan:
     return n
 
 
-def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]]) -> bool:
-    """Years, dates, times, ordinals and numbers that are part of a name are not claims."""
+_LINE_NUMBER = re.compile(r"^[ \t]*(\d{1,3})[.)]?[ \t]+(?=[\"'‘“(]?[A-Z0-9])", re.M)
+LIST_RUN = 3  # paragraphs numbered in a row before their numbers are read as a list's
+
+
+def list_numbers(text: str) -> frozenset[int]:
+    """Character offsets of the numbers that number a list's paragraphs ("1 The First Division
+    play-off ...", "2 In 2001-02, 32 clubs ..."): runs of at least LIST_RUN lines opening with
+    consecutive integers. Such a number counts paragraphs, not what the words after it name;
+    a single line opening with a figure ("12 people died ...") is no list and stays a count."""
+    found = [(int(m.group(1)), m.start(1)) for m in _LINE_NUMBER.finditer(text)]
+    out: set[int] = set()
+    run: list[int] = []
+    for i, (value, at) in enumerate(found):
+        if run and value != found[i - 1][0] + 1:
+            out.update(run if len(run) >= LIST_RUN else ())
+            run = []
+        run.append(at)
+    out.update(run if len(run) >= LIST_RUN else ())
+    return frozenset(out)
+
+
+def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]],
+                 listed: frozenset[int] = frozenset()) -> bool:
+    """Years, dates, times, ordinals, list numbers and numbers that are part of a name are not claims."""
     first, last = doc[n.start], doc[n.end - 1]
     if any(s <= last.idx < e for s, e in mention_spans):
+        return True
+    if first.idx in listed:
         return True
     if _is_year(last.text):
         return True
@@ -1450,8 +1474,9 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
     lower = lower_tokens(doc)
     found = find_numbers(doc, lower)
     number_starts = frozenset(n.start for n in found)
+    listed = list_numbers(doc.text)
     for n in found:
-        if not _is_excluded(doc, n, mention_spans):
+        if not _is_excluded(doc, n, mention_spans, listed):
             seg = max(bisect_left(seg_starts, n.start + 1) - 1, 0)
             numbers.setdefault(seg, []).append(n)
     ctx = _DocContext(

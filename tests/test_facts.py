@@ -194,6 +194,20 @@ def test_season_years_idioms_and_camel_case_names_are_not_counts():
     assert (buses.value_low, buses.value_high) == (2, 3)
 
 
+def test_the_numbers_of_a_numbered_list_are_not_counts():
+    listed = (
+        "Forty factors behind the rise\n\n"
+        "1 The play-off final is worth around 30m to the winners.\n\n"
+        "2 In 2001-02, 32 clubs reported operating profits.\n\n"
+        "3 Premiership clubs have spent heavily on stadiums.\n\n"
+        "4 Football League attendances stood at 14.7m."
+    )
+    assert {(f.value, f.unit) for f in _facts(listed)} == {(40.0, "factor"), (32.0, "club")}
+    # one paragraph opening with a figure is a count, not a list
+    single = _facts("Six teams were relegated.\n\n8 Premiership clubs have spent heavily on stadiums.")
+    assert {(f.value, f.unit) for f in single} == {(6.0, "team"), (8.0, "club")}
+
+
 def test_a_speech_verb_inside_the_quotation_does_not_speak_for_it():
     (target,) = _facts("“Our policies are delivering what we’ve always said – the 43% target is achievable,” Mr Bowen said.")
     assert target.speaker_text == "Mr Bowen"
