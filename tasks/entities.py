@@ -8,6 +8,7 @@ import unicodedata
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
@@ -163,6 +164,10 @@ class Gazetteer:
     # places, countries and cities of SPEAKING_CITY_POPULATION people, by their own name
     speaking_places: frozenset[str] = frozenset()
     country_ids: frozenset[str] = frozenset()  # places that are countries
+    # language -> (lower-case alias, entity_id) pairs that language uses as a common word
+    # (German "Dabei" for Dubai, "Dort" for Dordrecht): not matched in its articles; built by
+    # scripts/build_gazetteer.py (foreign_words.csv)
+    foreign_words: dict[str, frozenset[tuple[str, str]]] = dataclass_field(default_factory=dict)
 
 
 def _opt(value: str | None) -> str | None:
@@ -303,8 +308,11 @@ def load_gazetteer(directory: Path = GAZETTEER_DIR) -> Gazetteer:
     country_ids = frozenset(r["entity_id"] for r in place_rows if r.get("feature") == "country")
     speaking = country_ids | {r["entity_id"] for r in place_rows if int(r.get("population") or 0) >= SPEAKING_CITY_POPULATION}
     speaking |= {e.entity_id for e in entities.values() if e.source == "curated" and e.type in PLACE_TYPES}
+    words: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for r in _rows(directory / "foreign_words.csv"):
+        words[r["language"]].add((r["alias"].lower(), r["entity_id"]))
     return Gazetteer(entities, exact, folded, canonical, keys, plain, dict(fuzzy_keys), frozenset(acronyms), frozenset(demonyms),
-                     dict(ambiguous), place_country, speaking, country_ids)
+                     dict(ambiguous), place_country, speaking, country_ids, {k: frozenset(v) for k, v in words.items()})
 
 
 @lru_cache(maxsize=4096)
@@ -612,9 +620,11 @@ def _kind(span: Span, gazetteer: Gazetteer) -> str:
     return "demonym" if span.text in gazetteer.demonyms else "name"
 
 
-def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", english: bool = True) -> _Found:
+def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", english: bool = True,
+               language: str | None = None) -> _Found:
     """Gazetteer mentions (longest non-overlapping alias matches, then variants) and the
-    capitalised runs nothing matched."""
+    capitalised runs nothing matched; in an article in `language`, not the names that language
+    uses as common words."""
     t = _Tokens(doc)
     spans: list[Span] = []
     for matcher in (gazetteer.exact, gazetteer.folded):
@@ -632,9 +642,14 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
                       and _speaks(t, span, gazetteer.entities[span.label_], gazetteer)}
     countries = {i: gazetteer.place_country[s.label_] for s in matched if s.label_ in gazetteer.country_ids
                  and s.label_ in gazetteer.place_country and _kind(s, gazetteer) == "name" for i in range(s.start, s.end)}
+    words = gazetteer.foreign_words.get(language or "", frozenset())
     for span in matched:
         entity = gazetteer.entities[span.label_]
         own = set(range(span.start, span.end))
+        if words and (span.text.lower(), span.label_) in words:
+            taken -= own  # "Dabei wird die Gruppe ...": a German word, not Dubai
+            unlisted_tokens.update(own)
+            continue
         if span.text in gazetteer.acronyms and _shouting(t, span, taken - own):
             taken -= own  # a word of a shouted line, not this entity
             continue
@@ -1079,9 +1094,9 @@ def find_article_entities(
     see article_ner_spans), also the names only the model found, and types."""
     g = gazetteer or load_gazetteer()
     english = article.language in LOCAL_LANGUAGES
-    found = [_match_doc(parse(article.body), g, article.body, "body", english)]
+    found = [_match_doc(parse(article.body), g, article.body, "body", english, article.language)]
     if article.title:
-        found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title", english))
+        found.append(_match_doc(blank_pipeline()(article.title), g, article.title, "title", english, article.language))
     if g.ambiguous:
         _places_in_context(found, g)
     # Capitalisation says "a name" in English; in German every noun is capitalised: elsewhere

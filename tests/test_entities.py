@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from scripts.build_gazetteer import slug, usable_alias
+from scripts.build_gazetteer import foreign_words, slug, usable_alias
 from tasks.common.frames import articles_frame, boilerplate_frame, candidates_frame, mentions_frame
 from tasks.common.nlp import parse
 from tasks.entities import (
@@ -554,6 +554,26 @@ def test_a_place_after_an_unknown_word_ends_a_longer_name():
     assert found["America"] == "Q30"  # and America alone is the United States
     german = _found("de1", "Die Stadt München wächst.", language="de")
     assert [m.surface for m in german if m.entity_id in entity_ids()] == ["München"]  # German capitalises nouns
+
+
+def test_a_name_the_articles_language_uses_as_a_word_is_not_the_place():
+    german = "Der Präsident reiste nach Tokio. Dabei traf er Händler aus Dubai. Dort sprach er lange. Klar ist: es war gut."
+    found = {m.surface: m.entity_id for m in _found("de1", german, language="de") if m.entity_id in entity_ids()}
+    assert set(found) == {"Tokio", "Dubai"}  # the capital's German name stays; the adverbs are no towns
+    spanish = {m.surface for m in _found("es1", "Nada más cruzar la meta, habló.", language="es") if m.entity_id in entity_ids()}
+    assert spanish == set()
+    # in English text (or where the language is not known) the same names match as before
+    english = {m.surface for m in _found("en1", "He flew from Dordrecht to Dubai.", language="en") if m.entity_id in entity_ids()}
+    assert english == {"Dordrecht", "Dubai"}
+
+
+def test_foreign_words_are_found_per_language_and_never_in_the_places_own_languages():
+    rows = foreign_words([("fw:dubai", "Dabei", "Dubai"), ("fw:paris", "Paris", "Paris"), ("fw:seoul", "Seul", "Seoul"),
+                          ("Q30", "US", "United States")], {"fw:dubai": "AE", "fw:paris": "FR", "fw:seoul": "KR", "Q30": "US"})
+    got = {(r["alias"], r["language"]) for r in rows}
+    assert ("Dabei", "de") in got and ("Seul", "fr") in got  # French "seul": alone
+    assert ("Seul", "es") not in got and ("Seul", "pt") not in got  # Seoul's name in Spanish and Portuguese
+    assert not {a for a, _lang in got} & {"Paris", "US"}  # French names Paris all the time; acronyms are no words
 
 
 def test_a_dotted_abbreviation_before_a_name_is_still_the_place():
