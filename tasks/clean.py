@@ -709,14 +709,20 @@ def find_outlet(text: str, outlet_hint: str | None = None) -> Outlet | None:
     return None
 
 
+SENTENCE_CASE_HEADLINE_WORDS = 14  # a headline in sentence case is short ("Cypriot banks in politician loan scandal")
+
+
 def looks_like_headline(line: Line) -> bool:
-    """A title line: short, no sentence-final period, not a dateline or quote."""
+    """A title line: short, no sentence-final punctuation, not a dateline or a quotation; in title
+    case, or in sentence case when short. A quoted word may end it ('... attacks EU "hypocrisy"')."""
     text = line.stripped
-    if not text or line.words < 3 or line.words > 25 or len(text) > 200:
+    if not text or line.words < 2 or line.words > 25 or len(text) > 200:
         return False
-    if text[-1] in ".,;:\"”" or text.startswith(("“", '"', "(")):
+    if text.startswith(("“", '"', "(", "'", "‘")) or text.rstrip("\"”’'")[-1:] in (".", ",", ";", ":", "") or text[-1] in ",;:":
         return False
-    return sum(1 for w in text.split() if w[:1].isupper()) >= 2
+    if not (text[0].isupper() or text[0].isdigit()):
+        return False
+    return sum(1 for w in text.split() if w[:1].isupper()) >= 2 or line.words <= SENTENCE_CASE_HEADLINE_WORDS
 
 
 def _whitespace_spans(raw: str, removed: list[tuple[int, int]]) -> list[tuple[int, int]]:

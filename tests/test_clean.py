@@ -119,6 +119,19 @@ def test_headline_and_kicker_removed_but_summary_kept():
     assert first in kept.body
 
 
+def test_a_plain_text_files_first_line_is_its_headline_in_title_or_sentence_case():
+    para = "Two of the island's largest lenders wrote off loans to politicians, the central bank said on Tuesday.\n\nMore follows."
+    for headline in ("Cypriot banks in politician loan scandal", "Banks Write Off Loans To Politicians",
+                     'Cyprus to ease citizenship rules, attacks EU "hypocrisy"', "Michelle Obama"):
+        a = _article(f"{headline}\n\n{para}")
+        assert a.title == headline and a.body == para
+    # a sentence, a quotation, a line that introduces the next, or one word, is the body's own
+    for first in ("The central bank said lenders wrote off loans.", '"We will not pay," the minister said',
+                  "Samsung Galaxy S5 Sport review:", "Nicosia"):
+        a = _article(f"{first}\n\n{para}")
+        assert a.title is None and a.body.startswith(first)
+
+
 def test_the_headline_part_of_a_title_tag_is_the_title():
     """An old page with no metadata but "Headline - Site" in <title>: the line the text sets as its
     headline, under a menu and a date line, is the title; the menu above it goes."""
