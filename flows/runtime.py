@@ -580,6 +580,49 @@ def _end_result_pipe(executor: Any) -> None:
             writer.close()
 
 
+# How long a pool may go on not noticing that one of its workers died before it is made to.
+DEAD_WORKER_GRACE_S = 5.0
+
+
+def watch_for_dead_workers(executor: Any, grace: float = DEAD_WORKER_GRACE_S, poll: float = 0.5) -> threading.Thread:
+    """Break `executor` (a ProcessPoolExecutor) when a worker died and its manager thread missed it.
+
+    The manager thread notices a dead worker at once, marks the pool broken and fails its futures
+    (which the run then recovers, see process_surviving_crashes), unless the worker died while
+    sending a result: the manager then waits for the rest of that message, forever, and with it
+    the run. A daemon thread watches the workers' sentinels (which close when a process ends,
+    without reaping it); when one has ended, the pool is still not broken after `grace` seconds and
+    not shutting down, it kills the other workers and closes this process's end of the result pipe
+    (_end_result_pipe): the manager reads end-of-file, marks the pool broken and the run goes on.
+    """
+    from multiprocessing.connection import wait
+
+    def watch() -> None:
+        dead_since: float | None = None
+        while True:
+            time.sleep(poll)
+            if getattr(executor, "_broken", False) or getattr(executor, "_shutdown_thread", False):
+                return
+            processes = list((getattr(executor, "_processes", None) or {}).values())
+            if not wait([p.sentinel for p in processes], 0):
+                dead_since = None
+                continue
+            dead_since = dead_since or time.monotonic()
+            if time.monotonic() - dead_since < grace:
+                continue
+            log.warning("a pool worker died and the pool did not notice in %.0f s (it died sending a result): "
+                        "ending the pool so its batches are run again", grace)
+            for process in processes:
+                with contextlib.suppress(Exception):
+                    process.kill()
+            _end_result_pipe(executor)
+            return
+
+    thread = threading.Thread(target=watch, name="factwire-dead-worker-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 @lru_cache(maxsize=1)
 def _warm_pool_class() -> type:
     """Prefect's process pool, with workers forked from the warm server instead of spawned cold
@@ -598,7 +641,9 @@ def _warm_pool_class() -> type:
             # with the thread that started it (die_with_parent), and that thread ends with the pool
             start_worker_server()
             with spawn_means_forkserver():
-                return super().__enter__()  # type: ignore[no-any-return]
+                entered = super().__enter__()
+            watch_for_dead_workers(self._executor)
+            return entered  # type: ignore[no-any-return]
 
         def renew_workers(self) -> None:
             """A fresh pool of warm workers in place of one a dead worker broke."""
@@ -622,6 +667,7 @@ def _warm_pool_class() -> type:
                 max_workers=self._max_workers, mp_context=_warm_server(), initializer=_initialize_process_pool_worker,
                 initargs=(self._subprocess_message_queue, self._initializer, self._initargs),
             )
+            watch_for_dead_workers(self._executor)
             old.shutdown(wait=False, cancel_futures=True)
 
         def release_workers(self) -> None:

@@ -101,6 +101,19 @@ def factwire(args: list[str], env: dict[str, str], cwd: Path | None = None, paus
     return subprocess.Popen([*command, *args], env=env, cwd=cwd or REPO_ROOT, start_new_session=True, **popen)
 
 
+def send_half_a_result_and_die() -> None:
+    """In a pool worker: write the start of a result message on the results pipe, then end the
+    process at once, as a worker the OOM killer picks while it sends its batch back."""
+    import gc
+    import multiprocessing.queues
+    import os
+    import struct
+
+    queue = next(o for o in gc.get_objects() if isinstance(o, multiprocessing.queues.SimpleQueue))
+    os.write(queue._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    os._exit(9)
+
+
 def send_half_a_result(marker: str) -> None:
     """In a pool worker: write the start of a result message (a length, then 10 of its 1000 bytes)
     on the pipe results go back on, as a worker killed mid-send leaves it, then wait."""

@@ -389,3 +389,48 @@ def test_a_worker_killed_while_sending_a_result_does_not_leave_the_pool_thread_w
         assert not thread.is_alive()
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
+
+
+def test_a_worker_that_dies_while_sending_a_result_breaks_the_pool_instead_of_hanging_it():
+    """Without the watch the manager thread waits forever for the rest of the message and the
+    future never completes; with it, the pool breaks within the grace period and the future fails
+    with BrokenProcessPool, which the run recovers from (process_surviving_crashes)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from flows.runtime import watch_for_dead_workers
+
+    from .servers import send_half_a_result_and_die
+
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        future = executor.submit(send_half_a_result_and_die)
+        with pytest.raises(TimeoutError):
+            future.result(timeout=5)  # the hang: the worker is long dead
+        watcher = watch_for_dead_workers(executor, grace=1.0, poll=0.2)
+        with pytest.raises(BrokenProcessPool):
+            future.result(timeout=30)
+        watcher.join(5)
+        assert not watcher.is_alive()
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def test_the_dead_worker_watch_leaves_a_healthy_pool_alone():
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    from flows.runtime import watch_for_dead_workers
+
+    executor = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+    watcher = watch_for_dead_workers(executor, grace=0.5, poll=0.1)
+    try:
+        assert [f.result(timeout=60) for f in [executor.submit(abs, -n) for n in range(20)]] == list(range(20))
+        time.sleep(1.0)
+        assert not getattr(executor, "_broken", False) and watcher.is_alive()
+    finally:
+        executor.shutdown(wait=True)
+    watcher.join(5)
+    assert not watcher.is_alive()  # a pool shut down ends its watch
