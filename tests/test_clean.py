@@ -540,3 +540,14 @@ def test_readers_comments_kept_by_extraction_go_from_their_header():
     # a comment header with no signed comments under it takes only itself
     text = BODY * 3 + "Comments\nThe council will publish its report on the floods next month, officials said.\n"
     assert _html_article(text).body.endswith("officials said.")
+
+
+def test_word_count_counts_chinese_and_japanese_characters_as_words():
+    from tasks.clean import count_words
+
+    latin = "Hello, world — it's 5 o'clock."
+    assert count_words(latin) == len(latin.split()) == 6
+    assert count_words("국회는 계엄 해제를 요구했다") == 4  # Korean spaces its words
+    assert count_words("宮崎県で震度5弱、高知に津波注意報。") == 16  # 15 characters and the figure "5"
+    japanese = "宮崎県で震度5弱の地震がありました。高知県と宮崎県に津波注意報が出ています。" * 3
+    assert _article("Quake\n\n" + japanese).word_count > 20  # not one "word" per paragraph
