@@ -712,12 +712,12 @@ def find_outlet(text: str, outlet_hint: str | None = None) -> Outlet | None:
 # Chinese and Japanese write no spaces between words: each Han character, kana or kanji, counts as
 # one word, the convention of word processors' East Asian word counts; their punctuation
 # (、。「」) separates. Korean spaces its words, like the alphabets.
-_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20]+")
+_COUNTED_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20]+")
 
 
 def count_words(text: str) -> int:
     """Words in `text`: runs between spaces, and each Chinese or Japanese character on its own."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return sum(1 for _ in _COUNTED_WORD.finditer(text))
 
 
 SENTENCE_CASE_HEADLINE_WORDS = 14  # a headline in sentence case is short ("Cypriot banks in politician loan scandal")
