@@ -294,10 +294,45 @@ def mark_layout_tables(tree: HtmlElement) -> int:
     return len(layout)
 
 
+def _text_outside(el: HtmlElement, skip: frozenset[str]) -> str:
+    """The text of `el` and its descendants but those whose tag is in `skip` (their tails kept)."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag not in skip:
+            parts.append(_text_outside(child, skip))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+_READINGS = frozenset({"rt", "rtc", "rp"})
+
+
+def inline_ruby(tree: HtmlElement) -> int:
+    """Write each <ruby> annotation (the reading set over a Japanese or Chinese name) as plain text in
+    its line: the base, then the reading in the <rp> brackets the page gives for readers without
+    ruby, as such readers show it ("尹錫悦（ユンソンニョル）"); without <rp>, the base alone.
+    trafilatura otherwise puts the base on a line of its own, splitting the sentence, and drops
+    the reading. Returns how many."""
+    rubies = [r for r in tree.iter("ruby") if not any(a.tag == "ruby" for a in r.iterancestors())]
+    for ruby in rubies:
+        text = _text_outside(ruby, frozenset() if ruby.find(".//rp") is not None else _READINGS).strip()
+        parent, previous = ruby.getparent(), ruby.getprevious()
+        if parent is None:
+            continue
+        joined = text + (ruby.tail or "")
+        if previous is not None:
+            previous.tail = (previous.tail or "") + joined
+        else:
+            parent.text = (parent.text or "") + joined
+        parent.remove(ruby)
+    return len(rubies)
+
+
 def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast: bool) -> str:
     """trafilatura's main text of a parsed page, "" when it finds none."""
     if options.include_tables:
         mark_layout_tables(tree)
+    inline_ruby(tree)
     result = trafilatura.bare_extraction(
         tree,
         url=url,

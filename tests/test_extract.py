@@ -233,6 +233,22 @@ def test_data_tables_are_told_from_layout_tables():
     assert len(page.findall("./div/div/div")) == 2
 
 
+def test_ruby_readings_stay_in_their_line(tmp_path):
+    """A Japanese name with its reading set in <ruby>: one line, with the reading in the page's
+    own fallback brackets; without <rp> brackets, the base alone."""
+    from lxml import html
+
+    from tasks.extract import inline_ruby
+
+    sentence = "大統領は３日夜、緊急談話を出し、野党が国政をまひさせているとして「非常戒厳」を宣言した。" * 3
+    page = (f"<html><body><article><h1>韓国が戒厳令</h1><p>韓国の\n<ruby><rb>尹錫悦</rb><rp>（</rp><rt>ユンソンニョル</rt>"
+            f"<rp>）</rp></ruby>\n{sentence}</p><p>{sentence}</p></article></body></html>")
+    articles, _ = _extract(tmp_path, "ruby.html", page.encode())
+    assert "韓国の 尹錫悦（ユンソンニョル） 大統領は" in articles[0].raw_text
+    bare = html.fromstring("<p>東京の<ruby>漢字<rt>かんじ</rt></ruby>です<b>。</b></p>")
+    assert inline_ruby(bare) == 1 and bare.text_content() == "東京の漢字です。"
+
+
 def test_a_2000s_page_without_heading_elements(tmp_path):
     """Nested layout tables, a link grid for "Most popular", a headline in <span class="headline">
     and a <title> that starts with the site's name."""
