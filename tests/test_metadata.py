@@ -12,6 +12,7 @@ from tasks.common.metadata import (
     _leading_runs,
     choose_title,
     clean_authors,
+    clean_site_name,
     page_headings,
     parse_page_date,
     strip_site_name,
@@ -420,3 +421,12 @@ def test_a_bold_line_in_a_sidebar_widget_is_no_byline():
     assert byline_names(_tree(f'<h1>Sejarah</h1><article><p>Teks.</p></article>{sidebar}')) == []
     in_article = '<h1>Mining blasts</h1><div class="entry-content"><p><strong>Mathatisi Sebusi</strong></p><p>Text.</p></div>'
     assert byline_names(_tree(in_article).getroottree().getroot()) == ["Mathatisi Sebusi"]
+
+
+def test_a_site_name_given_as_a_copyright_notice_is_the_name():
+    assert clean_site_name("人民网版权所有") == "人民网"
+    assert clean_site_name("Example News. All rights reserved.") == "Example News"
+    assert clean_site_name("Beispiel Zeitung – Alle Rechte vorbehalten") == "Beispiel Zeitung"
+    assert clean_site_name("Copyright 2024 Example News") is None  # no telling the name from the notice
+    assert clean_site_name("All rights reserved") is None and clean_site_name("https://example.com") is None
+    assert clean_site_name("Reserved Words Weekly") == "Reserved Words Weekly"

@@ -321,11 +321,21 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
     return out
 
 
+# "All rights reserved" as sites write it after their name in a copyright notice, which some pages
+# give as their site's name (<meta name="copyright" content="人民网版权所有">: People's Daily Online,
+# all rights reserved)
+_RIGHTS_RESERVED = re.compile(
+    r"\s*[.,;:|–—-]?\s*(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
+    r"|tutti i diritti riservati|todos os direitos reservados|wszelkie prawa zastrzeżone|版权所有|版權所有|保留所有权利"
+    r"|著作権所有|무단전재[^\n]*)\s*[.。]?\s*$", re.I)
+
+
 def clean_site_name(name: str | None) -> str | None:
-    """The site's name as a reader would write it; None for a URL, a handle-only or a copyright line."""
+    """The site's name as a reader would write it; None for a URL, a handle-only or a copyright line.
+    A name followed by "all rights reserved" (in any of several languages) is that name."""
     if not name:
         return None
-    text = " ".join(name.split()).lstrip("@")
+    text = _RIGHTS_RESERVED.sub("", " ".join(name.split()).lstrip("@")).strip()
     if not text or "://" in text or text.lower().startswith(("www.", "copyright", "©", "(c)")):
         return None
     return text
