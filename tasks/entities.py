@@ -342,6 +342,31 @@ def resolve_variant(surface: str, gazetteer: Gazetteer | None = None) -> tuple[s
     return g.keys[choice], round(score / 100.0, 3)
 
 
+# Languages whose word lists weigh a word in a non-English article (wordfreq's, but those it
+# segments with MeCab or jieba: no Latin-script name is a common word there).
+_SEGMENTED_LANGUAGES = frozenset({"ja", "ko", "zh"})
+VARIANT_WORD_ZIPF = 3.5  # commoner than this in the article's language ...
+VARIANT_WORD_EXCESS = 1.0  # ... and this much commoner there than the place's name is in English
+
+
+@lru_cache(maxsize=1)
+def _word_list_languages() -> frozenset[str]:
+    from wordfreq import available_languages
+
+    return frozenset(available_languages("best")) - _SEGMENTED_LANGUAGES - {"en"}
+
+
+@lru_cache(maxsize=65_536)
+def word_of_language(surface: str, language: str | None, name: str) -> bool:
+    """A one-word name that the article's language uses as a common word, far more than English
+    uses the name it resembles: German "Medien" (media) is not Madinah, Lithuanian "Tarsi" not
+    Tarsus; "Libanon", "Türkei", Spanish "Rusia" are the countries (as common as in English)."""
+    if language not in _word_list_languages() or " " in surface or "-" in surface:
+        return False
+    here = zipf_frequency(surface.lower(), language)
+    return here >= VARIANT_WORD_ZIPF and here - max(_zipf(surface.lower()), _zipf(name.lower())) >= VARIANT_WORD_EXCESS
+
+
 @lru_cache(maxsize=200_000)
 def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
@@ -688,6 +713,8 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
         # German capitalises its nouns, and "Türen" is not the town of Turen.
         same = gazetteer.plain.get(plain_name(surface)) if english and plain_name(surface) != surface else None
         hit = None if unlisted else (same, 1.0) if same is not None else resolve_variant(surface, gazetteer)
+        if hit is not None and not english and word_of_language(surface, language, gazetteer.entities[hit[0]].name):
+            hit = None  # "in den sozialen Medien": a German word that spells like Madinah
         if hit is not None:
             accepted.append((Span(doc, start, end, label=hit[0]), "fuzzy", hit[1], "name"))
             continue

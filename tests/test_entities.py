@@ -567,6 +567,14 @@ def test_a_name_the_articles_language_uses_as_a_word_is_not_the_place():
     assert english == {"Dordrecht", "Dubai"}
 
 
+def test_a_word_of_the_articles_language_is_not_a_spelling_of_a_place():
+    german = "Die Bilder kursieren in den sozialen Medien. Im Grenzgebiet zwischen Israel und Libanon wurde geschossen."
+    names = {e.entity_id: e.name for e in read_entities().values()}
+    found = {m.surface: names.get(m.entity_id) for m in _found("de1", german, language="de") if m.entity_id in entity_ids()}
+    assert "Medien" not in found  # media, not Madinah
+    assert found["Libanon"] == "Lebanon"  # the country's German name is as common as "Lebanon" in English
+
+
 def test_foreign_words_are_found_per_language_and_never_in_the_places_own_languages():
     rows = foreign_words([("fw:dubai", "Dabei", "Dubai"), ("fw:paris", "Paris", "Paris"), ("fw:seoul", "Seul", "Seoul"),
                           ("Q30", "US", "United States")], {"fw:dubai": "AE", "fw:paris": "FR", "fw:seoul": "KR", "Q30": "US"})
