@@ -62,6 +62,9 @@ NAME_CONNECTORS = ARTICLES | {"of", "for", "the", "bin", "ibn", "bint", "de", "l
 # After a place name these words still name that place ("Deir Ezzor Province"); other capitalised
 # words make a longer name of their own ("Damascus University"), not a mention of the place.
 SAME_PLACE_SUFFIXES = {"Province", "Governorate", "Region", "City", "Countryside", "Desert"}
+# Countries whose towns' names are not followed by "City" to name the town itself: there the
+# town's name and "City" name a club, a council or another town (see _inside_longer_name)
+CITY_IS_ANOTHER_NAME = frozenset({"GB", "IE", "US", "CA", "AU", "NZ"})
 TITLE_WORDS = {"President", "Prime", "Minister", "Foreign", "Defense", "Defence", "Secretary",
                "Ambassador", "Envoy", "Embassy", "Government", "State", "Army", "Forces", "Military"}
 NOT_NAMES = {
@@ -532,16 +535,20 @@ def _country_after(t: _Tokens, span: Span, countries: dict[int, str]) -> str | N
     return code if closing else None
 
 
-def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True) -> bool:
+def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True, country: str | None = None) -> bool:
     """A place name followed by a capitalised word of another name ("Damascus University"),
     ending one through "of" ("Bank of Cyprus") or, in English, after an unknown word of one
-    ("Copa America"; German capitalises nouns: "Stadt München" is the city)."""
+    ("Copa America"; German capitalises nouns: "Stadt München" is the city). A town of an
+    English-speaking `country` and "City" is another name: a club ("Manchester City", "Swansea
+    City"), a council, another town ("Iowa City"); elsewhere "Raqqa City" is the town."""
     if _after_name_of(t, span) or (english and _after_unknown_name(t, span, taken)):
         return True
     nxt = span.end
     if nxt >= t.n or nxt in taken or not t.title[nxt] or t.starts_sentence(nxt):
         return False
     word = t.text[nxt]
+    if word == "City" and country in CITY_IS_ANOTHER_NAME:
+        return t.ws[nxt - 1] == " " and not t.in_headline(span.start)
     if word in SAME_PLACE_SUFFIXES or word in TITLE_WORDS or word in NOT_NAMES or t.lower[nxt] in STOP_WORDS:
         return False
     if t.ws[nxt - 1] != " ":
@@ -692,7 +699,7 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
                 taken -= own
                 unlisted_tokens.update(own)
             continue
-        if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english):
+        if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english, gazetteer.place_country.get(span.label_)):
             taken -= own  # its words may belong to a longer unknown name
             held.append(span)
             continue

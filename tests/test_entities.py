@@ -567,6 +567,14 @@ def test_a_name_the_articles_language_uses_as_a_word_is_not_the_place():
     assert english == {"Dordrecht", "Dubai"}
 
 
+def test_an_english_speaking_towns_name_and_city_is_another_name():
+    text = "He joined Manchester City from Coventry City. The storm reached Kansas City. Fighters left Raqqa City."
+    found = {m.surface: m.entity_id for m in _found("en1", text)}
+    assert "Manchester" not in found and "Coventry" not in found and "Kansas" not in found  # clubs; not the state
+    assert found["Manchester City"].startswith("fw:local:") and found["Kansas City"].startswith("fw:local:")
+    assert _found("en1", "Crowds gathered in Manchester on Sunday.")[0].entity_id in entity_ids()
+
+
 def test_a_word_of_the_articles_language_is_not_a_spelling_of_a_place():
     german = "Die Bilder kursieren in den sozialen Medien. Im Grenzgebiet zwischen Israel und Libanon wurde geschossen."
     names = {e.entity_id: e.name for e in read_entities().values()}
