@@ -209,7 +209,8 @@ _SHARE_LABEL = (
     # the bookmarking services of the 2000s
     r"digg(?: this| it)?|del\.icio\.us|delicious|stumbleupon|newsvine|technorati|mixx|fark|slashdot|myspace|yahoo!? buzz|"
     # share, follow, comment, save, print and copy-link buttons in Chinese, Japanese and Hindi
-    r"分享|转发|关注|评论|收藏|点赞|打印|复制链接|シェア|ツイート|印刷|保存|リンクをコピー|शेयर|कॉपी लिंक)"
+    # ("分享到：" share to, "分享让更多人看到" share so more people see it)
+    r"分享让更多人看到|分享(?:到|至)?[:：]?|转发|关注|评论|收藏|点赞|打印|复制链接|シェア|ツイート|印刷|保存|リンクをコピー|शेयर|कॉपी लिंक)"
 )
 # One share button's label, or a bar of them on one line ("Digg | del.icio.us | Facebook | Reddit").
 _SHARE_BUTTON = re.compile(rf"^(?:[-•]\s+)?{_SHARE_LABEL}(?:\s*[|•·,/]?\s*{_SHARE_LABEL})*$", re.I)

@@ -504,7 +504,7 @@ def test_the_authors_name_signing_off_the_text_is_a_byline():
 
 
 def test_share_buttons_in_other_scripts_and_read_next():
-    text = BODY + "- 评论\n- 关注\n- कॉपी लिंक\nシェア\nREAD NEXT: Convoy reaches the border after a week in the desert\n"
+    text = BODY + "- 评论\n- 关注\n- कॉपी लिंक\nシェア\n分享到：\n分享让更多人看到\nREAD NEXT: Convoy reaches the border after a week in the desert\n"
     assert _html_article(text).body == BODY.strip()
 
 
