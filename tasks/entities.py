@@ -540,7 +540,7 @@ def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool =
     ending one through "of" ("Bank of Cyprus") or, in English, after an unknown word of one
     ("Copa America"; German capitalises nouns: "Stadt München" is the city). A town of an
     English-speaking `country` and "City" is another name: a club ("Manchester City", "Swansea
-    City"), a council, another town ("Iowa City"); elsewhere "Raqqa City" is the town."""
+    City"), a council, another town ("Iowa City"); elsewhere the town stays ("Mosul City")."""
     if _after_name_of(t, span) or (english and _after_unknown_name(t, span, taken)):
         return True
     nxt = span.end
