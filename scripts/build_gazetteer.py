@@ -52,7 +52,7 @@ SPELLING_SIMILARITY = 60
 # language's news, capitalised at a sentence's start or as a German noun: "Dabei" (Dubai),
 # "Dort" (Dordrecht), "Klar" (Kelar), "Namen" (Namur) in German; "Nada" (a Chinese city) in
 # Spanish; "Seul" (Seoul) in French. Listed per language (foreign_words.csv) when the word is at
-# least FOREIGN_WORD_ZIPF there (once in 100,000 words: a language's ~1,500 commonest words)
+# least FOREIGN_WORD_ZIPF there (once in 10,000 words: a language's ~850-1,250 commonest words)
 # and FOREIGN_WORD_EXCESS above the name's and the word's frequency in English (30 times as
 # common): a place's name is about as common in a neighbour's news as in English ("Europe" in
 # French +0.1, "Indonesia" in Malay +1.1, "Danmark" in Norwegian +1.0), a word far more ("Dabei"
