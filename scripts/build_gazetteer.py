@@ -50,7 +50,7 @@ OTHER_NAME_CITY = 1_000_000
 SPELLING_SIMILARITY = 60
 # A one-word name that another language uses as one of its common words is that word in that
 # language's news, capitalised at a sentence's start or as a German noun: "Dabei" (Dubai),
-# "Dort" (Dordrecht), "Klar" (Kelar), "Namen" (Namur) in German; "Nada" (a Chinese city) in
+# "Dort" (Dordrecht), "Klar" (Kelar) in German; "Nada" (a Chinese city) in
 # Spanish; "Seul" (Seoul) in French. Listed per language (foreign_words.csv) when the word is at
 # least FOREIGN_WORD_ZIPF there (once in 10,000 words: a language's ~850-1,250 commonest words)
 # and FOREIGN_WORD_EXCESS above the name's and the word's frequency in English (30 times as
