@@ -233,6 +233,22 @@ def test_data_tables_are_told_from_layout_tables():
     assert len(page.findall("./div/div/div")) == 2
 
 
+def test_the_part_of_the_title_tag_a_2000s_page_shows_is_the_title(tmp_path):
+    """No metadata, no heading element, the headline in <font><b> outside the extracted text and a
+    <title> of "Headline - Site": the part the page shows on its own is the title."""
+    paragraphs = "".join(f"<p>Paragraph {i}: the council said the flood defences held overnight and that {i * 40} homes were checked.</p>"
+                         for i in range(1, 9))
+    page = ('<html><head><title>Flood waters rise in the valley - Valley Herald</title></head><body><table><tr>'
+            '<td><a href="/">Home</a><br><a href="/news">News</a></td><td><font size="4"><b>Flood waters rise in the valley</b></font>'
+            f"<br>{paragraphs}</td></tr></table></body></html>")
+    articles, _ = _extract(tmp_path, "old.html", page.encode())
+    assert articles[0].title == "Flood waters rise in the valley"
+    assert articles[0].metadata_sources["title"] == "html-title (the part the page shows)"
+    # a page that shows no part of its <title> on its own keeps the <title> whole
+    articles, _ = _extract(tmp_path, "old2.html", page.replace("<font size=\"4\"><b>Flood waters rise in the valley</b></font>", "").encode())
+    assert articles[0].title == "Flood waters rise in the valley - Valley Herald"
+
+
 def test_ruby_readings_stay_in_their_line(tmp_path):
     """A Japanese name with its reading set in <ruby>: one line, with the reading in the page's
     own fallback brackets; without <rp> brackets, the base alone."""

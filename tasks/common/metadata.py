@@ -407,16 +407,19 @@ def structured_metadata(tree: HtmlElement) -> StructuredMetadata:
     meta = _meta(tree)
     found.site_name = meta.get("og:site_name") or site_from_ld
     ld_title = found.title
+    headings = page_headings(tree)
     found.title, found.sources["title"] = choose_title(
         [("json-ld", ld_title), ("json-ld", ld_name), ("opengraph", meta.get("og:title")), ("twitter", meta.get("twitter:title")),
          ("html-title", _text(tree.findtext(".//title")))],
-        page_headings(tree),
+        headings,
         found.site_name,
         found.url or meta.get("og:url") or str(tree.xpath('string((.//link[@rel="canonical"]/@href)[1])')) or None,
         (site_from_ld or "",),
     )
     if found.title is None:
         del found.sources["title"]
+    elif found.sources["title"] == "html-title" and not headings and (shown := title_part_shown(tree, found.title)):
+        found.title, found.sources["title"] = shown, "html-title (the part the page shows)"
     if not found.authors:
         for key in ("article:author", "author", "citation_author", "dc.creator", "sailthru.author", "parsely-author"):
             names = [v for v in _meta_all(tree, key) if "://" not in v]
@@ -538,6 +541,28 @@ def _in_navigation(el: HtmlElement) -> bool:
         if any(_BREADCRUMB.search(f"{k} {v}") for k, v in node.attrib.items()):
             return True
     return False
+
+
+SHOWN_TITLE_ELEMENTS = 400  # emphasis elements read, at most, for the part of a <title> the page shows
+_EMPHASIS = frozenset({"b", "strong", "font", "big", "span", "td", "div", "p"})
+
+
+def title_part_shown(tree: HtmlElement, title: str) -> str | None:
+    """On a page without metadata or heading elements, the part of its <title> the page sets on its
+    own as the headline ("Flood waters rise in the valley - Valley Herald" and a <font><b> of
+    "Flood waters rise in the valley"): the <title> is the headline and the site's name, and the
+    page shows the headline alone. None when no part stands alone in an element of the page."""
+    parts = {_squash(p): p.strip() for p in _TITLE_SEPARATOR.split(title) if len(p.split()) >= 3}
+    if len(_TITLE_SEPARATOR.split(title)) < 2 or not parts:
+        return None
+    body = tree.find(".//body")
+    for n, el in enumerate((body if body is not None else tree).iter(*_EMPHASIS)):
+        if n >= SHOWN_TITLE_ELEMENTS:
+            break
+        text = el.text_content()
+        if len(text) <= 300 and (key := _squash(text)) in parts and not _in_navigation(el):
+            return parts[key]
+    return None
 
 
 def page_headings(tree: HtmlElement, limit: int = 5) -> list[str]:
