@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import faulthandler
 import os
 import sys
 import threading
@@ -339,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args))
 
 
+EXIT_DEADLINE_S = 10  # the longest the exit may take once main() has returned (normally 0.3 s)
+
+
 def run() -> None:
     """The `factwire` command: main(), then a quick exit.
 
@@ -358,6 +362,11 @@ def run() -> None:
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if shutdown_threads is None or run_exit_handlers is None:
         raise SystemExit(code)
+    # The run's work is done and recorded: a thread or an exit handler that does not end (a pool's
+    # manager thread waiting for a message a dead worker never finished) must not keep the
+    # command alive. After EXIT_DEADLINE_S the stacks of every thread go to stderr, to show what
+    # waited, and the process exits with status 1.
+    faulthandler.dump_traceback_later(EXIT_DEADLINE_S, exit=True)
     shutdown_threads()
     run_exit_handlers()
     with contextlib.suppress(BrokenPipeError):

@@ -180,3 +180,26 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
     proc.stdout.close()
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_a_thread_that_never_ends_does_not_keep_the_command_alive(tmp_path):
+    """main() returned, but a non-daemon thread waits forever (as a pool's manager thread did for a
+    message a dead worker never finished): the command still exits, after EXIT_DEADLINE_S, with
+    every thread's stack on stderr and status 1."""
+    script = (
+        "import threading, time\n"
+        "import flows.cli as cli\n"
+        "cli.EXIT_DEADLINE_S = 2\n"
+        "def main(argv=None):\n"
+        "    threading.Thread(target=time.sleep, args=(600,), name='stuck').start()\n"
+        "    return 0\n"
+        "cli.main = main\n"
+        "cli.run()\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    assert done.stderr.startswith("Timeout (0:00:02)!")  # faulthandler's header over the stacks
+    assert "in _shutdown" in done.stderr  # the main thread, joining the stuck one
