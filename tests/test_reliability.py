@@ -339,13 +339,16 @@ def test_a_signal_ends_the_run_at_a_batch_boundary_as_cancelled(signame, prefect
             os.killpg(proc.pid, signal.SIGINT)
         else:
             os.kill(proc.pid, signal.SIGTERM)
-        code = proc.wait(30)
+        try:
+            code = proc.wait(30)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{signame}: the run had not ended 30 s after the signal; its log:\n{log.read_text(errors='replace')[-6000:]}")
         took = time.monotonic() - sent
     finally:
         stop(proc)
     output = log.read_text(errors="replace")
     assert code != 0, output[-3000:]
-    assert took < 15, f"{signame}: the run took {took:.1f}s to end"
+    assert took < 15, f"{signame}: the run took {took:.1f}s to end; its log:\n{output[-6000:]}"
     (status, error, n_loaded), = query_waiting(db, "SELECT status, error, n_articles_loaded FROM runs")
     assert status == "cancelled", (status, error, output[-3000:])
     assert signame in error and "batch boundary" in error
