@@ -22,6 +22,7 @@ from trafilatura.settings import Document, set_date_params
 from trafilatura.utils import line_processing, load_html
 
 from tasks.common.isolation import keep_checked
+from tasks.common.language import count_words
 from tasks.common.metadata import (
     StructuredMetadata,
     byline_names,
@@ -545,7 +546,7 @@ def extracted_frame(articles: list[Article]) -> pd.DataFrame:
         "content_sha256": [a.content_sha256 for a in articles],
         "media_type": [a.media_type for a in articles],
         "raw_text_chars": [len(a.raw_text.strip()) for a in articles],
-        "raw_text_words": [len(a.raw_text.split()) for a in articles],
+        "raw_text_words": [count_words(a.raw_text) for a in articles],
         "title": [a.title for a in articles],
         "published_at": pd.to_datetime([a.published_at for a in articles], utc=True),
         "check_raw_text_free_of_nul": ["\x00" not in a.raw_text for a in articles],

@@ -17,10 +17,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.isolation import keep_checked, per_article
+from tasks.common.language import has_han_or_kana, word_tokens
 from tasks.common.models import Batch
 from tasks.common.nlp import parse
 
-# that a rewrite swapping one word ("militants" for "terrorists") keeps most shingles.
+# Shingles of three words (three characters in Chinese and Japanese): short enough that a rewrite
+# swapping one word ("militants" for "terrorists") keeps most shingles.
 SHINGLE_WORDS = 3
 MIN_SENTENCE_WORDS = 8  # shorter sentences ("The convoy left.") are shared by chance
 NUM_PERM = 128
@@ -34,12 +36,11 @@ LSH_WEIGHTS = (0.1, 0.9)
 # nearest pairs that are not the same passage 0.21-0.30. LSH buckets are tuned to this threshold.
 SHARED_SENTENCE_JACCARD = 0.4
 
-_WORD = re.compile(r"\w+")
-
 
 def shingles(text: str, k: int = SHINGLE_WORDS) -> set[str]:
-    """Lower-case word k-grams of a text."""
-    words = _WORD.findall(text.lower())
+    """Lower-case word k-grams of a text (character k-grams in Chinese and Japanese, which write
+    no spaces: see word_tokens)."""
+    words = word_tokens(text.lower())
     return {" ".join(words[i : i + k]) for i in range(max(len(words) - k + 1, 1))} if words else set()
 
 
@@ -109,15 +110,35 @@ class SentenceSpan:
     end_char: int
 
 
+# Where Chinese and Japanese sentences end; the sentencizer cannot split there, as the tokenizer
+# leaves a run of them without spaces in one token.
+_CJK_SENTENCE_END = re.compile(r"(?<=[。！？])")
+
+
+def _pieces(body: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence's span, cut after each Chinese or Japanese full stop, question or exclamation mark."""
+    raw = body[start:end]
+    if not has_han_or_kana(raw):
+        return [(start, end)]
+    out, at = [], start
+    for part in _CJK_SENTENCE_END.split(raw):
+        if part:
+            out.append((at, at + len(part)))
+            at += len(part)
+    return out
+
+
 def comparable_sentences(article_id: str, body: str) -> list[tuple[SentenceSpan, set[str]]]:
-    """Sentences of a body with at least MIN_SENTENCE_WORDS words, and their shingles."""
+    """Sentences of a body with at least MIN_SENTENCE_WORDS words, and their shingles. A sentence's
+    index counts every sentence of the body (a Chinese or Japanese one cut at its full stops)."""
     out = []
-    for i, sent in enumerate(parse(body).sents):
-        raw = body[sent.start_char : sent.end_char]  # slicing the body: Span.text rebuilds it from tokens
+    pieces = (piece for sent in parse(body).sents for piece in _pieces(body, sent.start_char, sent.end_char))
+    for i, (sent_start, sent_end) in enumerate(pieces):
+        raw = body[sent_start:sent_end]  # slicing the body: Span.text rebuilds it from tokens
         text = raw.strip()
-        if len(_WORD.findall(text)) < MIN_SENTENCE_WORDS:
+        if len(word_tokens(text)) < MIN_SENTENCE_WORDS:
             continue
-        start = sent.start_char + (len(raw) - len(raw.lstrip()))
+        start = sent_start + (len(raw) - len(raw.lstrip()))
         out.append((SentenceSpan(article_id, i, start, start + len(text)), shingles(text)))
     return out
 

@@ -543,7 +543,7 @@ def test_readers_comments_kept_by_extraction_go_from_their_header():
 
 
 def test_word_count_counts_chinese_and_japanese_characters_as_words():
-    from tasks.clean import count_words
+    from tasks.common.language import count_words
 
     latin = "Hello, world — it's 5 o'clock."
     assert count_words(latin) == len(latin.split()) == 6

@@ -66,3 +66,19 @@ def test_a_fingerprint_of_another_body_is_kept_out(seed_articles, monkeypatch):
     [error] = batch.stage_errors
     assert error.article_id == articles[0].article_id and "check_body_hash_matches" in error.error
     assert len(batch.articles) == 5  # the article loads; the next run fingerprints it again
+
+
+def test_chinese_and_japanese_sentences_are_compared_by_their_characters():
+    """Without spaces a Japanese sentence was one or two \\w+ "words": too short to compare, so
+    a copied passage went unseen. Each character is a word now, as in count_words."""
+    from tasks.fingerprint import band_bucket_matrix, comparable_sentences
+
+    shared = "宮崎県で震度5弱の地震があり、気象庁は高知県と宮崎県に津波注意報を出しました。"
+    a = comparable_sentences("a", shared + "住民は高台に避難しました。")
+    b = comparable_sentences("b", "政府は対策室を設置しました。" + shared)
+    assert a and b
+    sa = next(sh for span, sh in a if span.start_char == 0)
+    sb = next(sh for span, sh in b if span.end_char == len("政府は対策室を設置しました。" + shared))
+    assert jaccard(sa, sb) == 1.0 and "宮 崎 県" in sa
+    assert band_bucket_matrix([sa]).tolist() == band_bucket_matrix([sb]).tolist()  # the same LSH buckets
+    assert shingles("the convoy of 17 buses left") == {"the convoy of", "convoy of 17", "of 17 buses", "17 buses left"}
