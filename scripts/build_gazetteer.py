@@ -17,6 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from tasks.common.zipf import wordlist_languages
 from tasks.entities import CORE_COUNTRIES, REGION_COUNTRIES, name_key
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
@@ -62,8 +63,6 @@ SPELLING_SIMILARITY = 60
 # Lithuanian and stays Tokyo in German text.
 FOREIGN_WORD_ZIPF = 5.0
 FOREIGN_WORD_EXCESS = 1.5
-# wordfreq's lists but those needing a word segmenter (no Latin-script word is common there)
-_SEGMENTED = {"ja", "ko", "zh"}
 _GEONAMES_CODES = {"sh": {"sh", "sr", "hr", "bs"}, "nb": {"nb", "no", "nn"}, "fil": {"fil", "tl"}}  # wordfreq's -> GeoNames'
 FOREIGN_WORD_COLUMNS = ["alias", "entity_id", "language", "zipf"]
 DEMONYM_COLUMNS = ["entity_id", "demonym"]
@@ -337,9 +336,9 @@ def country_languages() -> dict[str, frozenset[str]]:
 def foreign_words(names: list[tuple[str, str, str]], country_of: dict[str, str]) -> list[dict[str, Any]]:
     """(alias, entity_id, language, zipf) rows: the names in `names` (entity_id, alias, the
     entity's name) that `language` uses as a common word (see FOREIGN_WORD_ZIPF)."""
-    from wordfreq import available_languages, zipf_frequency
+    from wordfreq import zipf_frequency
 
-    languages = sorted(lang for lang in available_languages("best") if lang not in _SEGMENTED | {"en"})
+    languages = sorted(wordlist_languages() - {"en"})
     spoken = country_languages()
     rows = []
     for entity_id, alias, name in sorted(set(names)):

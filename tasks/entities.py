@@ -31,7 +31,7 @@ from tasks.common.frames import candidates_frame, mentions_frame
 from tasks.common.isolation import keep_checked, per_article
 from tasks.common.models import Article, Batch, CandidateEntity, Mention
 from tasks.common.nlp import blank_pipeline, ner_spans, parse
-from tasks.common.zipf import zipf_frequency
+from tasks.common.zipf import wordlist_languages, zipf_frequency
 
 GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "gazetteer"
 PLACE_TYPES = {"GPE", "LOC"}
@@ -345,18 +345,8 @@ def resolve_variant(surface: str, gazetteer: Gazetteer | None = None) -> tuple[s
     return g.keys[choice], round(score / 100.0, 3)
 
 
-# Languages whose word lists weigh a word in a non-English article (wordfreq's, but those it
-# segments with MeCab or jieba: no Latin-script name is a common word there).
-_SEGMENTED_LANGUAGES = frozenset({"ja", "ko", "zh"})
 VARIANT_WORD_ZIPF = 3.5  # commoner than this in the article's language ...
 VARIANT_WORD_EXCESS = 1.0  # ... and this much commoner there than the place's name is in English
-
-
-@lru_cache(maxsize=1)
-def _word_list_languages() -> frozenset[str]:
-    from wordfreq import available_languages
-
-    return frozenset(available_languages("best")) - _SEGMENTED_LANGUAGES - {"en"}
 
 
 @lru_cache(maxsize=65_536)
@@ -364,7 +354,7 @@ def word_of_language(surface: str, language: str | None, name: str) -> bool:
     """A one-word name that the article's language uses as a common word, far more than English
     uses the name it resembles: German "Medien" (media) is not Madinah, Lithuanian "Tarsi" not
     Tarsus; "Libanon", "Türkei", Spanish "Rusia" are the countries (as common as in English)."""
-    if language not in _word_list_languages() or " " in surface or "-" in surface:
+    if language not in wordlist_languages() or language == "en" or " " in surface or "-" in surface:
         return False
     here = zipf_frequency(surface.lower(), language)
     return here >= VARIANT_WORD_ZIPF and here - max(_zipf(surface.lower()), _zipf(name.lower())) >= VARIANT_WORD_EXCESS

@@ -28,7 +28,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.logs import run_logger
-from tasks.common.zipf import zipf_frequency
+from tasks.common.zipf import wordlist_languages, zipf_frequency
 
 # Thresholds measured with benchmarks/stories.py (README, "Stories"): on wikiref-dev, whose
 # labels are topics, 0.08 groups topics (B-cubed F1 0.92) while merging 2 of fundus-dev's 126
@@ -52,16 +52,6 @@ def term_weight(word: str, language: str = "en") -> float:
     (English when unknown or not in wordfreq), more."""
     lang = language if language in wordlist_languages() else "en"
     return max(ZIPF_CEILING - zipf_frequency(word, lang), 0.0)
-
-
-@lru_cache(maxsize=1)
-def wordlist_languages() -> frozenset[str]:
-    """The languages wordfreq has a list for, read once (wordfreq globs its data folder on each
-    call). Chinese, Japanese and Korean need tokenizers wordfreq does not bring; their names
-    weigh as unknown words."""
-    from wordfreq import available_languages
-
-    return frozenset(available_languages()) - {"zh", "ja", "ko"}
 
 
 def warm(languages: Iterable[str | None] = ("en",)) -> None:

@@ -552,8 +552,9 @@ def title_part_shown(tree: HtmlElement, title: str) -> str | None:
     own as the headline ("Flood waters rise in the valley - Valley Herald" and a <font><b> of
     "Flood waters rise in the valley"): the <title> is the headline and the site's name, and the
     page shows the headline alone. None when no part stands alone in an element of the page."""
-    parts = {_squash(p): p.strip() for p in _TITLE_SEPARATOR.split(title) if len(p.split()) >= 3}
-    if len(_TITLE_SEPARATOR.split(title)) < 2 or not parts:
+    split = _TITLE_SEPARATOR.split(title)
+    parts = {_squash(p): p.strip() for p in split if len(p.split()) >= 3}
+    if len(split) < 2 or not parts:
         return None
     body = tree.find(".//body")
     for n, el in enumerate((body if body is not None else tree).iter(*_EMPHASIS)):

@@ -18,6 +18,16 @@ from functools import cache
 import numpy as np
 
 
+@cache
+def wordlist_languages() -> frozenset[str]:
+    """The languages wordfreq has a list for, read once (wordfreq globs its data folder on each
+    call), but Chinese, Japanese and Korean: they need tokenizers wordfreq does not bring, and no
+    Latin-script word is common there."""
+    from wordfreq import available_languages
+
+    return frozenset(available_languages()) - {"zh", "ja", "ko"}
+
+
 def zipf_frequency(word: str, lang: str) -> float:
     """wordfreq.zipf_frequency(word, lang), the same value, read from the list's centibel buckets
     (_centibels) instead of wordfreq's frequency dict, which computes a float for each of a
