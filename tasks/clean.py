@@ -181,9 +181,18 @@ _TEASER_HEADER = re.compile(
     r"читайте также|похожие статьи|関連記事|関連キーワード|関連ニュース|おすすめ情報|read more|see also|read also|"
     r"czytaj (?:więcej|też|także)|zobacz (?:też|także)|lees (?:ook|meer)|läs (?:också|mer)|les (?:også|mer)|"
     r"læs (?:også|mere)|lee (?:más|también)|leer más|čtěte (?:také|též)|berita terkait|ilgili haberler|"
-    r"bunlar da ilginizi çekebilir|tin liên quan|(?:مواضيع|أخبار) ذات صلة|相关新闻|" + _READ_ALSO + r")"
+    r"bunlar da ilginizi çekebilir|tin liên quan|(?:مواضيع|أخبار) ذات صلة|相关新闻|相關新聞|延伸閱讀|相關閱讀|推薦閱讀|"
+    # Thai, Russian, Hebrew, Persian, Hindi, Malay and Polish: "related stories / news", "on the topic"
+    r"(?:เรื่อง|ข่าว)ที่เกี่ยวข้อง|по теме|כתבות (?:נוספות|קשורות)|(?:مطالب|اخبار) مرتبط|संबंधित (?:खबरें|ख़बरें|लेख)|"
+    r"berita berkaitan|powiązane artykuły|" + _READ_ALSO + r")"
     r"\s*(?:\.{3}|…|:|：)?$",
     re.I,
+)
+# The editor's credit and the "report an error" button closing a Chinese news text: "【责任编辑:张樵苏】",
+# "（责任编辑：李明）", "责编：王洁", "【纠错】"; and a closing bracket left alone on its line.
+_CHINESE_EDITOR = re.compile(
+    r"^[【\[(（]?\s*(?:(?:责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：]\s*[^\s：:]{1,12}(?:[、，,\s]+[^\s：:]{1,12}){0,3}|纠错|糾錯)\s*[】\])）]?$"
+    r"|^[】\])）」』]$"
 )
 _TEASER_TAG = re.compile(r"\[[A-Z][A-Z ]{1,20}\]\W*$")
 _BULLET = re.compile(r"^[-•*·]\s+\S")
@@ -477,6 +486,7 @@ LINE_RULES: list[LineRule] = [
     _regex_rule("reporting_credit", "credit", r"^[-–—•\s]*\(?(?:Reporting|Writing|Editing|Additional reporting|Compiled) (?:by|from)\b.*\)?$",
                 re.I, max_words=40),
     LineRule("agency_credit", "credit", lambda ls, i: ls[i].words <= 10 and _agency_credit(ls[i].stripped)),
+    LineRule("chinese_editor_credit", "credit", lambda ls, i: len(ls[i].stripped) <= 60 and bool(_CHINESE_EDITOR.match(ls[i].stripped))),
     LineRule("signature", "signature", lambda ls, i: ls[i].words <= 8 and bool(_SIGNATURE.match(ls[i].stripped))),
     LineRule("newsletter_prompt", "newsletter", _newsletter_prompt),
     LineRule("click_here_promo", "advertisement", _click_here_promo),

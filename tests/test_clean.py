@@ -420,6 +420,28 @@ def test_paywall_and_donation_notices_and_more_teaser_headers_go():
     assert "reserved for subscribers" in kept.body
 
 
+def test_a_chinese_editors_credit_and_error_report_button_go_and_a_reporters_credit_stays():
+    story = (
+        "新华社北京11月17日电 国家卫生健康委员会17日表示，将全力保障临床用药需求，做好短缺药品保供稳价工作。\n"
+        "该委员会有关负责人介绍，今年以来全国短缺药品监测网络共收到各地上报的信息一千余条。\n"
+        "下一步，各地将加强对重点药品生产和流通环节的监测，及时发现并处置供应异常情况。\n"
+    )
+    a = _html_article(story + "【纠错】\n【责任编辑:张樵苏\n】\n")
+    assert a.body == story.strip()
+    a = _html_article(story + "（责任编辑：李明、王洁）\n")
+    assert a.body == story.strip()
+    # the reporters' credit in the last sentence is the article's, and a sentence naming an editor stays
+    kept = story + "编辑：这位编辑在会上说，药品价格今年已经下降了百分之十，患者的负担明显减轻。\n"
+    assert _html_article(kept).body == kept.strip()
+
+
+def test_related_stories_headers_in_more_languages_open_a_teaser_list():
+    a = _html_article(BODY + "เรื่องที่เกี่ยวข้อง\n- ลืออุ้ม อ.สุรชัย ผู้ลี้ภัยหายจากที่พัก 12 วันแล้ว\n")
+    assert a.body == BODY.strip()
+    a = _html_article(BODY + "По теме\n- Конвой достиг границы через неделю\n")
+    assert a.body == BODY.strip()
+
+
 def test_read_more_labels_in_other_languages_and_an_article_content_label_go_and_the_paragraph_after_stays():
     paragraph = "W poniedziałek wieczorem do stolicy Pakistanu dotrze delegacja, podała agencja.\n"
     a = _html_article("Article content\n" + BODY + "Czytaj więcej\n" + paragraph)

@@ -287,3 +287,84 @@ def test_a_2000s_page_without_heading_elements(tmp_path):
     lines = [line for line in a.raw_text.splitlines() if line.strip()]
     assert lines[0].startswith("Paragraph 1:") and any(line.startswith("Paragraph 12:") for line in lines)
     assert "Popular story" not in a.raw_text and "Section 3" not in a.raw_text
+
+
+_STORY = "".join(
+    f"<p>Paragraph {i}: the prosecutor met his superior in Madrid to decide whether to appeal the judge's order of {i * 12} pages.</p>"
+    for i in range(1, 7)
+)
+
+
+def test_readers_comments_go_whatever_their_container_is_called(tmp_path):
+    """A comment list whose class or id names it by a word of its own ("sf_comment_list",
+    "readerComments"), which trafilatura's pruning (names starting with "comment") misses: its
+    text stays out of the body and its commenter is not the author."""
+    comments = ('<div id="sf_comment_list" class="box"><div class="sf_comment"><p class="sf_comment_info">'
+                '<span class="sf_comment_author">Alcalino</span> <span class="date">Hace 28 minutos</span></p>'
+                '<div class="sf_comment_text"><p>Vaya comportamiento tan poco ejemplar del fiscal, defiende lo indefendible '
+                'como para que los ciudadanos creamos en la justicia que imparta ese señor.</p></div></div></div>'
+                '<section class="readerComments"><p>Another reader wrote a long reply about the case and the judge and the appeal.</p></section>')
+    page = f"<html><head><title>Fiscal decide</title></head><body><article><h1>Fiscal decide</h1>{_STORY}</article>{comments}</body></html>"
+    articles, _ = _extract(tmp_path, "c.html", page.encode())
+    a = articles[0]
+    assert "Paragraph 6" in a.raw_text
+    assert "Vaya comportamiento" not in a.raw_text and "Another reader" not in a.raw_text
+    assert a.author is None
+
+
+def test_what_the_page_hides_from_its_reader_stays_out_of_the_body(tmp_path):
+    """A pop-up styled display:none (a "save this article" box for members) on a short, paywalled
+    page: trafilatura's own pruning of hidden elements backs off on such a page and kept it."""
+    popup = ('<div class="save-pulldown"><div id="saveTool" style="color: red; display: none;"><p>Save this article</p>'
+             '<p>Only members can save articles; saved articles can be read on phones and tablets.</p>'
+             '<p>&gt; Register</p><p>&gt; Log in</p></div></div>'
+             '<div hidden><p>Sign up for our morning newsletter and get the news before breakfast, every day.</p></div>')
+    page = (f"<html><head><title>Fiscal decide</title></head><body>{popup}<article><h1>Fiscal decide</h1>"
+            "<p>The prosecutor decided on Monday not to appeal the ruling, his office said in a statement.</p>"
+            "<p>This article is for members only.</p></article></body></html>")
+    articles, _ = _extract(tmp_path, "h.html", page.encode())
+    text = articles[0].raw_text
+    assert "prosecutor decided on Monday" in text
+    assert "Save this article" not in text and "Only members" not in text and "Log in" not in text
+    assert "morning newsletter" not in text
+
+
+def test_a_hidden_article_that_a_script_shows_is_kept():
+    from lxml import html
+
+    from tasks.extract import remove_hidden_elements
+
+    # the article itself hidden until a script shows it, and a hidden box with most of the page's text
+    page = html.fromstring(f'<html><body><article style="display:none"><h1>Headline</h1>{_STORY}</article>'
+                           f'<div class="body" style="visibility: hidden">{_STORY}{_STORY}</div>'
+                           '<span style="display:none">Share on Facebook</span><p style="display: block">Shown</p></body></html>')
+    assert remove_hidden_elements(page) == 1
+    text = page.text_content()
+    assert text.count("Paragraph 1") == 3 and "Share on Facebook" not in text and "Shown" in text
+
+
+def test_a_comment_state_on_the_articles_own_wrapper_keeps_the_article():
+    from lxml import html
+
+    from tasks.extract import remove_comment_sections
+
+    # "comments-open" is a state of the post; a "comments" box holding the headline or the article is kept
+    page = html.fromstring(
+        f'<html><body><div class="post comments-open">{_STORY}</div><div class="comments"><h1>Headline</h1>{_STORY}</div>'
+        '<div class="user-comments"><p>Reader: great piece.</p></div><ul class="comment-list"><li>First!</li></ul></body></html>'
+    )
+    assert remove_comment_sections(page) == 2
+    text = page.text_content()
+    assert text.count("Paragraph 1") == 2 and "Reader: great piece" not in text and "First!" not in text
+
+
+def test_a_headline_with_an_abbreviation_is_not_the_sites_name(tmp_path):
+    """trafilatura takes the part of "Headline | Site" with a dot in it as the site's name; a
+    headline with an abbreviation ("อ.สุรชัย") then became the site and the title was dropped as
+    the site's name. The part that writes a domain is the site."""
+    headline = "ผล DNA ยืนยัน ศพลอยแม่น้ำโขงเป็นคนสนิท อ.สุรชัย"
+    page = (f"<html><head><title>{headline} | ประชาไท Prachatai.com</title></head><body><h1>{headline}</h1>"
+            f"<article>{_STORY}</article></body></html>")
+    articles, _ = _extract(tmp_path, "th.html", page.encode())
+    assert articles[0].title == headline
+    assert articles[0].outlet == "ประชาไท Prachatai.com"

@@ -134,6 +134,8 @@ def test_site_slogan_or_name_is_not_a_title():
         (["Jane Roe, Example.com"], ["Jane Roe"]),
         (["Jane Roe, MS, RDN"], ["Jane Roe"]),
         (["Jane Roe, Reuters"], ["Jane Roe", "Reuters"]),
+        (["Submitted"], []),  # Drupal's "Submitted on Mon, 2019-01-21 13:49", read as a byline
+        (["Posted"], []),
     ],
 )
 def test_junk_authors_are_rejected(names, expected):

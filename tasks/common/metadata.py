@@ -21,7 +21,9 @@ _MONTH_WORDS = frozenset(
 # Words that are a byline's furniture, never a name on their own.
 _NOT_A_NAME = frozenset(
     ["by", "von", "par", "por", "di", "da", "de", "door", "av", "af", "z", "and", "und", "et", "y", "e", "og", "i", "the", "staff", "admin", "administrator", "editor", "editors",
-        "editorial", "redaktion", "redaktion:", "unknown", "anonymous", "none", "null", "undefined", "author", "autor", "auteur", "autore"]
+        "editorial", "redaktion", "redaktion:", "unknown", "anonymous", "none", "null", "undefined", "author", "autor", "auteur", "autore",
+        # a byline's verb left alone ("Submitted on Mon, 2019-01-21", "Posted", "Published")
+        "submitted", "posted", "published", "updated", "written", "print", "share", "email", "e-mail"]
 )
 # Wire agencies whose copy news sites republish: the name on the page (in any case) -> the short name kept.
 WIRE_AGENCIES = {
