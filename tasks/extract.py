@@ -585,9 +585,36 @@ def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = 
         quoted = (known if known is not None else structured_metadata(tree)).quoted_authors
         if quoted and all(any(" ".join(part.split()).casefold() in q for q in quoted) for part in metadata.author.split(";")):
             metadata.author = None  # the claimant a fact-check reviews (trafilatura splits it at "and"), not the page's author
+    if metadata.author:
+        metadata.author = authors_as_written(metadata.author, tree)
     if known is None or parse_page_date(known.published_text) is None:
         metadata.date = _trimmed(tm.find_date(tree, **date_config))
     return metadata
+
+
+_NAME_TOKEN = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def authors_as_written(authors: str, tree: HtmlElement) -> str:
+    """trafilatura's author names with the dots it takes out put back as the page writes them:
+    "Dana A Ford" is "Dana A. Ford", "James S A Corey" "James S.A. Corey", "Dr Max Kolter" "Dr.
+    Max Kolter", wherever the page (its meta tags or its text) writes the name so, case and all."""
+    names = [n.strip() for n in authors.split(";") if n.strip()]
+    if not any(len(t) <= 3 for n in names for t in n.split()):
+        return authors  # no initial, title or suffix that could have lost a dot
+    written = " ".join([*tree.xpath("//meta/@content"), tree.text_content()])
+    restored = []
+    for name in names:
+        tokens = name.split()
+        if len(tokens) < 2 or not all(_NAME_TOKEN.fullmatch(t) for t in tokens):
+            restored.append(name)
+            continue
+        pattern = r"(?:\.\s*|\s+)".join(re.escape(t) for t in tokens)
+        if len(tokens[-1]) <= 3:
+            pattern += r"\.?"
+        found = next((m[0] for m in re.finditer(rf"(?<![\w.]){pattern}(?!\w)", written) if "." in m[0]), None)
+        restored.append(" ".join(found.split()) if found else name)
+    return "; ".join(restored)
 
 
 # A domain written in a <title> part ("Prachatai.com", "News.co.uk"): a dot between letters and a lower-case suffix.

@@ -329,6 +329,25 @@ def test_what_the_page_hides_from_its_reader_stays_out_of_the_body(tmp_path):
     assert "morning newsletter" not in text
 
 
+def test_authors_keep_the_dots_of_their_initials_as_the_page_writes_them(tmp_path):
+    """trafilatura takes the dots out of names ("Dana A Ford"); the page's own spelling is kept."""
+    page = ('<html><head><title>Storm clears</title><meta name="author" content="Dana A. Ford, James S.A. Corey and Tom Watkins">'
+            f'</head><body><article><h1>Storm clears</h1>{_STORY}</article></body></html>')
+    articles, _ = _extract(tmp_path, "d.html", page.encode())
+    assert articles[0].author == "Dana A. Ford; James S.A. Corey; Tom Watkins"
+
+
+def test_a_name_the_page_writes_without_dots_stays_so():
+    from lxml import html
+
+    from tasks.extract import authors_as_written
+
+    page = html.fromstring("<html><body><p>By Dana A Ford and Tom Watkins. A. Ford said the storm was over.</p></body></html>")
+    assert authors_as_written("Dana A Ford; Tom Watkins", page) == "Dana A Ford; Tom Watkins"
+    page = html.fromstring("<html><body><p>By John Smith Jr. and DANA A. FORD</p></body></html>")
+    assert authors_as_written("John Smith Jr; Dana A Ford", page) == "John Smith Jr.; Dana A Ford"
+
+
 def test_a_hidden_article_that_a_script_shows_is_kept():
     from lxml import html
 
