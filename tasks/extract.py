@@ -203,6 +203,7 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
     meta = page_metadata(tree, source_url, options, known=page) if options.with_metadata else Document()
     url = source_url or meta.url  # as trafilatura does when it extracts the metadata itself
     remove_hidden_elements(tree)
+    summary = shown_summary(tree, (page.description if page is not None else None) or meta.description)
     text = _main_text(tree, url, options, options.fast)
     if options.fast and prose_chars(text) < options.retry_below_prose_chars:
         # thin: a menu, a teaser or one paragraph of a longer article; the fallback extractors
@@ -226,6 +227,7 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         raw_text=text,
         url=meta.url or None,
         fetched_at=doc.fetched_at,
+        summary=summary,
         **(choose_metadata(page, meta, html) if page is not None else {}),
     )
 
@@ -407,6 +409,57 @@ def remove_hidden_elements(tree: HtmlElement) -> int:
         return 0
     page_chars = len(_text_outside(tree, _NOT_SHOWN).strip())
     return _remove_outermost([el for el in hidden if len(_text_outside(el, _NOT_SHOWN).strip()) <= HIDDEN_SHARE * page_chars])
+
+
+# A description shorter than this is a label or a slogan, not a summary of the article.
+SUMMARY_MIN_WORDS = 8
+_SUMMARY_TAGS = ("p", "div", "h2", "h3", "span", "section", "header", "strong", "b", "em", "summary")
+_WORDS = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.casefold())
+
+
+def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
+    """The page's summary as its reader sees it (the standfirst under the headline): the first
+    element of the page's body whose whole text is the page's description (JSON-LD, OpenGraph or
+    meta; a description cut short with "..." matches the start of it). None when the page shows
+    none, when it shows it as a photo's caption, or when the description is a label or slogan of
+    under SUMMARY_MIN_WORDS words. Where the page has no standfirst and describes itself by its
+    first paragraph, the summary is that paragraph (and the body starts with it).
+
+    The body is left as the extraction gave it: where a standfirst belongs to the article, the
+    corpora disagree (fundus-dev counts it, the scrapinghub benchmark does not: prepending it to
+    the body measured F1 0.9664 -> 0.9700 and 0.9782 -> 0.9765)."""
+    if not description:
+        return None
+    want = _words(description)
+    cut = description.rstrip().endswith(("...", "…"))
+    if cut:
+        want = want[:-1]  # cut short, perhaps inside a word: the page shows more of it
+    body = tree.find("body")
+    if len(want) < SUMMARY_MIN_WORDS or body is None:
+        return None
+    low, high = 0.8 * len(description), (4 if cut else 1.3) * len(description) + 10
+    extra = 3 * len(want) if cut else 3  # words the page shows beyond the description
+    best: tuple[int, str, HtmlElement] | None = None
+    for el in body.iter(*_SUMMARY_TAGS):
+        shown = " ".join(_text_outside(el, _NOT_SHOWN).split())
+        if low <= len(shown) <= high:
+            got = _words(shown)
+            if got[: len(want)] == want and len(got) <= len(want) + extra and (best is None or len(got) < best[0]):
+                best = (len(got), shown, el)  # the element that shows the least besides it (not its wrapper)
+    if best is None or best[2].xpath(_IN_CAPTION):
+        return None
+    return best[1]
+
+
+# A photo's caption that the page reuses as its description is not a summary.
+_IN_CAPTION = (
+    "ancestor-or-self::figure | ancestor-or-self::figcaption"
+    " | ancestor-or-self::*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
+)
 
 
 _READINGS = frozenset({"rt", "rtc", "rp"})

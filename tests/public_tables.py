@@ -2,7 +2,9 @@
 house (not to a stage's rules) leaves what users query exactly as it was.
 
 Regenerate the golden files deliberately, and say why in the commit:
-    .venv/bin/python -m tests.public_tables seeds/ tests/golden/seeds_public_tables.json
+    .venv/bin/factwire ingest seeds --db /tmp/seeds.duckdb
+    .venv/bin/python -m tests.public_tables /tmp/seeds.duckdb tests/golden/seeds_public_tables.json
+(and for the benchmark pages, ingest them and add --digest: tests/golden/benchmark_public_tables.json)
 """
 
 from __future__ import annotations

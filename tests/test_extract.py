@@ -348,6 +348,27 @@ def test_a_name_the_page_writes_without_dots_stays_so():
     assert authors_as_written("John Smith Jr; Dana A Ford", page) == "John Smith Jr.; Dana A Ford"
 
 
+def test_the_standfirst_the_page_shows_is_the_summary_and_the_body_is_left_as_extracted(tmp_path):
+    """The description where an element of the page shows it whole; a description the reader
+    never sees, a photo's caption reused as the description or a short label is no summary."""
+    lead = "The prosecutor will not appeal the ruling, which frees the princess from the tax fraud case for now."
+
+    def page(description: str, shown: str) -> bytes:
+        return (f'<html><head><title>Fiscal decide</title><meta name="description" content="{description}"></head>'
+                f"<body><article><h1>Fiscal decide</h1>{shown}{_STORY}</article></body></html>").encode()
+
+    a = _extract(tmp_path, "s1.html", page(lead, f'<div class="article__lead">{lead}</div>'))[0][0]
+    assert a.summary == lead and a.description == lead
+    assert "Paragraph 1" in a.raw_text
+    # cut short with an ellipsis in the metadata, whole on the page
+    a = _extract(tmp_path, "s2.html", page(lead[:60] + "...", f"<p class='standfirst'>{lead}</p>"))[0][0]
+    assert a.summary == lead
+    assert _extract(tmp_path, "s3.html", page(lead, ""))[0][0].summary is None
+    caption = f"<figure><img src='x.jpg'><figcaption>{lead}</figcaption></figure>"
+    assert _extract(tmp_path, "s4.html", page(lead, caption))[0][0].summary is None
+    assert _extract(tmp_path, "s5.html", page("News from Madrid", "<p>News from Madrid</p>"))[0][0].summary is None
+
+
 def test_a_hidden_article_that_a_script_shows_is_kept():
     from lxml import html
 

@@ -104,6 +104,17 @@ def test_warning_failure_is_recorded_but_rejects_nothing(seed_articles):
     assert len(kept) == 5 and not batch.quarantined and not batch.stage_errors
 
 
+def test_a_blank_or_untrimmed_summary_fails_its_warning_and_a_shown_one_passes(seed_articles):
+    batch = Batch("run-1", 0, articles=list(seed_articles.values()))
+    articles, _ = _clean_frames(seed_articles)
+    articles["summary"] = ["The convoy reached the border after a week in the desert.", None, " ", "Two lines\nof it", None]
+    kept = keep_checked(batch, "articles", articles, article_level=True)
+    failed = [r for r in batch.dq_rows if not r["success"]]
+    assert [(r["column_name"], r["severity"]) for r in failed] == [("summary", "warning")]
+    assert json.loads(failed[0]["observed"])["unexpected_count"] == 2
+    assert len(kept) == 5
+
+
 def test_empty_batch_passes_vacuously():
     outcome = validate("facts", pd.DataFrame(columns=["fact_id", "article_id"]), "run-1", 0)
     assert all(r["success"] for r in outcome.rows) and not outcome.rejected_index

@@ -26,7 +26,7 @@ ARTICLE_COLUMNS = [
     "article_id", "content_sha256", "source_uri", "media_type", "url", "outlet", "title", "author",
     "published_at", "published_at_text", "published_at_source", "language", "body", "raw_text",
     "word_count", "fetched_at", "run_id", "ingested_at",
-    "published_at_precision", "credited_source", "metadata_sources",
+    "published_at_precision", "credited_source", "metadata_sources", "summary",
 ]
 BOILERPLATE_COLUMNS = [f.name for f in fields(BoilerplateSpan)]
 MENTION_COLUMNS = [f.name for f in fields(Mention)]
@@ -55,6 +55,7 @@ def articles_frame(articles: list[Article], run_id: str, ingested_at: datetime) 
             "run_id": run_id, "ingested_at": ingested_at,
             "published_at_precision": a.published_at_precision, "credited_source": a.credited_source,
             "metadata_sources": json.dumps(a.metadata_sources, sort_keys=True) if a.metadata_sources else None,
+            "summary": a.summary,
         }
         for a in articles
     ]

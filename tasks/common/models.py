@@ -52,6 +52,7 @@ class Article:
     url: str | None = None
     fetched_at: datetime | None = None
     description: str | None = None  # the page's own summary (HTML metadata)
+    summary: str | None = None  # that summary where the page shows it to its reader (the standfirst), as shown
     credited_source: str | None = None  # the wire agency credited for republished copy (AP, Reuters, ...); outlet stays the site
     metadata_sources: dict[str, str] = field(default_factory=dict)  # field -> where it came from ("json-ld", "opengraph", ...)
     body: str = ""
