@@ -113,6 +113,16 @@ def test_site_slogan_or_name_is_not_a_title():
     assert (heading, source) == ("Convoy stranded in desert", "h1")
 
 
+def test_the_sites_name_without_its_edition_is_not_part_of_the_title():
+    # Nikkei: og:site_name "日本経済新聞 電子版" (the digital edition), the <title> ends "：日本経済新聞"
+    assert strip_site_name("米朝首脳直通電話　習氏に挑むトランプ戦術の成否　：日本経済新聞", "日本経済新聞 電子版") == "米朝首脳直通電話　習氏に挑むトランプ戦術の成否"
+    assert strip_site_name("Convoy stranded | Example News", "Example News Weekly") == "Convoy stranded"
+    assert strip_site_name("Convoy stranded - Politico", "Politico Europe") == "Convoy stranded"
+    # a part that only starts like the site's name, or a word of the name but its first, stays
+    assert strip_site_name("Convoy stranded | Weekly", "Example News Weekly") == "Convoy stranded | Weekly"
+    assert strip_site_name("Convoy stranded | Example Newsroom", "Example News Weekly") == "Convoy stranded | Example Newsroom"
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [

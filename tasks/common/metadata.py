@@ -505,7 +505,13 @@ def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] 
         if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I) or p in sections:
             return True
         # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
-        return any(p == site or (len(p) >= 3 and _same_but_domain(p, site)) for site in sites)
+        if any(p == site or (len(p) >= 3 and _same_but_domain(p, site)) for site in sites):
+            return True
+        # the site's name without the edition it adds: "日本経済新聞" of "日本経済新聞 電子版"
+        words = part.split()
+        return len(p) >= 4 and any(
+            n.split()[: len(words)] == words and len(n.split()) > len(words) for n in (site_name or "", *also) if n
+        )
 
     kept = list(parts)
     while len(kept) > 1 and is_furniture(kept[-1]):
