@@ -171,7 +171,7 @@ _RELATED_PREFIX = re.compile(
     re.I,
 )
 _TEASER_HEADER = re.compile(
-    r"^(?:don'?t miss|you (?:may|might) also like|more from [\w .'-]+|most (?:read|popular|viewed|e-?mailed|commented|shared)(?: in [\w .'-]+)?|editor'?s'? (?:picks|choice)|"
+    r"^(?:don'?t miss|you (?:may|might) also like|more (?:(?:must-)?reads? |stories |news |videos |articles |coverage |content )?from [\w .'-]+|most (?:read|popular|viewed|e-?mailed|commented|shared)(?: in [\w .'-]+)?|editor'?s'? (?:picks|choice)|"
     r"popular on [\w .'-]+|explore further|related(?: articles| stories| posts| news| coverage| content| links)?|"
     r"recommended(?: for you| stories)?|read next|trending(?: now)?|top stories|more stories|(?:more|top|latest) headlines|"
     r"more on this(?: story)?|something to consider|what to read next|further reading|in case you missed it|"
@@ -879,7 +879,35 @@ def _edge_date_lines(lines: list[Line], removed: dict[int, str]) -> list[Span]:
             # the label of a date the layout set apart ("Aktualisiert am" over an emptied date field)
             spans.append((line.start, line.end, "timestamp", "date_label"))
             removed[line.index] = "date_label"
+        elif near_edge and byline_bar_date(text) is not None:
+            spans.append((line.start, line.end, "metadata_bar", "byline_bar"))
+            removed[line.index] = "byline_bar"
     return spans
+
+
+_BAR_SEPARATOR = re.compile(r"\s+[|·•]\s+")
+_NAME_WORD = re.compile(r"^[^\W\d_][\w'’.-]*$")
+_PARTICLES = frozenset({"de", "da", "del", "do", "dos", "di", "du", "van", "von", "der", "den", "la", "le", "al", "el", "y", "e"})
+
+
+def byline_bar_date(text: str) -> str | None:
+    """The date of a byline bar, "Patricio Candia | Palma de Mallorca | 08/01/2014": two to four
+    parts split by "|" or "·", one of them a date line and the others short names (the author's,
+    a place, the desk: up to four words, the first capitalised, no digits or sentence punctuation).
+    None for any other line."""
+    parts = _BAR_SEPARATOR.split(text)
+    if not 2 <= len(parts) <= 4:
+        return None
+    dates = [p for p in parts if is_date_line(p)]
+    if len(dates) != 1:
+        return None
+    for part in parts:
+        if part is dates[0]:
+            continue
+        words = part.split()
+        if not 1 <= len(words) <= 4 or not words[0][:1].isupper() or not all((_NAME_WORD.match(w) and not w.islower()) or w in _PARTICLES for w in words):
+            return None
+    return dates[0]
 
 
 def _header_spans(article: Article, lines: list[Line], removed: dict[int, str]) -> tuple[list[Span], str | None]:
@@ -1005,6 +1033,8 @@ def clean_article(article: Article) -> Article:
                 stamp_text = line_text
         elif rule == "date_line" and stamp_text is None:
             stamp_text = line_text
+        elif rule == "byline_bar" and stamp_text is None:
+            stamp_text = byline_bar_date(line_text)
         elif kind == "metadata_bar" and stamp_text is None and (m := re.match(r"^(?:Published|Posted|Date)\s*:\s*([^|]+)", line_text, re.I)):
             stamp_text = m.group(1).strip()
         elif author is None and kind in _AUTHOR_LINES and (m := _AUTHOR_LINES[kind].match(line_text)):

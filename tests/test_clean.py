@@ -435,6 +435,26 @@ def test_a_chinese_editors_credit_and_error_report_button_go_and_a_reporters_cre
     assert _html_article(kept).body == kept.strip()
 
 
+def test_a_byline_bar_of_names_and_a_date_goes_and_gives_the_date():
+    from tasks.clean import byline_bar_date
+
+    a = _html_article("Patricio Candia | Palma de Mallorca | 08/01/2014\n" + BODY)
+    assert a.body == BODY.strip()
+    assert "byline_bar" in [b.rule for b in a.boilerplate]
+    assert a.published_at_text == "08/01/2014" and a.published_at is not None and a.published_at.day == 8
+    # a section and a headline, a score, a date range or a sentence are not a byline bar
+    for line in ("Opinion | Why the convoy matters | 08/01/2014", "Arsenal 3-1 Chelsea | 12/03/2024",
+                 "The war in Ukraine | 24 February 2022", "29 November 2018 | 20 January 2019", "Sports | Football"):
+        assert byline_bar_date(line) is None, line
+
+
+def test_more_must_reads_from_the_site_is_a_teaser_header_and_more_from_an_interview_is_not():
+    a = _html_article(BODY + "More Must-Reads From TIME\n")
+    assert a.body == BODY.strip()
+    kept = BODY + "More on this from the interview with the president\n"
+    assert _html_article(kept).body == kept.strip()
+
+
 def test_related_stories_headers_in_more_languages_open_a_teaser_list():
     a = _html_article(BODY + "เรื่องที่เกี่ยวข้อง\n- ลืออุ้ม อ.สุรชัย ผู้ลี้ภัยหายจากที่พัก 12 วันแล้ว\n")
     assert a.body == BODY.strip()
