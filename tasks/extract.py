@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import itertools
 import re
 import zlib
 from dataclasses import dataclass, replace
@@ -345,9 +346,16 @@ def remove_comment_sections(tree: HtmlElement) -> int:
     holds the headline or the article (an <h1>, an <article>, an articleBody). Also keeps a
     commenter's name out of the author search. Returns how many."""
     return _remove_outermost([
-        el for el in tree.iter(*_COMMENT_CONTAINERS)
-        if _comment_container(el) and not el.xpath(_HOLDS_ARTICLE)
+        el for el in tree.xpath(_MAYBE_COMMENTS)
+        if el.tag in _COMMENT_CONTAINERS and _comment_container(el) and not el.xpath(_HOLDS_ARTICLE)
     ])
+
+
+# The elements whose class or id may hold one of _COMMENT_WORDS, found by lxml in C first.
+_LOWER = "translate({}, 'ABCDEIKMNORSTZ', 'abcdeikmnorstz')"
+_MAYBE_COMMENTS = "//*[" + " or ".join(
+    f"contains({_LOWER.format(attr)}, '{part}')" for attr in ("@class", "@id") for part in ("omment", "oment", "reacties")
+) + "]"
 
 
 _HOLDS_ARTICLE = ".//h1 | .//article | .//*[@itemprop='articleBody']"
@@ -385,6 +393,11 @@ _IS_OR_HOLDS_ARTICLE = (
 )
 
 
+# What _hidden may be true of, found by lxml in C before Python reads each style.
+_MAYBE_HIDDEN = ("//body//*[@hidden or contains(translate(@style, 'NOE', 'noe'), 'none')"
+                 " or contains(translate(@style, 'HIDEN', 'hiden'), 'hidden')]")
+
+
 def _hidden(el: HtmlElement) -> bool:
     """Styled display:none / visibility:hidden, or carrying the `hidden` attribute."""
     return el.get("hidden") is not None or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
@@ -401,18 +414,28 @@ def remove_hidden_elements(tree: HtmlElement) -> int:
     Measured: fundus-dev CanadaCom and TheProvince precision 0.96 -> 1.00, no other page of it or
     of the scrapinghub benchmark changed. Returns how many."""
     hidden = [
-        el for el in tree.iter("*")
-        if isinstance(el.tag, str) and el.tag not in ("html", "head", "body") and _hidden(el)
-        and not el.xpath(_IS_OR_HOLDS_ARTICLE)
+        el for el in tree.xpath(_MAYBE_HIDDEN)
+        if el.tag not in ("html", "head", "body") and _hidden(el) and not el.xpath(_IS_OR_HOLDS_ARTICLE)
     ]
     if not hidden:
         return 0
-    page_chars = len(_text_outside(tree, _NOT_SHOWN).strip())
-    return _remove_outermost([el for el in hidden if len(_text_outside(el, _NOT_SHOWN).strip()) <= HIDDEN_SHARE * page_chars])
+    body = tree.find("body")
+    page_chars = _shown_chars(body if body is not None else tree)
+    return _remove_outermost([el for el in hidden if _shown_chars(el) <= HIDDEN_SHARE * page_chars])
+
+
+_SHOWN_TEXT = "descendant::text()[normalize-space()][not(parent::script or parent::style or parent::noscript or parent::template)]"
+
+
+def _shown_chars(el: HtmlElement) -> int:
+    """Characters of the text a reader sees in `el` (not scripts, styles or the head)."""
+    return sum(len(t.strip()) for t in el.xpath(_SHOWN_TEXT))
 
 
 # A description shorter than this is a label or a slogan, not a summary of the article.
 SUMMARY_MIN_WORDS = 8
+_LEADING_MARKS = " \t\r\n\xa0\"'“”‘’«»„‚(¿¡—–-•*"
+SUMMARY_ANCESTORS = 3  # how far above the element that starts it the summary's element may be
 _SUMMARY_TAGS = ("p", "div", "h2", "h3", "span", "section", "header", "strong", "b", "em", "summary")
 _WORDS = re.compile(r"\w+")
 
@@ -444,15 +467,43 @@ def shown_summary(tree: HtmlElement, description: str | None) -> str | None:
     low, high = 0.8 * len(description), (4 if cut else 1.3) * len(description) + 10
     extra = 3 * len(want) if cut else 3  # words the page shows beyond the description
     best: tuple[int, str, HtmlElement] | None = None
-    for el in body.iter(*_SUMMARY_TAGS):
+    seen: set[HtmlElement] = set()
+    opening = "".join(want)[:12]
+    if not opening[:1].isalnum():
+        return None
+    # where the page starts writing it: an element whose own first words are the description's;
+    # the summary is that element or one of its nearest ancestors (<p><b>The</b> prosecutor ...</p>)
+    for text in body.xpath(".//text()[normalize-space()]"):
+        head = text.lstrip(_LEADING_MARKS)
+        if not head or head[0].casefold() != opening[0]:
+            continue  # most texts start another way
+        # an element's own text, or the text after it, which its parent shows ("<p><img>The prosecutor ...")
+        owner = text.getparent()
+        start = owner.getparent() if text.is_tail else owner
+        if start is None or (not text.is_tail and owner.tag in _NOT_SHOWN):
+            continue
+        # by letters, not words: a drop cap splits the first word ("<span>W</span>hile ...")
+        first = "".join(_words(head[:40]))[:12]
+        if first and (opening.startswith(first) or first.startswith(opening)):
+            best = _smaller_summary(best, start, want, low, high, extra, seen)
+    if best is None or best[2].xpath(_IN_CAPTION):
+        return None
+    return best[1]
+
+
+def _smaller_summary(best: tuple[int, str, HtmlElement] | None, start: HtmlElement, want: list[str], low: float,
+                     high: float, extra: int, seen: set[HtmlElement]) -> tuple[int, str, HtmlElement] | None:
+    """`best`, or the element at or just above `start` that shows the description with less besides it."""
+    for el in (start, *itertools.islice(start.iterancestors(), SUMMARY_ANCESTORS)):
+        if el in seen or el.tag not in _SUMMARY_TAGS:
+            continue
+        seen.add(el)
         shown = " ".join(_text_outside(el, _NOT_SHOWN).split())
         if low <= len(shown) <= high:
             got = _words(shown)
             if got[: len(want)] == want and len(got) <= len(want) + extra and (best is None or len(got) < best[0]):
                 best = (len(got), shown, el)  # the element that shows the least besides it (not its wrapper)
-    if best is None or best[2].xpath(_IN_CAPTION):
-        return None
-    return best[1]
+    return best
 
 
 # A photo's caption that the page reuses as its description is not a summary.

@@ -383,6 +383,17 @@ def test_a_hidden_article_that_a_script_shows_is_kept():
     assert text.count("Paragraph 1") == 3 and "Share on Facebook" not in text and "Shown" in text
 
 
+def test_the_comment_prefilter_finds_every_comment_word_in_any_case():
+    from lxml import html
+
+    from tasks.extract import _COMMENT_WORDS, _MAYBE_COMMENTS
+
+    for word in _COMMENT_WORDS:
+        for attr in ("class", "id"):
+            page = html.fromstring(f'<html><body><div {attr}="x-{word.upper()}-box">c</div><div class="post">p</div></body></html>')
+            assert [el.text for el in page.xpath(_MAYBE_COMMENTS)] == ["c"], (word, attr)
+
+
 def test_a_comment_state_on_the_articles_own_wrapper_keeps_the_article():
     from lxml import html
 
