@@ -579,6 +579,24 @@ def _tail_after_share(lines: list[Line], removed: dict[int, str]) -> list[int]:
     return []
 
 
+# A link's label in any script: a few words, or a few characters where words are not spaced.
+TAIL_LINK_WORDS = 6
+TAIL_LINK_CHARS = 24
+
+
+def _tail_after_paywall(lines: list[Line], removed: dict[int, str]) -> list[int]:
+    """The links that trail a paywall notice at the end of a text ("Log in", "Choose a plan", the
+    site's footer): the article stops at the notice, so when every line after the last one is a
+    link's label (short, whatever it ends with), they go."""
+    notices = [i for i, rule in removed.items() if rule == "paywall_notice"]
+    if not notices:
+        return []
+    tail = [ln for ln in lines[max(notices) + 1 :] if ln.stripped and ln.index not in removed]
+    if tail and all(ln.words <= TAIL_LINK_WORDS or len(ln.stripped) <= TAIL_LINK_CHARS for ln in tail):
+        return [ln.index for ln in tail]
+    return []
+
+
 # The signature over or under a reader's comment: "Posted by: joe123 | March 3, 2008 3:15 PM",
 # "Submitted by Mary on 3/3/08", "joe123 wrote on March 3, 2008:", "Mary says: 3 March 2008 at 16:20".
 _COMMENT_SIGNATURE = re.compile(
@@ -859,6 +877,9 @@ def _line_spans(lines: list[Line]) -> tuple[list[Span], dict[int, str]]:
     for j in _tail_after_share(lines, removed):
         spans.append((lines[j].start, lines[j].end, "share", "tail_after_share"))
         removed[j] = "tail_after_share"
+    for j in _tail_after_paywall(lines, removed):
+        spans.append((lines[j].start, lines[j].end, "navigation", "tail_after_paywall"))
+        removed[j] = "tail_after_paywall"
     for j in _navigation_runs(lines, set(removed)):
         spans.append((lines[j].start, lines[j].end, "navigation", "navigation_run"))
         removed[j] = "navigation_run"

@@ -420,6 +420,21 @@ def test_paywall_and_donation_notices_and_more_teaser_headers_go():
     assert "reserved for subscribers" in kept.body
 
 
+def test_the_links_after_a_paywall_notice_go_and_an_article_that_goes_on_after_one_stays():
+    notice = "This article is for subscribers only. Subscribe to continue reading.\n"
+    a = _html_article(BODY + notice + "Log in\nChoose a plan\n> Register\nCorrections\n")
+    assert a.body == BODY.strip()
+    assert [b.rule for b in a.boilerplate if b.rule == "tail_after_paywall"] == ["tail_after_paywall"] * 4
+    # Nikkei: the member links and the site's footer under 「この記事は会員限定です」
+    a = _html_article(BODY + "［有料会員限定］ この記事は会員限定です。電子版に登録すると続きをお読みいただけます。\n"
+                      "無料・有料プランを選択\n会員の方はこちら\n日経産業新聞をデジタルで読みませんか？\n訂正・おわび\n")
+    assert a.body == BODY.strip()
+    # a soft paywall's notice in the middle of a text that goes on: nothing after it goes
+    more = "The convoy's passengers were moved to a camp near the border, where aid agencies had set up tents.\n"
+    kept = _html_article(BODY + notice + more + "Log in\n")
+    assert more.strip() in kept.body and "Log in" in kept.body
+
+
 def test_a_chinese_editors_credit_and_error_report_button_go_and_a_reporters_credit_stays():
     story = (
         "新华社北京11月17日电 国家卫生健康委员会17日表示，将全力保障临床用药需求，做好短缺药品保供稳价工作。\n"
