@@ -31,6 +31,7 @@ from tasks.common.metadata import (
     clean_site_name,
     parse_page_date,
     publisher_names,
+    site_named_in_title,
     structured_metadata,
     time_next_to_day,
 )
@@ -663,7 +664,11 @@ def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = 
     if not metadata.sitename:
         metadata.sitename = site_in_title(tree, (known.title if known is not None else None, metadata.title))
     if metadata.sitename:
+        handle = metadata.sitename.startswith("@")
         metadata.sitename = metadata.sitename.lstrip("@")
+        if handle:  # a Twitter handle ("@afpbbcom"): the name the <title> writes, where it does
+            host = (metadata.hostname or "").removeprefix("www.").split(".")[0]
+            metadata.sitename = site_named_in_title(tree, (metadata.sitename, host)) or metadata.sitename
         if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
             metadata.sitename = metadata.sitename.title()
     elif metadata.url:

@@ -113,6 +113,27 @@ def test_site_slogan_or_name_is_not_a_title():
     assert (heading, source) == ("Convoy stranded in desert", "h1")
 
 
+def test_the_sites_name_after_an_authors_name_goes_and_a_name_that_only_ends_like_it_stays():
+    site = ("Sputnik International", "sputniknews.com", "sputniknews")
+    assert clean_authors(["Finian Cunningham. Sputnik International"], site) == ["Finian Cunningham"]
+    assert clean_authors(["Finian Cunningham, Sputnik International"], site) == ["Finian Cunningham"]
+    assert clean_authors(["Anna Weber"], ("Weber",)) == ["Anna Weber"]  # no separator: her name, not the site's
+
+
+def test_a_twitter_handle_as_the_sites_name_gives_way_to_the_name_the_title_writes():
+    from lxml import html
+
+    from tasks.common.metadata import site_named_in_title
+
+    page = html.fromstring("<html><head><title>動画：ナイジェリアで自爆攻撃　国際ニュース：AFPBB News</title></head><body></body></html>")
+    assert site_named_in_title(page, ("afpbbcom", "afpbb")) == "AFPBB News"
+    # the rest of a headline that happens to start with the site's short name is not its name
+    page = html.fromstring("<html><head><title>Take C.A.R.E. - comwrap auf der DMEXCO 2018</title></head><body></body></html>")
+    assert site_named_in_title(page, ("comwrap",)) is None
+    page = html.fromstring("<html><head><title>Royal Self-Indicting Arrogance - Sputnik International</title></head></html>")
+    assert site_named_in_title(page, ("SputnikInt", "sputniknews")) == "Sputnik International"
+
+
 def test_the_sites_name_without_its_edition_is_not_part_of_the_title():
     # Nikkei: og:site_name "日本経済新聞 電子版" (the digital edition), the <title> ends "：日本経済新聞"
     assert strip_site_name("米朝首脳直通電話　習氏に挑むトランプ戦術の成否　：日本経済新聞", "日本経済新聞 電子版") == "米朝首脳直通電話　習氏に挑むトランプ戦術の成否"

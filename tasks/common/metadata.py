@@ -313,6 +313,7 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
                 if _with_own_domain(name, site_names) is not None:
                     continue  # "Deutsche Welle (www.dw.com)" on dw.com: the publisher, not a person
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")
+                name = _without_site_suffix(name, site_names)
                 agency = wire_agency(name)
                 if agency and agency.lower() == name.lower():
                     name = agency  # "Dpa", "AFP": the agency's own spelling
@@ -321,6 +322,20 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
                     seen.add(key)
                     out.append(name)
     return out
+
+
+def _without_site_suffix(name: str, site_names: tuple[str, ...]) -> str:
+    """A name with the site's own name set after it dropped: "Finian Cunningham. Sputnik
+    International" on sputniknews.com is Finian Cunningham (the name alone, the site's name alone,
+    are left as they are)."""
+    for site in site_names:
+        if len(site) >= 3 and len(name) > len(site) and name.casefold().endswith(site.casefold()):
+            head = name[: -len(site)]
+            if head[-1:] in (".", ",", "-", "–", "—", "|", "/") or head.endswith((". ", ", ", " - ", " – ", " — ", " | ", " / ")):
+                rest = head.rstrip(" .,-–—|/(")
+                if rest:
+                    return rest
+    return name
 
 
 # "All rights reserved" as sites write it after their name in a copyright notice, which some pages
@@ -467,6 +482,23 @@ _DOMAIN_ENDINGS = frozenset({"com", "de", "at", "ch", "couk", "uk", "fr", "es", 
 
 def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def site_named_in_title(tree: HtmlElement, short_names: tuple[str, ...]) -> str | None:
+    """The site's name as the <title> writes it, where the page gives it only in short (a Twitter
+    handle, the host): the last part of the title but its first (the headline) whose letters
+    start with one of `short_names` or that start one of them ("AFPBB News" for "@afpbbcom" on
+    afpbb.com, in "…国際ニュース：AFPBB News"); a name of up to four words, not starting in lower
+    case, without figures. None when no part is one."""
+    title = " ".join((tree.findtext(".//title") or "").split())
+    keys = [k for k in (_squash(n) for n in short_names) if len(k) >= 3]
+    for part in reversed(_TITLE_SEPARATOR.split(title)[1:]):
+        squashed, words = _squash(part), part.split()
+        if len(squashed) < 3 or len(words) > 4 or words[0][:1].islower() or any(c.isdigit() for c in part):
+            continue  # a name is a few words, capitalised, without figures: not the rest of a headline
+        if any(squashed.startswith(k) or k.startswith(squashed) for k in keys):
+            return part.strip()
+    return None
 
 
 def url_folders(url: str | None) -> frozenset[str]:
