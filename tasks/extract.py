@@ -195,9 +195,11 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         raise ExtractError("binary content, not HTML")
     if encoding := bom_encoding(html):
         html = html.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
+    if _FEED_ROOT.match(html[:4096]):
+        raise ExtractError(no_text_reason(html))  # a feed's item summaries are not an article, whatever text it has
     tree = load_html(html)
     if tree is None:
-        raise ExtractError("no main text found in HTML")
+        raise ExtractError(no_text_reason(html))
     source_url = doc.source_uri if doc.source_uri.startswith("http") else None
     page = structured_metadata(tree) if options.with_metadata else None  # before trafilatura prunes the tree
     if not options.include_comments:
@@ -220,7 +222,7 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         if prose_chars(retry) >= RETRY_GAIN * prose_chars(text) + RETRY_MARGIN or not text.strip():
             text = retry
     if not text.strip():
-        raise ExtractError("no main text found in HTML")
+        raise ExtractError(no_text_reason(html))
     return Article(
         article_id=article_id_for(doc.content_sha256),
         source_uri=doc.source_uri,
@@ -232,6 +234,23 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         summary=summary,
         **(choose_metadata(page, meta, html) if page is not None else {}),
     )
+
+
+_FEED_ROOT = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<(?:rss|feed|rdf:RDF)\b", re.S | re.I)
+_META_REFRESH = re.compile(
+    rb"<meta[^>]+http-equiv=[\"']?refresh[\"']?[^>]*content=[\"']?\s*\d+\s*;\s*url\s*=\s*[\"']?([^\"'>\s]+)", re.I
+)
+
+
+def no_text_reason(html: bytes) -> str:
+    """Why a page gave no text, for its quarantine row: a news feed and a redirect page say so
+    (with where the redirect goes); anything else has no main text."""
+    if _FEED_ROOT.match(html[:4096]):
+        return "a news feed (RSS or Atom), not an article page: ingest the pages its items link to"
+    if match := _META_REFRESH.search(html[:65536]):
+        target = match.group(1).decode("utf-8", errors="replace")[:300]
+        return f"a redirect page (meta refresh to {target}), no article text: ingest the page it leads to"
+    return "no main text found in HTML"
 
 
 _DATA_TABLE_PARTS = ("col", "colgroup", "tfoot", "thead", "th")

@@ -107,6 +107,27 @@ def test_bad_inputs_are_quarantined_with_reasons(tmp_path):
     assert all(q.raw_bytes == cases[n] for n, q in zip(reasons, quarantined, strict=True))
 
 
+def test_a_news_feed_and_a_redirect_page_are_quarantined_saying_what_they_are(tmp_path):
+    cases = {
+        "feed.html": b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Latest</title>'
+                     b"<item><title>Convoy stranded</title><link>https://example.com/a</link><description>"
+                     + b"The convoy of 17 buses was stranded in the desert for a week before it reached the border. " * 8
+                     + b"</description></item></channel></rss>",
+        "atom.xml.html": b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Latest</title></feed>',
+        "redirect.html": b'<html><head><meta http-equiv="refresh" content="0; url=https://example.com/story"></head><body></body></html>',
+    }
+    docs = []
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        docs.append(read_document(tmp_path / name))
+    articles, quarantined = extract_documents(docs)
+    assert not articles
+    reasons = {q.source_uri.rsplit("/", 1)[-1]: q.reason for q in quarantined}
+    assert reasons["feed.html"].startswith("a news feed (RSS or Atom)")
+    assert reasons["atom.xml.html"].startswith("a news feed (RSS or Atom)")
+    assert reasons["redirect.html"].startswith("a redirect page (meta refresh to https://example.com/story)")
+
+
 def test_broken_html_still_extracts(tmp_path):
     broken = b"<html><body><p>The convoy of 17 buses was stranded in the desert for days, officials said.<p>Unclosed <b>tags <div> everywhere and the coalition said it would keep watching the convoy closely."
     articles, quarantined = _extract(tmp_path, "broken.html", broken)
