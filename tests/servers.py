@@ -54,15 +54,16 @@ def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
     proc.wait(10)
 
 
-def wait_until(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds."""
+def wait_until(predicate, timeout: float, interval: float = 0.5, what="condition"):
+    """Poll `predicate` until it returns something truthy; fail the test after `timeout` seconds.
+    `what` names what was awaited: a string, or a function that describes it when the time is up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what() if callable(what) else what}")
 
 
 @contextmanager

@@ -285,6 +285,19 @@ def alive(processes: list) -> list:
     return out
 
 
+def command_lines(processes: list) -> list[list[str]]:
+    """Each process's command line, or why it cannot be read (it has ended)."""
+    import psutil
+
+    out = []
+    for p in processes:
+        try:
+            out.append(p.cmdline())
+        except psutil.Error as exc:
+            out.append([f"pid {p.pid}: {type(exc).__name__}"])
+    return out
+
+
 def test_a_sigkilled_ingest_leaves_no_process_behind(prefect_api, tmp_path):
     """The warm server, its workers (mid-batch) and the resource tracker die with `factwire`."""
     import psutil
@@ -299,19 +312,21 @@ def test_a_sigkilled_ingest_leaves_no_process_behind(prefect_api, tmp_path):
                    what="a worker inside its batch")
         assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
         descendants = psutil.Process(proc.pid).children(recursive=True)
-        names = " | ".join(" ".join(p.cmdline())[:120] for p in descendants)
+        names = " | ".join(" ".join(words)[:120] for words in command_lines(descendants))
         assert len(descendants) >= 3, names  # the server, its workers, the resource tracker
         assert {int(pid) for pid in marker.read_text().split()} <= {p.pid for p in descendants}, names
         os.kill(proc.pid, signal.SIGKILL)  # the command alone, as the OOM killer or `kill -9 PID` would
         proc.wait(10)
         started = time.monotonic()
+        # described when the time is up, of the processes left then: a child may end (or be a
+        # zombie, whose command line psutil cannot read) while this is written
         wait_until(lambda: not alive(descendants), timeout=15, interval=0.2,
-                   what=f"the children of a killed factwire to end: {[p.cmdline()[:3] for p in alive(descendants)]}")
+                   what=lambda: f"the children of a killed factwire to end: {[c[:3] for c in command_lines(alive(descendants))]}")
         print(f"{len(descendants)} children gone {time.monotonic() - started:.1f}s after SIGKILL")
     finally:
         stop(proc)
         for p in alive(psutil.Process().children(recursive=True)):
-            if p.pid != proc.pid and "stage_hooks" in " ".join(p.cmdline()):
+            if p.pid != proc.pid and "stage_hooks" in " ".join(command_lines([p])[0]):
                 p.kill()
 
 
