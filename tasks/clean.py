@@ -568,15 +568,18 @@ def _is_teaser_item(line: Line, loose: bool) -> bool:
     return line.words <= 16 and len(text) <= 140 and text[-1] not in ".:;\"”»"
 
 
+def _tail_after(trigger: str, lines: list[Line], removed: dict[int, str], furniture: Callable[[Line], bool]) -> list[int]:
+    """The lines after the last line `trigger` removed, when every one of them is `furniture`."""
+    marks = [i for i, rule in removed.items() if rule == trigger]
+    if not marks:
+        return []
+    tail = [ln for ln in lines[max(marks) + 1 :] if ln.stripped and ln.index not in removed]
+    return [ln.index for ln in tail] if all(furniture(ln) for ln in tail) else []
+
+
 def _tail_after_share(lines: list[Line], removed: dict[int, str]) -> list[int]:
     """Short non-sentence lines that trail a share prompt at the very end of the text."""
-    shares = [i for i, rule in removed.items() if rule == "share_prompt"]
-    if not shares:
-        return []
-    tail = [ln for ln in lines[max(shares) + 1 :] if ln.stripped and ln.index not in removed]
-    if all(ln.words <= 6 and ln.stripped[-1] not in ".!?\"”" for ln in tail):
-        return [ln.index for ln in tail]
-    return []
+    return _tail_after("share_prompt", lines, removed, lambda ln: ln.words <= 6 and ln.stripped[-1] not in ".!?\"”")
 
 
 # A link's label in any script: a few words, or a few characters where words are not spaced.
@@ -588,13 +591,8 @@ def _tail_after_paywall(lines: list[Line], removed: dict[int, str]) -> list[int]
     """The links that trail a paywall notice at the end of a text ("Log in", "Choose a plan", the
     site's footer): the article stops at the notice, so when every line after the last one is a
     link's label (short, whatever it ends with), they go."""
-    notices = [i for i, rule in removed.items() if rule == "paywall_notice"]
-    if not notices:
-        return []
-    tail = [ln for ln in lines[max(notices) + 1 :] if ln.stripped and ln.index not in removed]
-    if tail and all(ln.words <= TAIL_LINK_WORDS or len(ln.stripped) <= TAIL_LINK_CHARS for ln in tail):
-        return [ln.index for ln in tail]
-    return []
+    return _tail_after("paywall_notice", lines, removed,
+                       lambda ln: ln.words <= TAIL_LINK_WORDS or len(ln.stripped) <= TAIL_LINK_CHARS)
 
 
 # The signature over or under a reader's comment: "Posted by: joe123 | March 3, 2008 3:15 PM",

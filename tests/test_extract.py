@@ -91,13 +91,8 @@ def test_bad_inputs_are_quarantined_with_reasons(tmp_path):
         "empty.html": b"",
         "nothing.html": b"<html><body><div></div></body></html>",
     }
-    docs = []
-    for name, data in cases.items():
-        (tmp_path / name).write_bytes(data)
-        docs.append(read_document(tmp_path / name))
-    articles, quarantined = extract_documents(docs)
+    articles, quarantined, reasons = _extract_cases(tmp_path, cases)
     assert not articles
-    reasons = {q.source_uri.rsplit("/", 1)[-1]: q.reason for q in quarantined}
     assert reasons["empty.txt"] == "empty document"
     assert reasons["blank.txt"] == "empty document"
     assert reasons["binary.txt"].startswith("binary content")
@@ -105,6 +100,16 @@ def test_bad_inputs_are_quarantined_with_reasons(tmp_path):
     assert reasons["truncated.html.gz"].startswith("corrupt gzip")
     assert reasons["nothing.html"] == "no main text found in HTML"
     assert all(q.raw_bytes == cases[n] for n, q in zip(reasons, quarantined, strict=True))
+
+
+def _extract_cases(tmp_path, cases: dict[str, bytes]):
+    """Each named file through discover and extract: the articles, the quarantine rows, and each file's reason."""
+    docs = []
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+        docs.append(read_document(tmp_path / name))
+    articles, quarantined = extract_documents(docs)
+    return articles, quarantined, {q.source_uri.rsplit("/", 1)[-1]: q.reason for q in quarantined}
 
 
 def test_a_news_feed_and_a_redirect_page_are_quarantined_saying_what_they_are(tmp_path):
@@ -116,13 +121,8 @@ def test_a_news_feed_and_a_redirect_page_are_quarantined_saying_what_they_are(tm
         "atom.xml.html": b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Latest</title></feed>',
         "redirect.html": b'<html><head><meta http-equiv="refresh" content="0; url=https://example.com/story"></head><body></body></html>',
     }
-    docs = []
-    for name, data in cases.items():
-        (tmp_path / name).write_bytes(data)
-        docs.append(read_document(tmp_path / name))
-    articles, quarantined = extract_documents(docs)
+    articles, quarantined, reasons = _extract_cases(tmp_path, cases)
     assert not articles
-    reasons = {q.source_uri.rsplit("/", 1)[-1]: q.reason for q in quarantined}
     assert reasons["feed.html"].startswith("a news feed (RSS or Atom)")
     assert reasons["atom.xml.html"].startswith("a news feed (RSS or Atom)")
     assert reasons["redirect.html"].startswith("a redirect page (meta refresh to https://example.com/story)")
