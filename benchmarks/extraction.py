@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from tasks.common.timestamps import zone_in_resolution
+
 REPO = Path(__file__).resolve().parent.parent
 EVAL = REPO.parent / "shared" / "eval"
 CORPUS = EVAL / "scrapinghub-article-extraction-benchmark"
@@ -182,6 +184,8 @@ def local_iso(article: Any) -> str | None:
         written = None
     if written is not None and written.tzinfo is not None:
         when = when.astimezone(written.tzinfo)
+    elif zone := zone_in_resolution(article.published_at_source):
+        when = when.astimezone(zone)  # a local time read in the outlet's or the country's zone: shown as written
     return str(when.isoformat())
 
 

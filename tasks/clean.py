@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 from prefect import task
@@ -21,6 +22,7 @@ from tasks.common.language import count_words, detect_language
 from tasks.common.metadata import WIRE_AGENCIES, clean_authors, wire_agency, wire_credit_in_text
 from tasks.common.models import Article, Batch, BoilerplateSpan
 from tasks.common.timestamps import (
+    country_zone,
     date_order_for_language,
     resolve_metadata_date,
     resolve_timestamp,
@@ -1089,11 +1091,15 @@ def clean_article(article: Article) -> Article:
         if stamp_precision(value) is None:  # a year or a month alone is not a publication date
             published_at_text, published_at_source = value, "text: no day given, left NULL"
         else:
+            # a clock time the page writes is in the outlet's zone, else in its country's (a day alone stays UTC)
+            zone = outlet.timezone if outlet else None
+            if zone is None and stamp_precision(value) != "day" and article.url:
+                zone = country_zone(urlsplit(article.url).hostname)
             resolved = resolve_timestamp(
                 value, body_preview,
                 date_order=outlet.date_order if outlet else date_order_for_language(language),
                 convention="outlet" if outlet else f"language ({language})",
-                tz=outlet.timezone if outlet else None,
+                tz=zone,
                 fetched_at=article.fetched_at,
                 language=language,
             )

@@ -614,7 +614,7 @@ def choose_metadata(page: StructuredMetadata, meta: Document, html: bytes = b"")
         published_text = f"{parsed.value.date().isoformat()}T{clock[0]:02d}:{clock[1]:02d}{'Z' if clock[2] else ''}"
         parsed = parse_page_date(published_text)
         sources["published_at"] = f"{sources.get('published_at', 'metadata')} (day) + time next to it in the text"
-    resolved = resolve_metadata_date(published_text, precision=parsed.precision) if parsed and published_text else None
+    resolved = resolve_metadata_date(published_text, precision=parsed.precision, host=meta.hostname) if parsed and published_text else None
     return {
         "title": title,
         "author": "; ".join(authors) or None,

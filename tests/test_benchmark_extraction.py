@@ -134,3 +134,20 @@ def test_floor_file_is_valid_json():
     data = json.loads(FLOOR_FILE.read_text(encoding="utf-8"))
     assert set(CORPORA) <= set(data)
     assert all({"f1", "recall"} <= set(data[name]) for name in CORPORA)
+
+
+def test_the_stripped_copy_has_no_structured_metadata_and_the_same_visible_page():
+    from benchmarks.strip_metadata import strip_metadata
+
+    page = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle", "author": "Jane Roe"}</script>'
+        '<meta property="og:title" content="Convoy stranded"><meta name="author" content="Jane Roe">'
+        '<meta name="viewport" content="width=device-width"><title>Convoy stranded | Example</title></head>'
+        '<body><article itemscope itemtype="https://schema.org/NewsArticle"><h1 itemprop="headline">Convoy stranded</h1>'
+        '<p class="byline">By Jane Roe, 25.04.24 14:07</p></article></body></html>'
+    )
+    stripped = strip_metadata(page)
+    assert "ld+json" not in stripped and "og:title" not in stripped and 'name="author"' not in stripped
+    assert "itemprop" not in stripped and "itemscope" not in stripped and "schema.org" not in stripped
+    assert 'name="viewport"' in stripped and "<title>Convoy stranded | Example</title>" in stripped
+    assert '<h1 >Convoy stranded</h1>' in stripped and "By Jane Roe, 25.04.24 14:07" in stripped

@@ -167,6 +167,20 @@ def test_the_sites_name_without_its_edition_is_not_part_of_the_title():
         (["Jane Roe, Reuters"], ["Jane Roe", "Reuters"]),
         (["Submitted"], []),  # Drupal's "Submitted on Mon, 2019-01-21 13:49", read as a byline
         (["Posted"], []),
+        # a byline block's buttons, badges and links read with the names (pages without structured data)
+        (["Di Viviana Mazza"], ["Viviana Mazza"]),  # Italian "di" = by
+        (["Luigi Di Maio"], ["Luigi Di Maio"]),
+        (["Di Maio"], ["Di Maio"]),
+        (["Xiaoying You 0; … Jeff Tollefson Show Authors"], ["Xiaoying You", "Jeff Tollefson"]),
+        (["Ver biografía"], []),
+        (["Folgen"], []),
+        (["Foto REUTERS"], []),
+        (["Image: GCIS"], []),
+        (["Bild"], ["Bild"]),  # the newspaper, not a photo credit
+        (["Wp-Block-Co-Authors-Plus-Coauthors Is-Layout-Flow"], []),
+        (["Jean-Pierre Raffarin"], ["Jean-Pierre Raffarin"]),
+        # the furniture goes first, so the agency it hid is split off
+        (["Vasilisa Stepanenko The Associated Press Posted May"], ["Vasilisa Stepanenko", "The Associated Press"]),
     ],
 )
 def test_junk_authors_are_rejected(names, expected):
@@ -374,6 +388,11 @@ def test_a_day_from_metadata_takes_the_time_the_byline_gives(tmp_path):
     assert a.published_at == datetime(2024, 4, 25, 14, 7, tzinfo=UTC) and a.published_at_precision == "minute"
     assert a.metadata_sources["published_at"] == "json-ld (day) + time next to it in the text"
     assert a.published_at_source == "html-metadata: no zone given, UTC assumed"
+    # the same page on a German domain: the byline's 14:07 is Berlin time
+    canonical = '<link rel="canonical" href="https://www.example.de/2024/04/convoy-stranded">'
+    a = _extract(tmp_path, _page(head + canonical, "<p class='byline'>Do 25.04.24 | 14:07 | Von Eva Muster</p>"))
+    assert a.published_at == datetime(2024, 4, 25, 12, 7, tzinfo=UTC)
+    assert a.published_at_source.endswith("Europe/Berlin assumed (the zone of the page's .de domain)")
 
 
 def test_site_names_from_the_json_ld_publisher_and_the_url_host():

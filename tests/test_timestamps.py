@@ -99,3 +99,29 @@ def test_foreign_weekdays_and_language_convention_for_an_unknown_outlet():
     assert "weekdays agree with DMY" in resolved.resolution
     bare = resolve_numeric_date("05/10/2018", "", date_order="DMY", tz=None, convention="language (pt)")
     assert bare.published_at == datetime(2018, 10, 5, tzinfo=UTC) and "language (pt) convention DMY" in bare.resolution
+
+
+def test_a_local_time_is_read_in_the_zone_of_the_domains_country():
+    from tasks.common.timestamps import country_zone, resolve_metadata_date, zone_in_resolution
+
+    summer, winter = datetime(2024, 7, 1, 12), datetime(2024, 1, 15, 12)
+    assert country_zone("www.spiegel.de", summer) == "Europe/Berlin"  # Busingen keeps Berlin's offsets
+    assert country_zone("www.bbc.co.uk", winter) == "Europe/London"  # .uk is GB in ISO 3166
+    assert country_zone("www.asahi.com", summer) is None and country_zone("www.abc.net.au", summer) is None
+    assert country_zone("www.elmundo.es", summer) is None  # the Canaries are an hour behind Madrid
+    assert country_zone("www.people.cn", summer) is None  # Xinjiang time beside Beijing time
+    assert country_zone("techcrunch.io") is None and country_zone("news.tv") is None  # ccTLDs used as generic names
+    assert country_zone("localhost") is None and country_zone(None) is None and country_zone("de") is None
+    assert country_zone("www.tokyo-np.co.jp") == "Asia/Tokyo"  # no time given: the zones agree all year
+
+    naive = resolve_metadata_date("2024-04-25T14:07:00", host="www.rbb24.de")
+    assert naive.published_at == datetime(2024, 4, 25, 12, 7, tzinfo=UTC)
+    assert "Europe/Berlin assumed (the zone of the page's .de domain)" in naive.resolution
+    assert str(zone_in_resolution(naive.resolution)) == "Europe/Berlin"
+    # an offset the page writes wins; a day alone stays midnight UTC, so its date is the page's day
+    assert resolve_metadata_date("2024-04-25T14:07:00+00:00", host="www.rbb24.de").published_at == datetime(2024, 4, 25, 14, 7, tzinfo=UTC)
+    day = resolve_metadata_date("2024-04-25", precision="day", host="www.rbb24.de")
+    assert day.published_at == datetime(2024, 4, 25, tzinfo=UTC) and zone_in_resolution(day.resolution) is None
+    # the outlet's own zone, when the gazetteer knows it, comes first; no country, UTC as before
+    assert "Asia/Jerusalem assumed" in resolve_metadata_date("2017-09-02T18:39:00", "Asia/Jerusalem", host="www.ynetnews.com").resolution
+    assert resolve_metadata_date("2024-04-25T14:07:00", host="apnews.com").resolution == "html-metadata: no zone given, UTC assumed"

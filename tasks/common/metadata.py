@@ -23,7 +23,9 @@ _NOT_A_NAME = frozenset(
     ["by", "von", "par", "por", "di", "da", "de", "door", "av", "af", "z", "and", "und", "et", "y", "e", "og", "i", "the", "staff", "admin", "administrator", "editor", "editors",
         "editorial", "redaktion", "redaktion:", "unknown", "anonymous", "none", "null", "undefined", "author", "autor", "auteur", "autore",
         # a byline's verb left alone ("Submitted on Mon, 2019-01-21", "Posted", "Published")
-        "submitted", "posted", "published", "updated", "written", "print", "share", "email", "e-mail"]
+        "submitted", "posted", "published", "updated", "written", "print", "share", "email", "e-mail",
+        # a link to the author's page or a follow button read as the byline ("Ver biografía", "Folgen")
+        "ver", "biografía", "biografia", "biography", "bio", "profile", "profil", "follow", "folgen", "suivre", "seguir"]
 )
 # Wire agencies whose copy news sites republish: the name on the page (in any case) -> the short name kept.
 WIRE_AGENCIES = {
@@ -213,6 +215,8 @@ def plausible_author(name: str, site_names: tuple[str, ...] = ()) -> bool:
     text = name.strip(" ,;:|-–—")
     if not text or len(text) > 80 or "://" in text or "@" in text or text.startswith(("www.", "(")) or ":" in text:
         return False
+    if _PHOTO_CREDIT.match(text) or any(w.count("-") >= 3 for w in text.split()):
+        return False  # a photo credit, or a CSS class read as text ("Wp-Block-Co-Authors-Plus-Coauthors")
     words = text.lower().replace(".", "").split()
     if len(words) > 6:
         return False  # a description ("professor at the faculty of ..."), not a name
@@ -269,7 +273,11 @@ def _split_trailing_agency(name: str) -> list[str]:
 
 
 # A byline's lead-in: "By", "Analysis by", "Text:", "Текст", "Von", "Par", ...
-_LEAD_IN = re.compile(r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор)\s*:?\s+", re.I)
+_LEAD_IN = re.compile(
+    r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор|"
+    r"di(?=\s+[^\W\d_]+\s+[^\W\d_]))\s*:?\s+",  # Italian "di", before a whole name only: "Di Maio" is a surname
+    re.I,
+)
 # The same after a brand or section word, capitalised as a lead-in is ("Capital Von Jemima Kelly"); a
 # lower-case "von" inside a name ("Alexander von Humboldt") is a particle, not a lead-in.
 _LEAD_IN_AFTER_WORD = re.compile(r"^\s*[^\W\d_]+\s+(?:Von|Par|Por|Door|Av)\s+(?=[^\W\d_]+\s+[^\W\d_])")
@@ -278,12 +286,15 @@ _ROLE = re.compile(
     r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|staff|photographer|"
     r"producer|redakteur(?:in)?|korrespondent(?:in)?|journalist(?:in)?|wire services?|news services?|bureau)\b|\sfor\s", re.I
 )
-# Furniture glued to a name by a careless template: "Jeff Foust Monday", "Carrie Arnold November", "... Published".
+# Furniture glued to a name by a careless template: "Jeff Foust Monday", "Carrie Arnold November", "... Published",
+# a button ("… Jeff Tollefson Show Authors", "Folgen") or a count badge ("Xiaoying You 0").
 _TRAILING_FURNITURE = re.compile(
     r"(?:\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december|published|updated|posted))+\s*$",
+    r"august|september|october|november|december|published|updated|posted|show (?:all )?authors?|follow|folgen|\d{1,3}))+\s*$",
     re.I,
 )
+# What a photo credit starts with ("Foto REUTERS", "Image GCIS", "Photo: AFP"): a picture's source, not an author.
+_PHOTO_CREDIT = re.compile(r"^(?:foto|fot|photo|photos|image|images|picture|bild|bilder|imagen|immagine|zdjęcie|credit)\b\.?:?\s+\S", re.I)
 
 
 def _with_own_domain(name: str, site_names: tuple[str, ...]) -> str | None:
@@ -309,7 +320,9 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
             part = _LEAD_IN_AFTER_WORD.sub("", _LEAD_IN.sub("", part)).strip(" ,;|")
             if _ROLE.search(part):
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
-            for name in (n for whole in split_names(part) for n in _split_trailing_agency(whole)):
+            # furniture first, so an agency it hid is found ("... Stepanenko The Associated Press Posted May")
+            wholes = [_TRAILING_FURNITURE.sub("", whole).lstrip("….· ").strip(" ,;|") for whole in split_names(part)]
+            for name in (n for whole in wholes for n in _split_trailing_agency(whole)):
                 if _with_own_domain(name, site_names) is not None:
                     continue  # "Deutsche Welle (www.dw.com)" on dw.com: the publisher, not a person
                 name = _TRAILING_FURNITURE.sub("", _INITIALS.sub("", name)).strip(" ,;|")

@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 import dateparser
+import tzdata
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 # Weekday names in the languages whose outlets write numeric dates, mapped to Monday=0.
@@ -64,12 +66,58 @@ def parse_iso_date(text: str, tz: str = "UTC") -> datetime | None:
     return value.astimezone(UTC)
 
 
-def resolve_metadata_date(text: str, tz: str | None = None, precision: str | None = None) -> ResolvedDate:
+# Country-code domains that sites everywhere register as generic names (Google's list of
+# "generic ccTLDs", plus .ai, .gg, .ly, .sh and .to): a .io, .co or .tv page says nothing of its country.
+GENERIC_CCTLDS = frozenset({"ad", "ag", "ai", "as", "bz", "cc", "cd", "co", "dj", "fm", "gg", "io", "la", "ly", "me", "ms", "nu",
+                            "sc", "sh", "sr", "su", "tk", "to", "tv", "ws"})
+
+
+@lru_cache(maxsize=1)
+def country_zones() -> dict[str, tuple[str, ...]]:
+    """ISO 3166 country code -> its IANA zones, from the tz database's zone.tab (tzdata)."""
+    zones: dict[str, list[str]] = {}
+    table = resources.files(tzdata).joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    for line in table.splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone = line.split("\t")[:3]
+            zones.setdefault(code, []).append(zone)
+    return {code: tuple(names) for code, names in zones.items()}
+
+
+def country_zone(host: str | None, local: datetime | None = None) -> str | None:
+    """The zone a local time written on a page of this host is in, when its domain names a country
+    whose zones all keep the same offset at that time (.de, .at, .jp, .co.za, .uk; not .com, .us,
+    .au, .es with the Canaries or .cn with Xinjiang time): the first of them, else None. With no
+    time given, the zones must agree in both January and July of this year."""
+    label = (host or "").rstrip(".").rsplit(".", 1)[-1].lower()
+    if len(label) != 2 or not label.isalpha() or label in GENERIC_CCTLDS or "." not in (host or ""):
+        return None
+    zones = country_zones().get("GB" if label == "uk" else label.upper())
+    if not zones:
+        return None
+    year = datetime.now(UTC).year
+    times = [local.replace(tzinfo=None)] if local else [datetime(year, 1, 15, 12), datetime(year, 7, 15, 12)]
+    for naive in times:
+        if len({naive.replace(tzinfo=ZoneInfo(zone)).utcoffset() for zone in zones}) > 1:
+            return None
+    return zones[0]
+
+
+def zone_in_resolution(resolution: str | None) -> ZoneInfo | None:
+    """The zone a resolution says a local time was read in ("no zone given, Europe/Berlin
+    assumed", "...; tz Asia/Tokyo"), or None (UTC, or an instant the page wrote with its offset)."""
+    m = re.search(r"(?:no zone given, |; tz )([A-Za-z_]+/[A-Za-z_/+-]+)", resolution or "")
+    return ZoneInfo(m.group(1)) if m else None
+
+
+def resolve_metadata_date(text: str, tz: str | None = None, precision: str | None = None, host: str | None = None) -> ResolvedDate:
     """A date from page metadata (ISO 8601, or htmldate's "%Y-%m-%dT%H:%M:%S%z"), with how sure it is.
 
     With an offset the instant is exact. Without one it is local time: the outlet's zone
-    when known, else UTC. A date without a time (precision 'day', or htmldate's bare
-    midnight) is kept as midnight of that day, and the precision says the time is unknown.
+    when known, else the zone of the country the host's domain names (`country_zone`), else
+    UTC. A date without a time (precision 'day', or htmldate's bare midnight) is kept as
+    midnight of that day (UTC unless the outlet's zone is known), and the precision says the
+    time is unknown.
     """
     from tasks.common.metadata import parse_page_date
 
@@ -85,11 +133,15 @@ def resolve_metadata_date(text: str, tz: str | None = None, precision: str | Non
             precision = "day"
     if value.tzinfo is not None:
         return ResolvedDate(value.astimezone(UTC), "html-metadata")
-    zone = tz or "UTC"
-    local = value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
     if precision == "day" or (precision is None and (value.hour, value.minute, value.second) == (0, 0, 0)):
-        return ResolvedDate(local, f"html-metadata: date only, midnight {zone}")
-    return ResolvedDate(local, f"html-metadata: no zone given, {zone} assumed")
+        zone = tz or "UTC"
+        return ResolvedDate(value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC), f"html-metadata: date only, midnight {zone}")
+    if tz is None and (tz := country_zone(host, value)):
+        label = (host or "").rstrip(".").rsplit(".", 1)[-1].lower()
+        return ResolvedDate(value.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC),
+                            f"html-metadata: no zone given, {tz} assumed (the zone of the page's .{label} domain)")
+    zone = tz or "UTC"
+    return ResolvedDate(value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC), f"html-metadata: no zone given, {zone} assumed")
 
 
 def date_order_for_language(language: str | None) -> str | None:
