@@ -747,15 +747,23 @@ def authors_as_written(authors: str, tree: HtmlElement) -> str:
 
 # A domain written in a <title> part ("Prachatai.com", "News.co.uk"): a dot between letters and a lower-case suffix.
 _DOMAIN_IN_TEXT = re.compile(r"[^\W_]\.[a-z]{2,}(?:\.[a-z]{2})?\b")
+_DATE_PART = re.compile(r"^[\d\s./-]+$")
+SITE_NAME_WORDS = 5  # the most words a site's name in a <title> has ("The Sydney Morning Herald")
 
 
 def site_in_title(tree: HtmlElement, headlines: tuple[str | None, ...] = ()) -> str | None:
     """The site's name from the <title> as trafilatura finds it (of "A | B", the part with a dot in
     it), but never the headline: a headline with an abbreviation ("... อ.สุรชัย", "U.S. ...") is
-    not the site, and a part that writes a domain ("ประชาไท Prachatai.com") comes first."""
+    not the site, and a part that writes a domain ("ประชาไท Prachatai.com") comes first. Nor is a
+    date ("13.06.2023") or a part of more than five words without a domain (the headline, when no
+    metadata title says which part it is: "A few strong tornadoes could strike central U.S. ...")."""
     _title, *parts = tm.examine_title_element(tree)
     shown = {" ".join(h.split()).casefold() for h in headlines if h}
-    dotted = [p for p in parts if p and "." in p and " ".join(p.split()).casefold() not in shown]
+    dotted = [
+        p for p in parts
+        if p and "." in p and " ".join(p.split()).casefold() not in shown and not _DATE_PART.match(p)
+        and (len(p.split()) <= SITE_NAME_WORDS or _DOMAIN_IN_TEXT.search(p))
+    ]
     return next((p for p in dotted if _DOMAIN_IN_TEXT.search(p)), None) or next(iter(dotted), None)
 
 

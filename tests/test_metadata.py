@@ -144,6 +144,36 @@ def test_the_sites_name_without_its_edition_is_not_part_of_the_title():
     assert strip_site_name("Convoy stranded | Example Newsroom", "Example News Weekly") == "Convoy stranded | Example Newsroom"
 
 
+def test_a_pages_own_host_in_its_title_is_the_site_when_nothing_names_the_site():
+    # pages without og:site_name or JSON-LD: the host alone says what the site's name is
+    assert choose_title([("html-title", "Convoy stranded - The Washington Post")], [], None,
+                        "https://www.washingtonpost.com/world/2024/convoy") == ("Convoy stranded", "html-title")
+    assert choose_title([("html-title", "Convoy stranded — der Freitag")], [], None,
+                        "https://www.freitag.de/autoren/convoy") == ("Convoy stranded", "html-title")
+    # a host too short to match a part's start is still the site when a part is all of it
+    assert choose_title([("html-title", "Convoy stranded - rp.pl")], [], None, "https://www.rp.pl/polityka/art1") == ("Convoy stranded", "html-title")
+    assert choose_title([("html-title", "DW")], [], None, "https://www.dw.com/de/convoy/a-1") == (None, "none")
+    # an article before another word, or a short host inside a longer part, is left alone
+    assert choose_title([("html-title", "Convoy stranded | The Post Office")], [], None,
+                        "https://www.post.com/convoy") == ("Convoy stranded | The Post Office", "html-title")
+    assert choose_title([("html-title", "Convoy stranded | DWS news")], [], None,
+                        "https://www.dw.com/convoy") == ("Convoy stranded | DWS news", "html-title")
+
+
+def test_the_site_in_a_title_tag_is_not_a_date_or_the_headline():
+    from lxml import html as lxml_html
+
+    from tasks.extract import site_in_title
+
+    def site(title: str) -> str | None:
+        return site_in_title(lxml_html.fromstring(f"<html><head><title>{title}</title></head><body></body></html>"))
+
+    assert site("Convoy stranded | Example.com") == "Example.com"
+    assert site("Post-Vac-Syndrom: Was wissen wir? | 13.06.2023") is None
+    assert site("A few strong tornadoes could strike central U.S. Friday and Saturday - The Washington Post") is None
+    assert site("Convoy stranded | St. Louis Post-Dispatch") == "St. Louis Post-Dispatch"
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [

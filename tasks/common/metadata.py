@@ -524,7 +524,7 @@ def url_folders(url: str | None) -> frozenset[str]:
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "or", "ne", "go", "edu"})
 
 
-def host_name(url: str | None) -> str | None:
+def host_name(url: str | None, shortest: int = 3) -> str | None:
     """The site's own label in a URL's host: "digg" for https://www.digg.com/..., "entermedia" for entermedia.co.kr."""
     m = re.match(r"^\w+://([^/:?#]+)", url or "")
     if not m:
@@ -533,7 +533,10 @@ def host_name(url: str | None) -> str | None:
     if len(labels) < 2:
         return None
     label = labels[-3] if len(labels) > 2 and labels[-2] in _SECOND_LEVEL else labels[-2]
-    return label if len(label) >= 3 else None
+    return label if len(label) >= shortest else None
+
+
+_LEADING_ARTICLE = re.compile(r"^(?:the|der|die|das|le|la|les|el|il|lo|het|de)\s+(?=\S)", re.I)
 
 
 def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] = frozenset(), also: tuple[str, ...] = ()) -> str:
@@ -549,8 +552,10 @@ def strip_site_name(title: str, site_name: str | None, sections: frozenset[str] 
         p = _squash(part)
         if not p or _DATE_LIKE.match(part.strip()) or re.match(r"^by\s", part.strip(), re.I) or p in sections:
             return True
-        # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem")
-        if any(p == site or (len(p) >= 3 and _same_but_domain(p, site)) for site in sites):
+        # the site's name, or the name with or without its domain ending ("Golem.de" for site "Golem"),
+        # or with an article before it ("The Washington Post" on washingtonpost.com, "der Freitag" on freitag.de)
+        bare = _squash(_LEADING_ARTICLE.sub("", part.strip()))
+        if any(q == site or (len(q) >= 3 and _same_but_domain(q, site)) for q in {p, bare} if q for site in sites):
             return True
         # the site's name without the edition it adds: "日本経済新聞" of "日本経済新聞 電子版"
         words = part.split()
@@ -742,7 +747,11 @@ def choose_title(
     site's name and is confirmed by nothing else ("Site | Slogan").
     """
     site = _squash(site_name or "")
-    also = tuple(n for n in (*other_names, host_name(url) or "") if n)
+    # the host's label ("washingtonpost"), and the whole host and a short label, which are only ever
+    # compared whole ("rp.pl", "DW" on dw.com)
+    found_host = re.match(r"^\w+://([^/:?#]+)", url or "")
+    host = found_host[1].lower().removeprefix("www.") if found_host else ""
+    also = tuple(n for n in (*other_names, host_name(url, shortest=2) or "", host if "." in host else "") if n)
     names = {n for n in (_squash(x) for x in (site_name or "", *also)) if n}
     sections = {_squash(p) for p in re.split(r"[/_.-]+", re.sub(r"^\w+://[^/]+", "", url or "")) if p}
     titles: list[tuple[str, str]] = []
