@@ -704,7 +704,12 @@ def page_metadata(tree: HtmlElement, url: str | None, options: ExtractOptions = 
         publisher = site_names + publisher_names(known.authors, site_names)
     person_known = known is not None and bool(clean_authors(known.authors, publisher))
     if author_missing and not person_known:
-        metadata.author = _trimmed(tm.extract_author(tree)) or "; ".join(byline_names(tree)) or None
+        found = _trimmed(tm.extract_author(tree))
+        if not found or not clean_authors(found.split(";"), publisher):
+            # nothing, or nothing a name survives in ("Michael Hincks Freelance sports writer": a role
+            # run into the name): a labelled field or an author page's link, else what was found
+            found = "; ".join(byline_names(tree)) or found
+        metadata.author = found or None
     elif not person_known and not clean_authors([metadata.author or ""], publisher):
         # only the publisher: trafilatura's search would take any byline-like text here ("Folgen", an
         # agency), so only a labelled author field or an author page's link names a person instead

@@ -512,3 +512,31 @@ def test_a_site_name_given_as_a_copyright_notice_is_the_name():
     assert clean_site_name("Copyright 2024 Example News") is None  # no telling the name from the notice
     assert clean_site_name("All rights reserved") is None and clean_site_name("https://example.com") is None
     assert clean_site_name("Reserved Words Weekly") == "Reserved Words Weekly"
+
+
+def test_a_byline_whose_name_runs_into_a_role_gives_way_to_the_author_link_beside_it(tmp_path):
+    # no structured data; trafilatura's byline search reads "Jane Roe Freelance sports writer", which
+    # no name survives in (a role), so the link to her author page names her
+    body = ('<h1>Convoy stranded in the desert</h1><div class="author-info"><a href="/author/jane-roe">Jane Roe</a> '
+            'Freelance sports writer</div>')
+    assert _extract(tmp_path, _page("<title>Convoy stranded in the desert</title>", body)).author == "Jane Roe"
+
+
+def test_an_element_a_template_marks_as_the_authors_name_names_the_author(tmp_path):
+    from lxml import html as lxml_html
+
+    from tasks.common.metadata import byline_names
+
+    def names(body: str) -> list[str]:
+        return byline_names(lxml_html.fromstring(f"<html><body>{body}</body></html>"))
+
+    assert names('<h1>Convoy</h1><span class="cs-meta-author-name">Jane Roe</span><p>Text.</p>') == ["Jane Roe"]
+    assert names('<h1>Convoy</h1><div data-testid="byline-contributors"><div data-testid="byline-contributors-contributor-0">'
+                 '<span>Jane Roe</span></div><div data-testid="byline-contributors-contributor-1"><span>Erik Moe</span></div>'
+                 '</div>') == ["Jane Roe", "Erik Moe"]
+    # before the headline (a masthead), in a list of other articles, or not a name: nobody
+    assert names('<span class="author-name">Jane Roe</span><h1>Convoy</h1>') == []
+    assert names('<h1>Convoy</h1><div class="related"><span class="author-name">Jane Roe</span></div>') == []
+    assert names('<h1>Convoy</h1><span class="author-name">Sports desk, 25 April</span>') == []
+    # the name in another article's teaser further down is not a co-author
+    assert names('<h1>Convoy</h1><p><span class="author-name">Jane Roe</span></p><p><span class="author-name">Erik Moe</span></p>') == ["Jane Roe"]

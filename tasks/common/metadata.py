@@ -940,7 +940,7 @@ def _after_headline(tree: HtmlElement, tag: str, headline: HtmlElement | None) -
     for el in tree.iter("h1", tag):
         if headline is not None:
             headline = None if el is headline else headline
-        elif el.tag == tag:
+        elif el.tag == tag or tag == "*":
             yield el
 
 
@@ -997,6 +997,34 @@ def byline_names(tree: HtmlElement) -> list[str]:
         if first_parent is None:
             first_parent = parent
         elif parent is not first_parent:
+            break
+        if name not in names:
+            names.append(name)
+    return names or _class_named_byline(tree, headline)
+
+
+# Classes (or ids, test ids) templates give the element holding an author's name: "cs-meta-author-name",
+# "author__name", "StyledBylineAuthor", "byline-contributors-contributor-0".
+_AUTHOR_CLASS = re.compile(r"(?:author|byline)[-_]*(?:name|author)|byline[-_]*contributor|contributor[-_]*name", re.I)
+
+
+def _class_named_byline(tree: HtmlElement, headline: HtmlElement | None) -> list[str]:
+    """The names in elements a template marks as the author's name, after the headline and outside
+    menus and lists of other articles: the first, and those beside it (co-authors, same parent)."""
+    def marked(el: HtmlElement) -> bool:
+        return isinstance(el.tag, str) and bool(_AUTHOR_CLASS.search(f"{el.get('class') or ''} {el.get('id') or ''} {el.get('data-testid') or ''}"))
+
+    first_parent: HtmlElement | None = None
+    names: list[str] = []
+    for el in _after_headline(tree, "*", headline):
+        if not marked(el) or any(marked(d) for d in el.iterdescendants()) or _in_navigation(el) or _in_page_furniture(el):
+            continue  # the innermost marked element: a list of contributors is marked as well as each of them
+        name = person_name(el.text_content() or "")
+        if name is None:
+            continue
+        if first_parent is None:
+            first_parent = el.getparent()
+        elif el.getparent() is not first_parent:
             break
         if name not in names:
             names.append(name)
