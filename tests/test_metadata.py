@@ -204,6 +204,8 @@ def test_the_site_in_a_title_tag_is_not_a_date_or_the_headline():
         (["Xiaoying You 0; … Jeff Tollefson Show Authors"], ["Xiaoying You", "Jeff Tollefson"]),
         (["Ver biografía"], []),
         (["Folgen"], []),
+        (["Marcus De Guzman; View More Articles"], ["Marcus De Guzman"]),  # an author page link's text
+        (["Alle Artikel"], []),
         (["Foto REUTERS"], []),
         (["Image: GCIS"], []),
         (["Bild"], ["Bild"]),  # the newspaper, not a photo credit

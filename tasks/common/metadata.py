@@ -25,7 +25,9 @@ _NOT_A_NAME = frozenset(
         # a byline's verb left alone ("Submitted on Mon, 2019-01-21", "Posted", "Published")
         "submitted", "posted", "published", "updated", "written", "print", "share", "email", "e-mail",
         # a link to the author's page or a follow button read as the byline ("Ver biografía", "Folgen")
-        "ver", "biografía", "biografia", "biography", "bio", "profile", "profil", "follow", "folgen", "suivre", "seguir"]
+        "ver", "biografía", "biografia", "biography", "bio", "profile", "profil", "follow", "folgen", "suivre", "seguir",
+        # the text of a link to the author's page ("View More Articles", "See all posts", "More stories")
+        "view", "see", "read", "more", "all", "articles", "posts", "stories", "mehr", "artikel", "alle"]
 )
 # Wire agencies whose copy news sites republish: the name on the page (in any case) -> the short name kept.
 WIRE_AGENCIES = {
