@@ -137,3 +137,15 @@ def test_claims_and_conflicts_stay_within_one_story(db_path):
     assert story["strikes"] == story["strikes2"] != story["bhutto"]
     assert len(claims) == 2 and all(len(ids) == 1 for _s, _v, ids in claims)  # not one claim with two articles
     assert conflicts and all(s == story["strikes"] for s, _v, _o in conflicts)  # 26 vs 31 within the strikes story only
+
+
+def test_bcubed_over_some_items_counts_their_clusters_and_classes_in_the_whole_pool():
+    from benchmarks.stories import bcubed_of
+
+    gold = {"a1": "A", "a2": "A", "b1": "B", "b2": "B"}
+    merged = {"a1": "x", "a2": "x", "b1": "x", "b2": "y"}
+    # a1, a2: cluster {a1, a2, b1} holds 2 of their class of 2 -> P 2/3, R 1
+    assert bcubed_of(["a1", "a2"], gold, merged) == {"precision": 0.6667, "recall": 1.0, "f1": 0.8}
+    # b1: P 1/3, R 1/2; b2: P 1, R 1/2
+    assert bcubed_of(["b1", "b2"], gold, merged) == {"precision": 0.6667, "recall": 0.5, "f1": 0.5714}
+    assert bcubed_of(["a1"], gold, {k: k for k in gold}) == {"precision": 1.0, "recall": 0.5, "f1": 0.6667}
