@@ -7,6 +7,7 @@ import gzip
 import itertools
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import unescape
@@ -29,6 +30,7 @@ from tasks.common.metadata import (
     byline_names,
     clean_authors,
     clean_site_name,
+    in_page_furniture,
     parse_page_date,
     publisher_names,
     site_named_in_title,
@@ -221,6 +223,8 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         retry = _main_text(retry_tree, url, options, False) if retry_tree is not None else ""
         if prose_chars(retry) >= RETRY_GAIN * prose_chars(text) + RETRY_MARGIN or not text.strip():
             text = retry
+    if text.strip() and (rest := continued_text(html, text, options)):
+        text = f"{text.rstrip()}\n{rest}"
     if not text.strip():
         raise ExtractError(no_text_reason(html))
     return Article(
@@ -555,6 +559,55 @@ def inline_ruby(tree: HtmlElement) -> int:
             parent.text = (parent.text or "") + joined
         parent.remove(ruby)
     return len(rubies)
+
+
+CONTINUATION_KEY_CHARS = 40  # the start of a paragraph that finds it in the page
+# A class naming the article's body: "article__body", "articleBody", "entry-content", "story-body", "post_text".
+_BODY_CLASS = re.compile(r"(?:article|story|entry|post)[-_]*(?:body|content|text)", re.I)
+_CLASS_ATTRIBUTE = re.compile(rb"""\sclass\s*=\s*["']([^"']*)["']""", re.I)
+
+
+def continued_text(html: bytes, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> str:
+    """The rest of an article a template splits into several containers of the same tag and class
+    around an advertisement or a promotion (Wired's "article__body" blocks, rp.pl's articleBody),
+    of which trafilatura keeps the first: the paragraphs of the later containers like the one
+    holding the extracted text's last paragraph, not already extracted. "" when there are none."""
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [line for line in lines if len(line) >= CONTINUATION_KEY_CHARS]
+    body_classes = Counter(c for c in _CLASS_ATTRIBUTE.findall(html) if _BODY_CLASS.search(c.decode("latin-1")))
+    if not lines or not any(n > 1 for n in body_classes.values()):
+        return ""  # no body class written twice: nothing to continue (and no second parse of the page)
+    tree = load_html(html)
+    if tree is None:
+        return ""
+    if not options.include_comments:
+        remove_comment_sections(tree)
+    remove_hidden_elements(tree)
+    key = lines[-1][:CONTINUATION_KEY_CHARS]
+    last = next((p for p in tree.iter("p") if " ".join(p.text_content().split()).startswith(key)), None)
+    container = next((a for a in last.iterancestors() if a.get("class")), None) if last is not None else None
+    if container is None or container.tag in ("body", "html") or not _BODY_CLASS.search(container.get("class", "")):
+        return ""  # only a container the template names as the article's body, not "content" or a widget
+    same = [el for el in tree.iter(container.tag) if el.get("class") == container.get("class")]
+    inside = set(container.iterdescendants())
+    order = {el: i for i, el in enumerate(tree.iter())}
+    headlines = [order[h] for h in tree.iter("h1")]
+    article = next((a for a in container.iterancestors("article")), None)
+    seen = {line[:CONTINUATION_KEY_CHARS] for line in lines}
+    out: list[str] = []
+    for el in same[same.index(container) + 1:]:
+        if el in inside:
+            continue
+        if any(order[container] < h < order[el] for h in headlines) or next(el.iterancestors("article"), None) is not article:
+            break  # another article's body (a page that loads the next story below): a headline or an <article> between
+        if in_page_furniture(el):
+            continue
+        for p in el.iter("p", "h2", "h3"):
+            line = " ".join(p.text_content().split())
+            if line and line[:CONTINUATION_KEY_CHARS] not in seen:
+                seen.add(line[:CONTINUATION_KEY_CHARS])
+                out.append(line)
+    return "\n".join(out)
 
 
 def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast: bool) -> str:

@@ -440,3 +440,38 @@ def test_a_headline_with_an_abbreviation_is_not_the_sites_name(tmp_path):
     articles, _ = _extract(tmp_path, "th.html", page.encode())
     assert articles[0].title == headline
     assert articles[0].outlet == "ประชาไท Prachatai.com"
+
+
+def _sentences(start: int, n: int) -> str:
+    return "".join(f"<p>Paragraph {i} of the convoy report, long enough to be a real paragraph of the article body.</p>"
+                   for i in range(start, start + n))
+
+
+def test_an_article_body_split_around_an_advertisement_is_read_whole():
+    from tasks.extract import continued_text
+
+    part = '<div class="grid body article__body">{}</div>'
+    ad = '<div class="ad"><span>Advertisement</span></div>'
+    page = f"<html><body><article><h1>Convoy</h1>{part.format(_sentences(0, 3))}{ad}{part.format(_sentences(3, 2))}</article></body></html>"
+    extracted = "\n".join(f"Paragraph {i} of the convoy report, long enough to be a real paragraph of the article body." for i in range(3))
+    rest = continued_text(page.encode(), extracted)
+    assert rest.splitlines() == [f"Paragraph {i} of the convoy report, long enough to be a real paragraph of the article body." for i in (3, 4)]
+    # a generic class ("content", a widget) is no article body: its namesakes are the rest of the page
+    assert continued_text(page.replace("grid body article__body", "content").encode(), extracted) == ""
+    # the next article loaded below (a headline between, or another <article>) is not a continuation
+    next_story = page.replace(ad, f"{ad}<h1>Another story</h1>")
+    assert continued_text(next_story.encode(), extracted) == ""
+    two_articles = f"<html><body><article><h1>Convoy</h1>{part.format(_sentences(0, 3))}</article><article>{part.format(_sentences(3, 2))}</article></body></html>"
+    assert continued_text(two_articles.encode(), extracted) == ""
+    # a related-articles box with the same class is skipped
+    related = page.replace(ad, f'{ad}<div class="related">{part.format(_sentences(7, 1))}</div>')
+    assert "Paragraph 7" not in continued_text(related.encode(), extracted)
+
+
+def test_a_split_body_comes_whole_through_extraction(tmp_path):
+    part = '<div class="articleBody">{}</div>'
+    page = (f"<html><head><title>Convoy</title></head><body><article><h1>Convoy</h1>{part.format(_sentences(0, 6))}"
+            f'<aside class="promo"><a href="/subscribe">Subscribe now</a></aside>{part.format(_sentences(6, 4))}</article></body></html>')
+    (article,), quarantined = _extract(tmp_path, "split.html", page.encode())
+    assert not quarantined
+    assert "Paragraph 0 " in article.raw_text and "Paragraph 9 " in article.raw_text and "Subscribe" not in article.raw_text

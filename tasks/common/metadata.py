@@ -906,7 +906,7 @@ def _in_article(el: HtmlElement) -> bool:
     return any(node.tag == "article" or _ARTICLE_BODY.search(node.get("class") or "") for node in el.iterancestors())
 
 
-def _in_page_furniture(el: HtmlElement) -> bool:
+def in_page_furniture(el: HtmlElement) -> bool:
     """A link in a menu, a footer, a sidebar or a list of related articles (by tag, role or class)."""
     for node in [el, *el.iterancestors()]:
         if node.tag in ("body", "html"):
@@ -951,7 +951,7 @@ def _bold_byline(tree: HtmlElement, headline: HtmlElement, paragraphs: int = 4) 
     Mathatisi Sebusi/Mohalenyane Phakela</strong></p>"): how many small papers print a byline."""
     first: list[HtmlElement] = []
     for el in _after_headline(tree, "p", headline):
-        if _in_article(el) and not _in_page_furniture(el):  # not a sidebar's ("Ayo Infaq Dakwah")
+        if _in_article(el) and not in_page_furniture(el):  # not a sidebar's ("Ayo Infaq Dakwah")
             first.append(el)
             if len(first) == paragraphs:
                 break
@@ -990,7 +990,7 @@ def byline_names(tree: HtmlElement) -> list[str]:
     for a in _after_headline(tree, "a", headline):
         href = (a.get("href") or "").split("?", 1)[0].split("#", 1)[0]
         folders = {p.casefold() for p in href.split("/")[:-1] if p}
-        if not folders & _AUTHOR_FOLDERS or _in_navigation(a) or _in_page_furniture(a):
+        if not folders & _AUTHOR_FOLDERS or _in_navigation(a) or in_page_furniture(a):
             continue
         name = person_name(a.text_content() or "")
         if name is None:
@@ -1019,7 +1019,7 @@ def _class_named_byline(tree: HtmlElement, headline: HtmlElement | None) -> list
     first_parent: HtmlElement | None = None
     names: list[str] = []
     for el in _after_headline(tree, "*", headline):
-        if not marked(el) or any(marked(d) for d in el.iterdescendants()) or _in_navigation(el) or _in_page_furniture(el):
+        if not marked(el) or any(marked(d) for d in el.iterdescendants()) or _in_navigation(el) or in_page_furniture(el):
             continue  # the innermost marked element: a list of contributors is marked as well as each of them
         name = person_name(el.text_content() or "")
         if name is None:
