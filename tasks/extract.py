@@ -568,13 +568,13 @@ _CLASS_ATTRIBUTE = re.compile(rb"""\sclass\s*=\s*["']([^"']*)["']""", re.I)
 
 
 def continued_text(html: bytes, text: str, options: ExtractOptions = DEFAULT_OPTIONS) -> str:
-    """The rest of an article a template splits into several containers of the same tag and class
-    around an advertisement or a promotion (Wired's "article__body" blocks, rp.pl's articleBody),
+    """The rest of an article a template splits into several containers of the same tag and body
+    class around an advertisement or a promotion (Wired's "article__body" blocks, rp.pl's articleBody),
     of which trafilatura keeps the first: the paragraphs of the later containers like the one
     holding the extracted text's last paragraph, not already extracted. "" when there are none."""
     lines = [" ".join(line.split()) for line in text.split("\n")]
     lines = [line for line in lines if len(line) >= CONTINUATION_KEY_CHARS]
-    body_classes = Counter(c for c in _CLASS_ATTRIBUTE.findall(html) if _BODY_CLASS.search(c.decode("latin-1")))
+    body_classes = Counter(c for value in _CLASS_ATTRIBUTE.findall(html) for c in value.split() if _BODY_CLASS.search(c.decode("latin-1")))
     if not lines or not any(n > 1 for n in body_classes.values()):
         return ""  # no body class written twice: nothing to continue (and no second parse of the page)
     tree = load_html(html)
@@ -588,7 +588,8 @@ def continued_text(html: bytes, text: str, options: ExtractOptions = DEFAULT_OPT
     container = next((a for a in last.iterancestors() if a.get("class")), None) if last is not None else None
     if container is None or container.tag in ("body", "html") or not _BODY_CLASS.search(container.get("class", "")):
         return ""  # only a container the template names as the article's body, not "content" or a widget
-    same = [el for el in tree.iter(container.tag) if el.get("class") == container.get("class")]
+    # the same body class, whatever modifier classes each part adds ("body articleBody -bottom-space")
+    same = [el for el in tree.iter(container.tag) if _body_tokens(el) == _body_tokens(container)]
     inside = set(container.iterdescendants())
     order = {el: i for i, el in enumerate(tree.iter())}
     headlines = [order[h] for h in tree.iter("h1")]
@@ -608,6 +609,11 @@ def continued_text(html: bytes, text: str, options: ExtractOptions = DEFAULT_OPT
                 seen.add(line[:CONTINUATION_KEY_CHARS])
                 out.append(line)
     return "\n".join(out)
+
+
+def _body_tokens(el: HtmlElement) -> frozenset[str]:
+    """The classes of an element that name an article body ("articleBody", "article__body")."""
+    return frozenset(c for c in (el.get("class") or "").split() if _BODY_CLASS.search(c))
 
 
 def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast: bool) -> str:

@@ -456,6 +456,9 @@ def test_an_article_body_split_around_an_advertisement_is_read_whole():
     extracted = "\n".join(f"Paragraph {i} of the convoy report, long enough to be a real paragraph of the article body." for i in range(3))
     rest = continued_text(page.encode(), extracted)
     assert rest.splitlines() == [f"Paragraph {i} of the convoy report, long enough to be a real paragraph of the article body." for i in (3, 4)]
+    # a part may add its own modifier classes: the body class is what they share
+    modified = page.replace(part.format(_sentences(3, 2)), '<div class="article__body -bottom-space">' + _sentences(3, 2) + "</div>")
+    assert continued_text(modified.encode(), extracted) == rest
     # a generic class ("content", a widget) is no article body: its namesakes are the rest of the page
     assert continued_text(page.replace("grid body article__body", "content").encode(), extracted) == ""
     # the next article loaded below (a headline between, or another <article>) is not a continuation
