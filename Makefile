@@ -52,6 +52,7 @@ lint: install
 
 bench-extract: install
 	$(BIN)/python -m benchmarks.extraction
+	$(BIN)/python -m benchmarks.older_layouts
 
 bench: install
 	$(BIN)/python -m benchmarks.throughput --pages 1000 --pages 10000

@@ -57,6 +57,41 @@ def test_thin_fast_pass_is_retried_with_the_fallback():
     assert prose_chars(sentence[:-1] + " …") == 0  # a teaser excerpt is not prose
 
 
+def test_a_cluttered_fast_pass_gives_way_to_a_cleaner_fallback_only():
+    from tasks.extract import better_retry, prose_share
+
+    article = "\n".join(
+        f"Paragraph {i} of the article tells what the officials said about the convoy on Saturday evening." for i in range(6)
+    )
+    teasers = "\n".join(f"Teaser headline number {i}\nBy Staff\n11/20/2019 01:1{i} PM" for i in range(30))
+    cluttered = f"{article}\n{teasers}"
+    assert prose_share(article) == 1.0 and prose_share(cluttered) < 0.3 and prose_share("") == 0.0
+    assert better_retry(cluttered, article, DEFAULT_OPTIONS)  # the same article without the teaser list
+    assert not better_retry(article, cluttered, DEFAULT_OPTIONS)  # a clean fast pass stays
+    # a cleaner retry that keeps under half of the fast pass's prose is a fragment, not the article
+    assert not better_retry(cluttered, article.split("\n")[0] + "\n" + article.split("\n")[1], DEFAULT_OPTIONS)
+    # thin fast pass: the fallback's three times as much prose wins, as before
+    assert better_retry(article.split("\n")[0], article, DEFAULT_OPTIONS)
+    assert better_retry("", "anything", DEFAULT_OPTIONS)
+
+
+def test_paragraphs_from_blank_lines():
+    import lxml.html
+
+    from tasks.extract import paragraphs_from_breaks
+
+    tree = lxml.html.fromstring(
+        "<html><body><td>First para <b>bold</b> text.<br><br>Second<br>line two<br/> <br>Third <a href=x>link</a>"
+        "<div>a block</div>after the block<br><br><br></td><p>one paragraph<br><br>kept whole</p>"
+        "<div>no blank line<br>here</div></body></html>"
+    )
+    assert paragraphs_from_breaks(tree) == 1
+    html = lxml.html.tostring(tree, encoding="unicode")
+    assert ("<td><p>First para <b>bold</b> text.</p><p>Second<br>line two</p><p>Third <a href=\"x\">link</a></p>"
+            "<div>a block</div><p>after the block</p></td>") in html
+    assert "<p>one paragraph<br><br>kept whole</p>" in html and "<div>no blank line<br>here</div>" in html
+
+
 def test_looks_binary():
     assert looks_binary(bytes(range(1, 32)) * 100)
     assert not looks_binary(b"a line of ordinary text, then\x00 more of it\n" * 20)  # a stray NUL a line: text

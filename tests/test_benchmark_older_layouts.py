@@ -1,0 +1,50 @@
+"""Extraction on both corpora rewritten as older layouts stays above its pinned floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.extraction import CORPORA
+from benchmarks.older_layouts import (
+    FLOOR_FILE,
+    VARIANTS,
+    as_breaks,
+    as_html4,
+    floor_failures,
+    load_floor,
+    run_variant,
+)
+
+
+def test_the_rewrites_keep_the_text_and_drop_modern_markup():
+    page = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle"}</script>'
+        '<meta property="og:title" content="Convoy stranded"></head><body><nav role="navigation">Home</nav>'
+        '<article data-id="7" aria-label="story" class="story"><header><h1>Convoy stranded</h1>'
+        '<time datetime="2017-09-02">2 September</time></header><p class="lede">First paragraph.</p>'
+        "<figure><img src=a.jpg><figcaption>A caption</figcaption></figure><p>Second paragraph.</p></article></body></html>"
+    )
+    old = as_html4(page)
+    for gone in ("ld+json", "og:title", "<nav", "<article", "<header", "<figure", "<figcaption", "<time", "role=",
+                 "data-id", "aria-label"):
+        assert gone not in old
+    assert 'class="story"' in old and "2 September</span>" in old
+    assert '<p class="lede">First paragraph.</p>' in old
+    breaks = as_breaks(page)
+    assert "<p" not in breaks and "First paragraph.<br><br>" in breaks and "Second paragraph.<br><br>" in breaks
+
+
+def test_floor_file_names_every_variant_and_corpus():
+    floor = load_floor()
+    assert set(floor) == {f"{v}/{c}" for v in VARIANTS for c in CORPORA}
+    assert all(set(v) == {"f1", "max_lost"} for v in floor.values()), FLOOR_FILE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("corpus", sorted(CORPORA))
+def test_factwire_holds_its_floor_on_older_layouts(variant, corpus, tmp_path):
+    if not (CORPORA[corpus] / "ground-truth.json").exists():
+        pytest.skip(f"corpus {corpus} not found at {CORPORA[corpus]} (it lives in ../shared/eval/)")
+    run = run_variant(corpus, variant, ("factwire",), tmp_path)["factwire"]
+    assert not floor_failures(f"{variant}/{corpus}", run, load_floor())
