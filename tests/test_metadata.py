@@ -404,6 +404,15 @@ def test_json_ld_article_as_a_pages_main_entity(tmp_path):
         ("<p>24.04.2024, 14:07</p>", None),  # another day
         ('<script>var d = "2024-04-25 14:07";</script><p>2024-04-25</p>', None),  # not shown to readers
         ("<p>25.04.2024, 25:07</p>", None),
+        # the clock first, as British tabloids write it; the earliest is the first publication
+        ("<span>By Jane Doe</span> <span>14:07, 25 Apr 2024</span> Updated 14:30, 25 Apr 2024", (14, 7, False)),
+        ("<p>25. April 2024, 14:07</p>", (14, 7, False)),  # German month name
+        ("<p>Publicerad 25 apr 2024 kl 14.07</p>", (14, 7, False)),  # Swedish, a dotted clock after "kl"
+        ("<p>25 de abril de 2024 - 14:07 CEST</p>", (14, 7, False)),  # Spanish
+        ("<p>Do 25.04.24 | 14.07 Uhr</p>", (14, 7, False)),  # a dotted clock with "Uhr"
+        ("<p>25.04.2024</p><p>Der Newsletter kommt um 6.00 Uhr</p>", None),  # a dotted clock not next to the day
+        ("<p>25.04.2024, Kurs 14.07 Euro</p>", None),  # a dotted number without "Uhr" or "kl" is no clock
+        ("<p>2024-04-24T23:06:00+01:00 2024-04-25</p>", None),  # a zone offset is no clock before the day
     ],
 )
 def test_time_next_to_the_day(text, expected):

@@ -842,23 +842,51 @@ _ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july
 # A clock time: "14:07", "14h07", "2:07 p.m.", "14.07 Uhr" is left out (a decimal or a date part reads the same).
 _CLOCK = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])(?::|h)([0-5]\d)(?![\d:])(?:\s*([ap])\.?\s?m\b\.?)?(?:\s*(GMT|UTC)\b)?", re.I)
 _BETWEEN = r"[^\d<>]{1,14}?"  # " | ", ", ", " um ", " at ", " - ": a few characters, no other number
+# a clock written before the day is not the end of a timestamp ("...T23:06:00+01:00 2019-11-13")
+_NOT_AN_OFFSET = r"(?<![\w+\u2212-])"
+_BEFORE_DAY = r"\s*[,|\u2013-]?\s*"  # "14:00, 28 Apr 2024", "22:04 | 22.04.2024": the clock written first
+# A clock written with a dot, where a word says it is one: "kl 10.23" (Scandinavian), "klo 10.23"
+# (Finnish), "14.07 Uhr" (German); without the word, "14.07" reads as a decimal or a date part.
+_DOT_CLOCK = re.compile(r"(?:\b(?:kl|klo|kello)\.?\s?([01]?\d|2[0-3])[.:]([0-5]\d)(?!\d)|(?<![\d:.])([01]?\d|2[0-3])\.([0-5]\d)\s?Uhr\b)", re.I)
 _INVISIBLE = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+
+
+# Month names and their usual abbreviations in the languages of Western and Northern Europe a
+# byline writes the day in ("3. Mai 2024", "23 okt 2025", "15 de octubre de 2024", "3 maja 2024"),
+# next to the English ones matched by their first three letters.
+_MONTH_NAMES = (
+    "januar jänner janvier janv enero ene gennaio gen janeiro januari stycznia",
+    "februar février févr fevrier febrero febbraio fevereiro fev februari lutego",
+    "märz mär mrz mars marzo março maart mrt marca",
+    "avril avr abril abr aprile kwietnia",
+    "mai mayo maggio mag maio mei maj maja",
+    "juni juin junio giugno giu junho czerwca",
+    "juli juillet juil julio luglio lug julho lipca",
+    "august août aout agosto ago augusti augustus aug sierpnia",
+    "september septembre septiembre setiembre settembre setembro sept set września",
+    "oktober octobre octubre ottobre ott outubro okt października",
+    "november novembre noviembre novembro listopada",
+    "dezember dez décembre déc diciembre dic dicembre dezembro december desember des grudnia",
+)
 
 
 def _day_patterns(day: date) -> list[str]:
     d, m, y = day.day, day.month, day.year
     yy = rf"(?:{y}|{y % 100:02d})"
     month = _ENGLISH_MONTHS[m - 1]
+    names = "|".join(sorted(_MONTH_NAMES[m - 1].split(), key=len, reverse=True))
     return [
         rf"(?<!\d)0?{d}\.\s?0?{m}\.\s?{yy}(?!\d)",  # 25.04.24, 25. 4. 2024
         rf"(?<!\d){y}-{m:02d}-{d:02d}(?!\d)",
         rf"(?<!\d)0?{d}/0?{m}/{yy}(?!\d)", rf"(?<!\d)0?{m}/0?{d}/{yy}(?!\d)",
         rf"\b{month[:3]}[a-z]*\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}\b", rf"(?<!\d)0?{d}\.?\s+{month[:3]}[a-z]*\.?,?\s+{y}\b",
+        rf"(?<!\d)0?{d}\.?\s+(?:de\s+)?(?:{names})(?![^\W\d_])\.?,?\s+(?:de\s+)?{y}\b",
     ]
 
 
 def time_next_to_day(html: str, day: date) -> tuple[int, int, bool] | None:
-    """The earliest clock time the page writes right after its publication day ("Do 25.04.24 | 14:07 Uhr").
+    """The earliest clock time the page writes right after its publication day ("Do 25.04.24 | 14:07 Uhr",
+    "23 okt 2025 kl 10.23") or right before it ("14:00, 28 Apr 2024").
 
     For a page whose metadata gives the day alone: the byline often shows the time. The
     earliest of several is taken, as a page shows its first publication before an update.
@@ -867,11 +895,16 @@ def time_next_to_day(html: str, day: date) -> tuple[int, int, bool] | None:
     text = re.sub(r"<[^>]+>", " ", _INVISIBLE.sub(" ", html))
     times: list[tuple[int, int, bool]] = []
     for pattern in _day_patterns(day):
-        for m in re.finditer(pattern + _BETWEEN + _CLOCK.pattern, text, re.I):  # the day's pattern has no groups
-            hour, minute, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
-            if half and not 1 <= hour <= 12:
-                continue
-            times.append((hour % 12 + (12 if half == "p" else 0) if half else hour, minute, bool(m.group(4))))
+        # the day's pattern has no groups: the clock's are 1-4 wherever it stands
+        for found in (re.finditer(pattern + _BETWEEN + _CLOCK.pattern, text, re.I),
+                      re.finditer(_NOT_AN_OFFSET + _CLOCK.pattern + _BEFORE_DAY + pattern, text, re.I)):
+            for m in found:
+                hour, minute, half = int(m.group(1)), int(m.group(2)), (m.group(3) or "").lower()
+                if half and not 1 <= hour <= 12:
+                    continue
+                times.append((hour % 12 + (12 if half == "p" else 0) if half else hour, minute, bool(m.group(4))))
+        for m in re.finditer(pattern + _BETWEEN + _DOT_CLOCK.pattern, text, re.I):
+            times.append((int(m.group(1) or m.group(3)), int(m.group(2) or m.group(4)), False))
     return min(times) if times else None
 
 
