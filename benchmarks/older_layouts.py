@@ -23,10 +23,7 @@ modern markup. Floors for factwire are in benchmarks/older_layouts_floor.json.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import re
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -38,10 +35,12 @@ from benchmarks.extraction import (
     REPO,
     ExtractorRun,
     _rate,
+    floor_failures,
+    load_floor,
     open_corpus,
     run_extractor,
 )
-from benchmarks.strip_metadata import strip_metadata
+from benchmarks.strip_metadata import rewritten_copy, strip_metadata
 
 FLOOR_FILE = REPO / "benchmarks" / "older_layouts_floor.json"
 _SECTIONING = re.compile(r"<(/?)(?:article|section|header|footer|nav|aside|main|figure|figcaption|hgroup)\b", re.I)
@@ -65,36 +64,11 @@ def as_breaks(html: str) -> str:
 VARIANTS: dict[str, Callable[[str], str]] = {"html4": as_html4, "br": as_breaks}
 
 
-def rewritten_copy(source: Path, target: Path, rewrite: Callable[[str], str]) -> Path:
-    """A copy of a corpus (html/*.html.gz and ground-truth.json) with every page rewritten."""
-    (target / "html").mkdir(parents=True, exist_ok=True)
-    shutil.copy(source / "ground-truth.json", target / "ground-truth.json")
-    for page in sorted((source / "html").glob("*.html.gz")):
-        html = gzip.decompress(page.read_bytes()).decode("utf-8", errors="replace")
-        (target / "html" / page.name).write_bytes(gzip.compress(rewrite(html).encode("utf-8")))
-    return target
-
-
 def run_variant(corpus: str, variant: str, extractors: tuple[str, ...], workdir: Path) -> dict[str, ExtractorRun]:
     """Each extractor over the corpus rewritten as the variant."""
     target = rewritten_copy(CORPORA[corpus], workdir / variant / corpus, VARIANTS[variant])
     pages = open_corpus(corpus, target)
     return {extractor: run_extractor(pages, extractor) for extractor in extractors}
-
-
-def load_floor(path: Path = FLOOR_FILE) -> dict[str, dict[str, float]]:
-    return {k: v for k, v in json.loads(path.read_text(encoding="utf-8")).items() if not k.startswith("_")}
-
-
-def floor_failures(key: str, run: ExtractorRun, floor: dict[str, dict[str, float]]) -> list[str]:
-    """What falls below the floor for "variant/corpus"."""
-    want = floor.get(key, {})
-    failures = []
-    if run.score.f1 < want.get("f1", 0.0):
-        failures.append(f"{key}: F1 {run.score.f1:.4f} < {want['f1']}")
-    if len(run.lost) > want.get("max_lost", len(run.lost)):
-        failures.append(f"{key}: {len(run.lost)} pages lost > {want['max_lost']}")
-    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the rewritten copies here (default: a temporary directory)")
     args = parser.parse_args(argv)
     extractors = ("factwire",) if args.factwire_only else EXTRACTORS
-    floor = load_floor()
+    floor = load_floor(FLOOR_FILE)
     failures: list[str] = []
     print(f"{'variant':8} {'corpus':12} {'extractor':22} {'P':>6} {'R':>6} {'F1':>6} {'lost':>5}  "
           f"{'title':>17} {'authors':>17} {'same day':>17} {'same minute':>17}")
@@ -120,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                     rates = "  ".join(f"{_rate(r):>17}" for r in (m.title, m.authors, m.day, m.minute)) if m else ""
                     print(f"{variant:8} {corpus:12} {name:22} {s.precision:.4f} {s.recall:.4f} {s.f1:.4f} {len(run.lost):>5}  {rates}",
                           flush=True)
-                failures += floor_failures(f"{variant}/{corpus}", runs["factwire"], floor)
+                key = f"{variant}/{corpus}"
+                failures += floor_failures(key, runs["factwire"], floor.get(key, {}))
     for failure in failures:
         print("below floor:", failure)
     print(f"floor ({FLOOR_FILE.relative_to(REPO)}): {'met' if not failures else 'NOT met'}")

@@ -20,6 +20,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.extraction import CORPORA, ExtractorRun, _rate, open_corpus, run_extractor
@@ -38,14 +39,19 @@ def strip_metadata(html: str) -> str:
     return _MICRODATA.sub(" ", _META.sub("", _JSON_LD.sub("", html)))
 
 
-def stripped_copy(source: Path, target: Path) -> Path:
-    """A copy of a corpus (html/*.html.gz and ground-truth.json) with every page stripped."""
+def rewritten_copy(source: Path, target: Path, rewrite: Callable[[str], str]) -> Path:
+    """A copy of a corpus (html/*.html.gz and ground-truth.json) with every page rewritten."""
     (target / "html").mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "ground-truth.json", target / "ground-truth.json")
     for page in sorted((source / "html").glob("*.html.gz")):
         html = gzip.decompress(page.read_bytes()).decode("utf-8", errors="replace")
-        (target / "html" / page.name).write_bytes(gzip.compress(strip_metadata(html).encode("utf-8")))
+        (target / "html" / page.name).write_bytes(gzip.compress(rewrite(html).encode("utf-8")))
     return target
+
+
+def stripped_copy(source: Path, target: Path) -> Path:
+    """A copy of a corpus with every page stripped."""
+    return rewritten_copy(source, target, strip_metadata)
 
 
 def line(label: str, run: ExtractorRun) -> str:

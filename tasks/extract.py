@@ -643,9 +643,7 @@ def _split_at_breaks(parent: HtmlElement, kids: list[HtmlElement], chained: list
     if _has_content(current):
         made.append(current)
     parent.text = None
-    for kid in list(parent):
-        parent.remove(kid)
-    parent.extend(made)
+    parent[:] = made
 
 
 def paragraphs_from_breaks(tree: HtmlElement) -> int:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.extraction import CORPORA
+from benchmarks.extraction import CORPORA, floor_failures, load_floor
 from benchmarks.older_layouts import (
     FLOOR_FILE,
     VARIANTS,
     as_breaks,
     as_html4,
-    floor_failures,
-    load_floor,
     run_variant,
 )
 
@@ -35,7 +33,7 @@ def test_the_rewrites_keep_the_text_and_drop_modern_markup():
 
 
 def test_floor_file_names_every_variant_and_corpus():
-    floor = load_floor()
+    floor = load_floor(FLOOR_FILE)
     assert set(floor) == {f"{v}/{c}" for v in VARIANTS for c in CORPORA}
     assert all(set(v) == {"f1", "max_lost"} for v in floor.values()), FLOOR_FILE
 
@@ -47,4 +45,5 @@ def test_factwire_holds_its_floor_on_older_layouts(variant, corpus, tmp_path):
     if not (CORPORA[corpus] / "ground-truth.json").exists():
         pytest.skip(f"corpus {corpus} not found at {CORPORA[corpus]} (it lives in ../shared/eval/)")
     run = run_variant(corpus, variant, ("factwire",), tmp_path)["factwire"]
-    assert not floor_failures(f"{variant}/{corpus}", run, load_floor())
+    key = f"{variant}/{corpus}"
+    assert not floor_failures(key, run, load_floor(FLOOR_FILE)[key])
