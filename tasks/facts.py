@@ -1169,7 +1169,7 @@ def _nearest_person(ctx: _DocContext, before: int) -> str | None:
 def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
     """Token range of the noun phrase before a verb, skipping adverbs and time phrases."""
     end = verb
-    while end > sent.start and doc[end - 1].lower_ in SUBJECT_SKIP and not doc[end - 1].is_sent_start:
+    while end > sent.start and (doc[end - 1].lower_ in SUBJECT_SKIP or _adverb(doc[end - 1].text)) and not doc[end - 1].is_sent_start:
         end -= 1
     start = end
     while start > sent.start:
@@ -1186,6 +1186,27 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
     return start, end
 
 
+DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "this", "these", "those"}
+# Lower-case words in -ly that name a speaker ("the family said", "a close ally said", "the daily reported").
+LY_NOUNS = {"family", "ally", "assembly", "rally", "daily", "weekly", "monthly", "quarterly", "supply", "bully",
+            "anomaly", "monopoly", "homily", "fly", "belly", "lily", "jelly", "folly", "tally", "gully", "reply"}
+
+
+def _adverb(word: str) -> bool:
+    """A manner or stance adverb between a subject and its verb ("officials reportedly said",
+    "police initially reported"): a lower-case word in -ly that is not one of the nouns in -ly."""
+    return len(word) > 4 and word.islower() and word.isalpha() and word.endswith("ly") and word not in LY_NOUNS
+
+
+def _determined(lower: list[str], first: int, verb: int) -> bool:
+    """A participle a determiner governs, adverbs in between ("the reported deaths", "the recently
+    announced charges", "an officially confirmed toll"): an adjective, not a speech verb."""
+    j = verb - 1
+    while j > first and _adverb(lower[j]):
+        j -= 1
+    return j >= first and j < verb and lower[j] in DETERMINERS
+
+
 def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
     """Every attribution in one sentence, in order."""
     out: list[Attribution] = []
@@ -1199,8 +1220,8 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
     for i in ctx.verbs[bisect_left(ctx.verbs, sent.start) : bisect_left(ctx.verbs, sent.end)]:
         tok = doc[i]
         lower = ctx.lower[i]
-        if i > sent.start and ctx.lower[i - 1] in ("a", "an", "the", "its", "their", "his", "her"):
-            continue  # "an estimated 25 million", "the reported deaths": adjectives, not speech
+        if _determined(ctx.lower, sent.start, i):
+            continue  # "an estimated 25 million", "the recently announced charges": adjectives, not speech
         if lower == "cited" and (m2 := re.match(r"cited (.+?) as saying", text[tok.idx - sent.start_char :])):
             span = doc.char_span(tok.idx + 6, tok.idx + 6 + len(m2.group(1)), alignment_mode="expand")
             if span is not None:  # "Associated Press cited Syrian rebels as saying": the rebels speak

@@ -382,6 +382,15 @@ def test_adjectival_estimated_is_not_a_speaker():
     assert fact.qualifier == "an estimated" and fact.value == 25_000_000 and fact.speaker_text is None
 
 
+def test_a_participle_after_a_determiner_and_adverbs_is_not_a_speaker():
+    (fact,) = _facts("The recently announced charges, against more than 40 defendants, show the FBI's resolve.")
+    assert fact.value == 40 and fact.speaker_text is None and fact.speaker_entity_id is None
+    (fact,) = _facts("Its newly reported toll of 30 dead was confirmed on Monday.")
+    assert fact.speaker_text is None
+    (fact,) = _facts("Officials reportedly said 30 people died.")
+    assert fact.speaker_text == "Officials"
+
+
 def test_a_verb_after_the_number_attributes_only_when_it_trails_the_clause():
     (fact,) = _facts("Pastrnak scored two goals apiece, and Marchand added three assists.")[:1]
     assert fact.speaker_text is None
