@@ -64,7 +64,8 @@ class ExtractOptions:
     favor_recall 0.9764 / 0.9606; favor_precision 0.9720 / 0.9548 (drops real paragraphs, loses a
     page); include_comments 0.9757 / 0.9629 (pulls readers' comments in); tables left out
     0.9746 / 0.9634. A cluttered fast pass (prose under retry_below_prose_share of its text) is
-    retried as well, measured on both corpora as published and rewritten as older layouts
+    retried as well, and a text still cluttered after that is tried with favor_precision,
+    measured on both corpora as published and rewritten as older layouts
     (`python -m benchmarks.older_layouts`, README "Older layouts").
     """
 
@@ -80,6 +81,8 @@ class ExtractOptions:
     # Retry too when prose is under this share of the fast pass's text (menus, teaser lists, a
     # page of <br>-separated lines read whole); keep the retry when it is cleaner (see CLEANER_BY).
     retry_below_prose_share: float = 0.8
+    # A text still cluttered after that is tried once more with favor_precision (kept when cleaner).
+    retry_with_precision: bool = True
 
 
 # The retry wins only when the fast pass had a fragment of it (under a third): a smaller gain is
@@ -95,6 +98,10 @@ RETRY_MARGIN = 200
 # 0.01 F1 the wrong way.
 CLEANER_BY = 0.2
 KEPT_PROSE = 0.5
+# trafilatura's precision mode is known to drop real paragraphs: its text replaces a cluttered one
+# only when it keeps nearly all of that text's prose. Where it was taken (older-layout rewrites of
+# scrapinghub) it kept 100-104%; the nearest text it was not taken for kept 88%.
+PRECISION_KEPT_PROSE = 0.9
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 _TEASER_END = re.compile(r"(?:…|\.\.\.)\s*\]?\s*$")  # an excerpt cut off with an ellipsis: a teaser, not prose
 
@@ -122,12 +129,27 @@ def better_retry(fast_text: str, retry_text: str, options: ExtractOptions) -> bo
     fast_prose, retry_prose = prose_chars(fast_text), prose_chars(retry_text)
     if fast_prose < options.retry_below_prose_chars and retry_prose >= RETRY_GAIN * fast_prose + RETRY_MARGIN:
         return True
-    fast_share = prose_share(fast_text)
-    return (fast_share < options.retry_below_prose_share and retry_prose >= KEPT_PROSE * fast_prose
-            and prose_share(retry_text) >= fast_share + CLEANER_BY)
+    return prose_share(fast_text) < options.retry_below_prose_share and cleaner(fast_text, retry_text)
+
+
+def cleaner(text: str, other: str, kept: float = KEPT_PROSE) -> bool:
+    """Whether `other` is the same article as `text` with less furniture: its prose share at least
+    CLEANER_BY higher, and at least `kept` of the prose kept (not a fragment of it)."""
+    return prose_chars(other) >= kept * prose_chars(text) and prose_share(other) >= prose_share(text) + CLEANER_BY
 
 
 DEFAULT_OPTIONS = ExtractOptions()
+
+
+def _fresh_tree(html: bytes, options: ExtractOptions) -> HtmlElement | None:
+    """The page parsed again for another pass (trafilatura prunes the tree it is given), with the
+    comment sections and hidden elements the first pass had removed removed again."""
+    tree = load_html(html)
+    if tree is not None:
+        if not options.include_comments:
+            remove_comment_sections(tree)
+        remove_hidden_elements(tree)
+    return tree
 
 
 def article_id_for(content_sha256: str) -> str:
@@ -249,14 +271,16 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         # among teasers, menus or a whole page of <br>-separated lines): the fallback extractors
         # (readability, jusText) often find the article then. trafilatura prunes the tree it is
         # given, so the retry parses the page again.
-        retry_tree = load_html(html)
-        if retry_tree is not None and not options.include_comments:
-            remove_comment_sections(retry_tree)
-        if retry_tree is not None:
-            remove_hidden_elements(retry_tree)
-        retry = _main_text(retry_tree, url, options, False) if retry_tree is not None else ""
+        retry = _main_text(_fresh_tree(html, options), url, options, False)
         if better_retry(text, retry, options):
             text = retry
+    if options.retry_with_precision and not options.favor_precision and prose_share(text) < options.retry_below_prose_share:
+        # still cluttered (a short article among menus a template does not mark as <nav>):
+        # trafilatura's precision mode (with its fallback) prunes link-dense blocks harder; kept
+        # only when it has the same article, all but a little of its prose, with less furniture
+        precise = _main_text(_fresh_tree(html, options), url, replace(options, favor_precision=True), False)
+        if cleaner(text, precise, PRECISION_KEPT_PROSE):
+            text = precise
     if text.strip() and (rest := continued_text(html, text, options)):
         text = f"{text.rstrip()}\n{rest}"
     if not text.strip():
@@ -721,8 +745,10 @@ def _body_tokens(el: HtmlElement) -> frozenset[str]:
     return frozenset(c for c in (el.get("class") or "").split() if _BODY_CLASS.search(c))
 
 
-def _main_text(tree: HtmlElement, url: str | None, options: ExtractOptions, fast: bool) -> str:
-    """trafilatura's main text of a parsed page, "" when it finds none."""
+def _main_text(tree: HtmlElement | None, url: str | None, options: ExtractOptions, fast: bool) -> str:
+    """trafilatura's main text of a parsed page, "" when it finds none (or there is no page)."""
+    if tree is None:
+        return ""
     if options.include_tables:
         mark_layout_tables(tree)
     inline_ruby(tree)

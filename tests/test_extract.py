@@ -513,3 +513,32 @@ def test_a_split_body_comes_whole_through_extraction(tmp_path):
     (article,), quarantined = _extract(tmp_path, "split.html", page.encode())
     assert not quarantined
     assert "Paragraph 0 " in article.raw_text and "Paragraph 9 " in article.raw_text and "Subscribe" not in article.raw_text
+
+
+def test_a_text_still_cluttered_is_tried_with_trafilaturas_precision_mode(tmp_path):
+    """A short article among site menus a template does not mark as <nav> (scrapinghub's WSJ page
+    rewritten as an older layout): neither the fast pass nor the fallback leaves the menus out;
+    precision mode does, and keeps the article's prose, so its text is taken."""
+    import dataclasses
+
+    import pytest
+
+    from benchmarks.extraction import CORPORA
+    from benchmarks.older_layouts import as_html4
+    from tasks.extract import PRECISION_KEPT_PROSE, cleaner, extract_document
+
+    found = sorted((CORPORA["scrapinghub"] / "html").glob("042bb7b5*.html.gz"))
+    if not found:
+        pytest.skip("scrapinghub benchmark not found (it lives in ../shared/eval/)")
+    page = tmp_path / "wsj.html"
+    page.write_text(as_html4(gzip.decompress(found[0].read_bytes()).decode("utf-8")), encoding="utf-8")
+    doc = read_document(page)
+    without = extract_document(doc, dataclasses.replace(DEFAULT_OPTIONS, retry_with_precision=False)).raw_text
+    with_pass = extract_document(doc).raw_text
+    assert "Real Time Economics" in without and "Real Time Economics" not in with_pass
+    assert "Gaming used to be so simple." in with_pass
+    # taken only when it keeps nearly all of the prose: precision mode can drop real paragraphs
+    article = "\n".join(f"Paragraph {i} of the article tells what the officials said about the convoy on Saturday." for i in range(10))
+    menu = "\n".join(f"Section {i}" for i in range(60))
+    assert cleaner(f"{menu}\n{article}", article, PRECISION_KEPT_PROSE)
+    assert not cleaner(f"{menu}\n{article}", "\n".join(article.split("\n")[:8]), PRECISION_KEPT_PROSE)
