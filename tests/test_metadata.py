@@ -525,6 +525,16 @@ def test_a_site_name_given_as_a_copyright_notice_is_the_name():
     assert clean_site_name("Reserved Words Weekly") == "Reserved Words Weekly"
 
 
+def test_a_site_name_set_beside_a_slogan_domain_or_company_is_its_first_part():
+    assert clean_site_name("Example Daily | Nigeria's popular news platform") == "Example Daily"
+    assert clean_site_name("The Example Post | ExamplePost.com") == "The Example Post"
+    assert clean_site_name("Beispiel Presse - Beispiel Verlag und Druck GmbH & Co. KG") == "Beispiel Presse"
+    assert clean_site_name("Racing | F1 | Indy | MotoGP") == "Racing"
+    assert clean_site_name("Nachrichten aus Israel – Chadashot – חדשות") == "Nachrichten aus Israel"
+    assert clean_site_name("Mid-Day") == "Mid-Day" and clean_site_name("Rhein-Zeitung") == "Rhein-Zeitung"
+    assert clean_site_name("| Example") == "| Example"  # no name before the separator: left as written
+
+
 def test_a_byline_whose_name_runs_into_a_role_gives_way_to_the_author_link_beside_it(tmp_path):
     # no structured data; trafilatura's byline search reads "Jane Roe Freelance sports writer", which
     # no name survives in (a role), so the link to her author page names her

@@ -370,7 +370,14 @@ def clean_site_name(name: str | None) -> str | None:
     text = _RIGHTS_RESERVED.sub("", " ".join(name.split()).lstrip("@")).strip()
     if not text or "://" in text or text.lower().startswith(("www.", "copyright", "©", "(c)")):
         return None
-    return text
+    first = _SITE_NAME_SEPARATOR.split(text, maxsplit=1)[0].strip()
+    return first if sum(c.isalnum() for c in first) >= 2 else text
+
+
+# A site name set beside a slogan, its domain, its company or other names ("LinkNaija | Nigeria's
+# popular news platform", "The Jerusalem Post | JPost.com", "Freie Presse - Chemnitzer Verlag und
+# Druck GmbH & Co. KG"): the name comes first. A hyphen inside a word ("Mid-Day") is no separator.
+_SITE_NAME_SEPARATOR = re.compile(r"\s+[|–—-]\s+|\s*\|\s*|\s+::\s+|\s+»\s+")
 
 
 def wire_agency(name: str | None) -> str | None:
