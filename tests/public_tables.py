@@ -28,8 +28,9 @@ VOLATILE = {"run_id", "ingested_at", "fetched_at", "checked_at", "first_seen_at"
 # copies already hold (entities.name, the claim's category, articles.outlet), so they are left out
 # of the comparison; tests/test_public_names.py checks them.
 # mentions.entity_type (migration 0113) is NULL unless a run uses --ner, which these copies do not.
+# articles.outlet_host is source_uri's or url's host (tests/test_metadata.py checks it).
 ADDED_NAMES = {"entity_surfaces": {"entity_name"}, "claims": {"category"}, "claim_conflicts": {"category"}, "facts": {"outlet"},
-               "mentions": {"entity_type"}}
+               "mentions": {"entity_type"}, "articles": {"outlet_host"}}
 
 
 REPO = Path(__file__).resolve().parent.parent

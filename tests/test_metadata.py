@@ -249,6 +249,27 @@ def test_new_columns_reach_the_public_view(memory_db):
     assert json.loads(row[2]) == {"published_at": "json-ld", "title": "h1"}
 
 
+def test_outlet_host_is_one_key_per_site_however_its_pages_name_it(memory_db):
+    from tasks.common.frames import articles_frame
+    from tasks.common.models import Article
+
+    pages = [  # (source_uri, url in the page's metadata, outlet as the page names its site)
+        ("https://www.dw.com/en/a", None, "DW.COM"),
+        ("file:///in/b.html", "https://WWW.DW.com/en/b?x=1", "dw.com"),
+        ("https://user@edition.example.co.uk:8080/c", "https://www.other.com/c", "Example"),  # fetched from wins
+        ("file:///in/d.txt", None, "Signature"),
+        ("file:///in/e.html", "/relative/e", "Relative"),
+    ]
+    articles = [Article(f"a{i}", src, f"{i}" * 64, "text/html", "raw", body="body", url=url, outlet=outlet)
+                for i, (src, url, outlet) in enumerate(pages)]
+    memory_db.register("incoming", articles_frame(articles, "run-1", datetime.now(UTC)))
+    memory_db.execute("INSERT INTO stg_articles BY NAME SELECT * FROM incoming")
+    hosts = dict(memory_db.execute("SELECT article_id, outlet_host FROM articles").fetchall())
+    assert hosts == {"a0": "dw.com", "a1": "dw.com", "a2": "edition.example.co.uk", "a3": None, "a4": None}
+    assert memory_db.execute("SELECT count(DISTINCT outlet), count(DISTINCT outlet_host) FROM articles "
+                             "WHERE article_id IN ('a0', 'a1')").fetchone() == (2, 1)
+
+
 def test_month_only_date_stays_null(tmp_path):
     head = '<title>Convoy stranded in desert</title><meta property="og:url" content="https://example.com/2008/05/convoy.html">'
     html = _page(head).replace("</article>", "</article><footer>Posted in May 2008</footer>")
