@@ -486,7 +486,9 @@ def _option_variants() -> dict[str, object]:
 
     return {
         "chosen": DEFAULT_OPTIONS,
-        "fast pass only (no retry)": replace(DEFAULT_OPTIONS, retry_below_prose_chars=0),
+        "fast pass only (no retry)": replace(DEFAULT_OPTIONS, retry_below_prose_chars=0, retry_below_prose_share=0.0,
+                                             retry_with_precision=False),
+        "no precision pass": replace(DEFAULT_OPTIONS, retry_with_precision=False),
         "fallback on every page": replace(DEFAULT_OPTIONS, fast=False),
         "favor_recall": replace(DEFAULT_OPTIONS, favor_recall=True, favor_precision=False),
         "favor_precision": replace(DEFAULT_OPTIONS, favor_precision=True, favor_recall=False),
