@@ -1171,10 +1171,20 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
     end = verb
     while end > sent.start and (doc[end - 1].lower_ in SUBJECT_SKIP or _adverb(doc[end - 1].text)) and not doc[end - 1].is_sent_start:
         end -= 1
+    if end - 1 > sent.start and doc[end - 1].text == ")":
+        # "the World Health Organization (WHO) said": the name before its short form in brackets
+        opening = next((j for j in range(end - 2, max(sent.start, end - 8) - 1, -1) if doc[j].text in "()"), None)
+        if opening is not None and doc[opening].text == "(" and opening > sent.start:
+            start, _end = _subject_before(doc, sent, opening)
+            if start < _end:
+                return start, end
     start = end
     while start > sent.start:
         tok = doc[start - 1]
-        if tok.lower_ in SUBJECT_STOP or (tok.is_punct and tok.text not in ("-", "'s", "’s", ".")) or tok.lower_ in SPEECH_VERBS:
+        plural_possessive = tok.text in ("'", "’") and start - 2 >= sent.start and doc[start - 2].lower_.endswith("s") \
+            and not doc[start - 2].is_punct  # "the Police Chiefs' Council"
+        if tok.lower_ in SUBJECT_STOP or (tok.is_punct and tok.text not in ("-", "'s", "’s", ".") and not plural_possessive) \
+                or tok.lower_ in SPEECH_VERBS:
             break
         if tok.text in ("“", "”", '"'):
             break
@@ -1434,9 +1444,12 @@ def segments(doc: Doc) -> list[Span]:
 
 
 def _is_speaker_phrase(text: str) -> bool:
-    """Words that can name who speaks: not a counted phrase ("Nineteen injuries were")."""
+    """Words that can name who speaks: not a counted phrase ("Nineteen injuries were"), not the
+    "there" of "there have been", not stray marks."""
     words = text.split()
     if not words or words[-1] in AUXILIARIES or words[-1] in HYPOTHETICAL_AFTER:  # "IS" is a group, "is" a verb
+        return False
+    if not any(c.isalpha() for c in text) or {w.lower() for w in words} <= {"there", "here"}:
         return False
     words = [w.lower() for w in words]
     return not any(w in NUMBER_WORDS or w in _VAGUE_FIRST or any(c.isdigit() for c in w) for w in words)

@@ -391,6 +391,20 @@ def test_a_participle_after_a_determiner_and_adverbs_is_not_a_speaker():
     assert fact.speaker_text == "Officials"
 
 
+def test_a_name_with_its_short_form_in_brackets_speaks():
+    (fact,) = _facts("The World Health Organization (WHO) said 30 people died.")
+    assert fact.speaker_text == "The World Health Organization (WHO)" and _name(fact.speaker_entity_id) == "World Health Organization"
+    (fact,) = _facts("Police have made 378 arrests so far, the National Police Chiefs' Council (NPCC) said.")
+    assert fact.speaker_text == "the National Police Chiefs' Council (NPCC)"
+
+
+def test_there_and_stray_marks_never_speak():
+    (fact,) = _facts("So far there have been 378 arrests as the National Police Chiefs' Council (NPCC) warned the total would rise.")
+    assert fact.speaker_text is None  # "there" is no one, and the council's warning is about what follows
+    (fact,) = _facts("\ufffdWe had 71 different nationalities playing last season,\ufffd Scudamore added.")
+    assert fact.speaker_text != "\ufffd"
+
+
 def test_a_verb_after_the_number_attributes_only_when_it_trails_the_clause():
     (fact,) = _facts("Pastrnak scored two goals apiece, and Marchand added three assists.")[:1]
     assert fact.speaker_text is None
