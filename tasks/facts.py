@@ -1173,10 +1173,10 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
         end -= 1
     if end - 1 > sent.start and doc[end - 1].text == ")":
         # "the World Health Organization (WHO) said": the name before its short form in brackets
-        opening = next((j for j in range(end - 2, max(sent.start, end - 8) - 1, -1) if doc[j].text in "()"), None)
+        opening = next((j for j in range(end - 2, max(sent.start, end - 8) - 1, -1) if doc[j].text in ("(", ")")), None)
         if opening is not None and doc[opening].text == "(" and opening > sent.start:
-            start, _end = _subject_before(doc, sent, opening)
-            if start < _end:
+            start, name_end = _subject_before(doc, sent, opening)
+            if start < name_end:
                 return start, end
     start = end
     while start > sent.start:
@@ -1214,7 +1214,7 @@ def _determined(lower: list[str], first: int, verb: int) -> bool:
     j = verb - 1
     while j > first and _adverb(lower[j]):
         j -= 1
-    return j >= first and j < verb and lower[j] in DETERMINERS
+    return j >= first and lower[j] in DETERMINERS
 
 
 def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
