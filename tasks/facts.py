@@ -1183,6 +1183,9 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
         tok = doc[start - 1]
         plural_possessive = tok.text in ("'", "’") and start - 2 >= sent.start and doc[start - 2].lower_.endswith("s") \
             and not doc[start - 2].is_punct  # "the Police Chiefs' Council"
+        if tok.text == "That" and start - 1 == sent.start and start < end:
+            start -= 1  # "That company reported": the demonstrative opening the sentence, not a conjunction
+            break
         if tok.lower_ in SUBJECT_STOP or (tok.is_punct and tok.text not in ("-", "'s", "’s", ".") and not plural_possessive) \
                 or tok.lower_ in SPEECH_VERBS:
             break
@@ -1313,7 +1316,9 @@ def _inverted_subject(doc: Doc, sent: Span, verb: int) -> tuple[int, int] | None
     before = doc[verb - 1].text
     if not (before == "," or (before in ("”", '"', "’", "'") and verb - 2 >= sent.start and doc[verb - 2].text == ",")):
         return None
-    rest = [t for t in doc[verb + 1 : sent.end] if not (t.is_punct and t.text in (".", "!", "?", "”", '"'))]
+    stop = next((j for j in range(verb + 2, sent.end - 1) if doc[j].text == "," and doc[j + 1].lower_ in RELATIVES), sent.end)
+    # "..., says Scudamore, who has been chief executive for 15 years.": the relative clause is about the speaker
+    rest = [t for t in doc[verb + 1 : stop] if not (t.is_punct and t.text in (".", "!", "?", "”", '"'))]
     if not rest or len(rest) > 14:
         return None
     if any(t.lower_ in AUXILIARIES or t.lower_ in SPEECH_VERBS or t.lower_ == "that"
@@ -1399,10 +1404,24 @@ def _reports_what_follows(lower: list[str], verb: int) -> bool:
     return verb + 1 < len(lower) and lower[verb + 1] in REPORT_OPENERS
 
 
+# Words before a number that make it the size of a whole the sentence takes as existing: "its
+# 125 million members", "the 20 million residents of Delhi", "WeWork's 12,000 employees". A modal
+# in the sentence is about what they will do, not about how many there are.
+PRESUPPOSING = {"the", "its", "their", "his", "her", "our", "my", "your", "'s", "’s"}
+COORDINATING = {"and", "or"}
+
+
+def _month(sent: Span, k: int) -> bool:
+    """'in May 2019': the month, not the modal; the modal is written in lower case inside a sentence."""
+    return sent.doc[k].text == "May" and (k > sent.start or (k + 1 < sent.end and not sent.doc[k + 1].is_lower))
+
+
 def _polarity(lower: list[str], sent: Span, n: NumberSpan) -> str:
     words = lower[sent.start : n.start]
     if any(w in DENIAL_WORDS for w in words):
         return "denied"
+    if words and words[-1] in PRESUPPOSING:
+        return "asserted"
     clause: list[str] = []
     for k, word in enumerate(words):
         if word in HYPOTHETICAL_BEFORE_TO and k + 1 < len(words) and words[k + 1] == "to":
@@ -1411,13 +1430,17 @@ def _polarity(lower: list[str], sent: Span, n: NumberSpan) -> str:
             keep_if = bool(clause) and clause[0] == "if" and word == ","
             clause = ["if"] if keep_if else []
             continue
-        clause.append(word)
+        if not _month(sent, sent.start + k):
+            clause.append(word)
     if any(w in HYPOTHETICAL_BEFORE for w in clause):
         return "hypothetical"
-    for word in lower[n.end : min(n.end + 8, sent.end)]:
-        if not any(c.isalnum() for c in word) or word in CLAUSE_WORDS:
-            break
-        if word in HYPOTHETICAL_AFTER:
+    for k in range(n.end, min(n.end + 8, sent.end)):
+        word = lower[k]
+        if not any(c.isalnum() for c in word) or word in CLAUSE_WORDS or word in RELATIVES or word == "that":
+            break  # "two people who found they could rise": the relative clause has its own modal
+        if word in COORDINATING and k + 1 < sent.end and lower[k + 1] in HYPOTHETICAL_AFTER:
+            break  # "hit 448 million units last year and will jump": a second predicate's modal
+        if word in HYPOTHETICAL_AFTER and not _month(sent, k):
             return "hypothetical"
     return "asserted"
 
@@ -1553,6 +1576,8 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
                 continue
             category = category or categories.get(unit)
             action = action or _action(doc, lower, head, n, sent.start, sent.end, number_starts) or UNIT_ACTIONS.get(unit)
+            if action == "targeted" and (category is None or category in SHARE_KINDS):
+                action = None  # "shipments hit 448 million units", "hit singles", "badly hit": only a known kind of thing is struck
             subject = subject or _subject_after(doc, head, subject_by_token)
             first, last = min(n.start, head), max(n.end - 1, head)
             start_char, end_char = doc[first].idx, doc[last].idx + len(doc[last].text)

@@ -677,6 +677,18 @@ def test_qualifiers_above_and_before_an_article():
     ("The carmaker is expected to cut 2,000 jobs in Europe.", 2000, "hypothetical"),
     ("Our expected lineup has only three new games.", 3, "asserted"),  # "expected" as an adjective
     ("The union will not back any plan that ignores the 40 workers who lost their jobs.", 40, "asserted"),
+    # a definite or possessive phrase gives the size of a whole that exists, whatever the verb's mood
+    ("Half of the firm's 8,000 employees will be laid off next year.", 8000, "asserted"),
+    ("The smog is set to descend on the 3 million residents of the valley.", 3_000_000, "asserted"),
+    ("The ministry would not say how many of its 900 inspectors are in the field.", 900, "asserted"),
+    # the month, not the modal
+    ("Fares were raised from 10% to 15% in May 2019.", 15, "asserted"),
+    ("In May, 40 people could lose their homes.", 40, "hypothetical"),
+    # the modal of a second predicate, or of a relative clause, is not the figure's
+    ("Sales reached 300,000 cars last year and will fall to 250,000 cars by 2030.", 300_000, "asserted"),
+    ("Sales reached 300,000 cars last year and will fall to 250,000 cars by 2030.", 250_000, "hypothetical"),
+    ("The fund helped two young founders who would later sell the company.", 2, "asserted"),
+    ("Some 300 people and 20 soldiers could die in the desert.", 300, "hypothetical"),
 ])
 def test_polarity_of_forecasts_and_relative_clauses(text, value, polarity):
     assert _one(text, value).polarity == polarity
@@ -777,3 +789,19 @@ def test_a_speaker_named_with_and_keeps_every_word():
     fact = _one("Devon and Cornwall Police say 12 people were arrested.", 12)
     assert fact.speaker_text == "Devon and Cornwall Police"
     assert _one("Police in Devon said 12 people were arrested.", 12).speaker_text == "Police in Devon"
+
+
+def test_hit_strikes_a_known_kind_of_thing_only():
+    """'hit' also reaches a level ("sales hit 40 million units") or is an adjective ("hit singles")."""
+    assert _one("Air strikes hit about 40 vehicles near the border.", 40).action == "targeted"
+    assert _one("Shipments hit 448 million units last year.", 448_000_000).action is None
+    assert _one("Inflation hit 5% in March.", 5).action is None
+    assert _one("She played on four albums and hit singles.", 4).action is None
+
+
+def test_speaker_phrases_with_a_demonstrative_or_a_relative_clause():
+    assert _one("That agency reported that 20 people were arrested.", 20).speaker_text == "That agency"
+    quote = "“We had 71 nationalities last season,” says Scudamore, who has run the league for 15 years."
+    assert _one(quote, 71).speaker_text == "Scudamore"
+    # an inverted phrase with a verb of its own is no speaker: the subject before the verb speaks
+    assert _one("Officials, however, said the toll had risen to 20 deaths.", 20).speaker_text == "Officials"
