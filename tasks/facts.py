@@ -656,6 +656,10 @@ def _subject_after(doc: Doc, head: int, mention_by_token: dict[int, Mention]) ->
 # The word before a figure that follows its noun: "the toll has risen to 130", "stood at 31".
 AFTER_NOUN_LINKS = {"to", "at", "reached", "hit", "was", "is", "stands", "stood", "of", "now"}
 # Actions only people take or suffer: a bare figure before them counts people ("13 hurt").
+# What a share of a population can undergo ("killed 10 percent of the villagers", "a third of residents
+# fled"); a share is never what remained, was left, reached or went missing: those verbs then move
+# the quantity ("still down from 21.8 percent", "10% left on the battery").
+SHARE_ACTIONS = {"killed", "wounded", "arrested", "abducted", "evacuated", "rescued", "displaced", "fled"}
 HUMAN_ACTIONS = {"killed", "wounded", "arrested", "abducted", "evacuated", "rescued", "displaced", "missing",
                  "taken hostage"}
 AUXILIARIES = {"were", "was", "are", "is", "have", "has", "had", "been", "being", "be", "do", "does", "did",
@@ -1578,6 +1582,8 @@ def facts_in_doc(article_id: str, doc: Doc, mentions: list[Mention], subject_men
             action = action or _action(doc, lower, head, n, sent.start, sent.end, number_starts) or UNIT_ACTIONS.get(unit)
             if action == "targeted" and (category is None or category in SHARE_KINDS):
                 action = None  # "shipments hit 448 million units", "hit singles", "badly hit": only a known kind of thing is struck
+            if category in SHARE_KINDS and action not in SHARE_ACTIONS:
+                action = None  # "still down from 21.8 percent", "rose 3.6 percent, missing the 4.8 percent gain"
             subject = subject or _subject_after(doc, head, subject_by_token)
             first, last = min(n.start, head), max(n.end - 1, head)
             start_char, end_char = doc[first].idx, doc[last].idx + len(doc[last].text)

@@ -805,3 +805,10 @@ def test_speaker_phrases_with_a_demonstrative_or_a_relative_clause():
     assert _one(quote, 71).speaker_text == "Scudamore"
     # an inverted phrase with a verb of its own is no speaker: the subject before the verb speaks
     assert _one("Officials, however, said the toll had risen to 20 deaths.", 20).speaker_text == "Officials"
+
+
+def test_a_share_takes_only_what_a_population_undergoes():
+    assert _one("The fighting killed 10 percent of the villagers.", 10).action == "killed"
+    assert _one("Comparable sales rose 3.6 percent, missing the 4.8 percent gain that was expected.", 4.8).action is None
+    assert _one("Fleet sales are still down from the March high of 21.8 percent.", 21.8).action is None
+    assert _one("Income rose 21% to reach a record.", 21).action is None
