@@ -131,7 +131,7 @@ CLAUSE_WORDS = {"because", "but", "while", "although", "though", "since", "after
                 "whereas", "as"}
 # Words that end a subject noun phrase when walking back from a speech verb.
 SUBJECT_STOP = {"that", "after", "before", "when", "while", "because", "and", "but", "which", "who",
-                "as", "since", "if", "though", "although", "where", "came", "news"}
+                "as", "since", "if", "though", "although", "where", "came", "news", "yet"}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 SUBJECT_SKIP = {"also", "earlier", "later", "yesterday", "today", "then", "again", "previously",
                 "recently", "on", "late", "last", "overnight", "had", "has", "have"} | WEEKDAYS
@@ -1118,11 +1118,30 @@ def _is_modifier(text: str, m: Mention) -> bool:
 
 
 def _span_entity(doc: Doc, ctx: _DocContext, start: int, end: int) -> str | None:
+    """The first entity named in a speaker phrase. A place named inside a longer phrase speaks only
+    as a state: "Ukraine's Air Force", "Indiana State Police", "authorities in Beijing"; not
+    in "the London-based Energy Institute", "Pennsylvania State University's institute", "a group
+    representing counties in California" or "analysts at US bank Goldman Sachs"."""
+    body = any(ctx.lower[j] in STATE_BODIES for j in range(start, end))
     for j in range(start, end):
         m = ctx.mention_by_token.get(j)
-        if m is not None and not _is_modifier(ctx.text, m):
-            return m.entity_id
+        if m is None or _is_modifier(ctx.text, m):
+            continue
+        if is_place(m.entity_id) and not body and not _whole_phrase(doc, start, end, m) and not _possessive_after(ctx.text, m):
+            continue
+        return m.entity_id
     return None
+
+
+def _whole_phrase(doc: Doc, start: int, end: int, m: Mention) -> bool:
+    """The mention is all the phrase says, but for an article: "China", "the United States"."""
+    words = [t for t in doc[start:end] if not t.is_punct and t.lower_ not in ("the", "a", "an")]
+    return bool(words) and words[0].idx >= m.start_char and words[-1].idx + len(words[-1].text) <= m.end_char
+
+
+def _possessive_after(text: str, m: Mention) -> bool:
+    """'Ukraine's emergency service': the place owns what speaks."""
+    return text[m.end_char : m.end_char + 2] in ("'s", "’s") or text[m.end_char : m.end_char + 1] in ("'", "’")
 
 
 def _resolve_description(doc: Doc, ctx: _DocContext, start: int, end: int) -> str | None:
@@ -1232,8 +1251,10 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
     if m:
         span = doc.char_span(sent.start_char + m.start(1), sent.start_char + m.end(1), alignment_mode="expand")
         if span is not None:
-            entity = _span_entity(doc, ctx, span.start, span.end) or _resolve_description(doc, ctx, span.start, span.end)
-            out.append(Attribution(span.start, entity, span.text.strip(), -1))
+            # "according to the Jordanian government": Jordan, before any earlier "... government"
+            state = _state_speaker(ctx, span.start, span.end)
+            entity = _span_entity(doc, ctx, span.start, span.end) or state or _resolve_description(doc, ctx, span.start, span.end)
+            out.append(Attribution(span.start, entity, span.text.strip(), -1, is_state=entity is not None and entity == state))
     for i in ctx.verbs[bisect_left(ctx.verbs, sent.start) : bisect_left(ctx.verbs, sent.end)]:
         tok = doc[i]
         lower = ctx.lower[i]
@@ -1275,8 +1296,9 @@ def _attributions(doc: Doc, sent: Span, ctx: _DocContext) -> list[Attribution]:
             start, end = _subject_before(doc, sent, next((j for j in range(sent.start, sent.end) if ctx.lower[j] in ("has", "have", "had", "was", "were", "is", "are")), sent.start))
         if start == end:
             continue
-        entity = _span_entity(doc, ctx, start, end) or _resolve_description(doc, ctx, start, end)
+        entity = _span_entity(doc, ctx, start, end)
         state = None if entity else _state_speaker(ctx, start, end)
+        entity = entity or (None if state else _resolve_description(doc, ctx, start, end))
         text_start = _coordinated_name_start(doc, sent, start)
         out.append(Attribution(tok.i, entity or state, doc[text_start:end].text, start, is_state=state is not None))
     return sorted(out, key=lambda a: a.verb)
@@ -1290,12 +1312,28 @@ THING_OBJECTS = {
 }
 
 
+# "the fire claimed the lives of 30", "claimed responsibility": a thing a word or two after the verb
+THING_NEAR = {"claimed": {"lives", "life", "responsibility", "victory", "title", "credit"}}
+# Words after "told" that make it a participle: "a life told in five blocks", "a story told by its victims"
+TOLD_AS_PARTICIPLE = {"in", "by", "through", "with", "from", "over", "as"}
+_QUALIFIER_FIRST = {q.split()[0] for q in QUALIFIERS}
+
+
 def _takes_a_thing(lower: list[str], verb: int, seg_end: int) -> bool:
-    """The verb's object is a thing, not what was said: a word of THING_OBJECTS or a figure after it."""
-    objects = THING_OBJECTS.get(lower[verb])
-    if objects is None or verb + 1 >= seg_end:
+    """The verb's object is a thing, not what was said: a word of THING_OBJECTS or a figure after
+    it, with or without its qualifier ("The stock added more than 2%")."""
+    if verb + 1 >= seg_end:
         return False
     after = lower[verb + 1]
+    if lower[verb] == "told":
+        return after in TOLD_AS_PARTICIPLE
+    if any(w in THING_NEAR.get(lower[verb], ()) for w in lower[verb + 1 : min(verb + 3, seg_end)]):
+        return True
+    objects = THING_OBJECTS.get(lower[verb])
+    if objects is None:
+        return False
+    if after in _QUALIFIER_FIRST and verb + 2 < seg_end:
+        after = lower[verb + 2] if lower[verb + 2] not in ("than", "to", "as", "least", "most") or verb + 3 >= seg_end else lower[verb + 3]
     return after in objects or after[:1].isdigit() or _value_of(after) is not None
 
 

@@ -812,3 +812,38 @@ def test_a_share_takes_only_what_a_population_undergoes():
     assert _one("Comparable sales rose 3.6 percent, missing the 4.8 percent gain that was expected.", 4.8).action is None
     assert _one("Fleet sales are still down from the March high of 21.8 percent.", 21.8).action is None
     assert _one("Income rose 21% to reach a record.", 21).action is None
+
+
+def test_a_place_inside_a_speaker_phrase_speaks_only_as_a_state():
+    assert _name(_one("Ukraine’s Air Force said 30 drones were shot down.", 30).speaker_entity_id) == "Ukraine"
+    assert _name(_one("Authorities in Beijing said 7 people died.", 7).speaker_entity_id) == "Beijing"
+    assert _name(_one("China said 5 people died.", 5).speaker_entity_id) == "China"
+    for text in ("The London-based Energy Institute said 20 people died.",
+                 "Analysts at US investment banking giant Goldman Sachs said 6 people fled.",
+                 "Some 450 people lost power, according to a group representing rural counties in California."):
+        value = next(f.value for f in _facts(text))
+        assert _name(_one(text, value).speaker_entity_id) not in ("United Kingdom", "London", "United States", "California")
+
+
+def test_a_state_named_in_a_description_wins_over_an_earlier_body_of_the_same_kind():
+    """As the facts stage is called: listed names give speakers, every mention (demonyms too) subjects."""
+    text = ("The Syrian government said 20 people died. "
+            "According to the Jordanian government, the country had admitted 1.4 million people. "
+            "The Jordanian government said 30 people fled.")
+    doc = parse(text)
+    every, _ = find_entities_in_doc("a1", doc, load_gazetteer(), with_locals=True)
+    listed = [m for m in every if m.mention_kind == "name" and m.link_method not in ("local", "ner")]
+    by_value = {f.value: f for f in facts_in_doc("a1", doc, listed, every)}
+    assert _name(by_value[20].speaker_entity_id) == "Syrian government"
+    assert _name(by_value[1_400_000].speaker_entity_id) == "Jordan"
+    assert _name(by_value[30].speaker_entity_id) == "Jordan"
+
+
+@pytest.mark.parametrize("text", [
+    "The stock added more than 2% on Monday.",
+    "The uprising has claimed the lives of more than 1,500 people.",
+    "An adolescent life told in five Honolulu blocks.",
+    "The engine is 20% more powerful, yet the maker says it will sell well.",
+])
+def test_verbs_that_take_a_thing_or_follow_a_clause_give_no_speaker(text):
+    assert all(f.speaker_text is None for f in _facts(text))
