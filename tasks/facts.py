@@ -423,10 +423,14 @@ def _is_excluded(doc: Doc, n: NumberSpan, mention_spans: list[tuple[int, int]],
         return True
     if prev is not None and n.kind == "count" and first.text[:1].isdigit() and _value_of(prev.lower_) is not None and n.qualifier is None:
         return True  # "five 787 Dreamliners", "400 737 Max jets": a number right after a count is a model's name
-    if prev is not None and _is_name_word(prev.text) and prev.is_alpha and n.value < 1000 and first.text.isdigit() \
+    if prev is not None and _is_name_word(prev.text) and prev.is_alpha and n.value < 1000 \
+            and (first.text.isdigit() or (n.kind == "count" and _VERSION.fullmatch(first.text))) \
             and (not prev.is_sent_start or not prev.is_stop) and not _starts_a_count_after_a_name(doc, n, mention_spans):
-        return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks", "iPhone 7": a number glued to a name
+        return True  # "DeirEzzor 24", "Route 4", "Thunderbolt 3 docks", "iPhone 7", "GFXBench 3.0": a number glued to a name
     return nxt is not None and nxt.lower_ in ("st", "nd", "rd", "th")
+
+
+_VERSION = re.compile(r"\d+\.\d+")  # "3.0", "4.4": after a name, a version; a count of things is whole
 
 
 def _is_name_word(text: str) -> bool:
@@ -1029,6 +1033,11 @@ def _left_in_state(lower: list[str], head: int, seg_end: int) -> str | None:
     return _action_word(lower, head + 1) if head + 1 < seg_end and lower[head + 1] not in ("left", "leave") else None
 
 
+# Prepositions that put the figure in another phrase than a verb before it: "a fight aboard a train
+# between two men", "a life told in five blocks".
+BACKWARD_STOPS = {"between", "among", "than", "like", "unlike", "including"}
+
+
 def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
                  number_starts: frozenset[int]) -> tuple[str, int] | None:
     """(action, token) of the verb the figure goes with, as _action reads it."""
@@ -1054,7 +1063,7 @@ def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg
     for j in range(n.start - 1, max(n.start - 18, seg_start - 1), -1):
         if (word := _action_word(lower, j)) is not None:
             return word, j
-        if lower[j] in (";", ".", ",") or lower[j] in SPEECH_VERBS or lower[j] in CLAUSE_WORDS:
+        if lower[j] in (";", ".", ",") or lower[j] in SPEECH_VERBS or lower[j] in CLAUSE_WORDS or lower[j] in BACKWARD_STOPS:
             break
     return None
 

@@ -847,3 +847,12 @@ def test_a_state_named_in_a_description_wins_over_an_earlier_body_of_the_same_ki
 ])
 def test_verbs_that_take_a_thing_or_follow_a_clause_give_no_speaker(text):
     assert all(f.speaker_text is None for f in _facts(text))
+
+
+def test_a_version_after_a_name_is_not_a_count():
+    assert _facts("We are still adding our GFXBench 3.0 battery life results.") == []
+    assert _one("Samsung 3.5 million phones were sold.", 3_500_000).unit == "phone"  # a multiplier makes it a figure
+
+
+def test_a_verb_before_a_preposition_phrase_is_not_the_figures():
+    assert _one("Police took calls about a fight aboard a train between two men.", 2).action is None
