@@ -33,8 +33,10 @@ NUMBER_WORDS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000, "million": 1_000_000,
     "billion": 1_000_000_000, "trillion": 1_000_000_000_000, "dozen": 12,
+    # South Asian English: "50 lakh masks" are five million, "Rs 2,000 crore" twenty billion
+    "lakh": 100_000, "lakhs": 100_000, "crore": 10_000_000, "crores": 10_000_000,
 }
-MULTIPLIERS = ("hundred", "thousand", "million", "billion", "trillion")
+MULTIPLIERS = ("hundred", "thousand", "million", "billion", "trillion", "lakh", "lakhs", "crore", "crores")
 # Denominators of fractions written in words ("two-thirds", "a quarter of", "half of").
 FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fifth": 5, "fifths": 5,
              "sixth": 6, "sixths": 6, "eighth": 8, "eighths": 8, "tenth": 10, "tenths": 10}
@@ -323,6 +325,12 @@ def _ranges(lower: list[str], numbers: list[NumberSpan]) -> list[NumberSpan]:
                 out.append(NumberSpan(start, m.end, n.value, low, m.value, n.qualifier, kind=m.kind))  # "30-60 per cent"
                 k += 2
                 continue
+        if m is not None and m.start == n.end + 2 and lower[n.end : n.end + 2] == ["out", "of"] and n.kind == m.kind == "count" \
+                and not n.is_vague and not m.is_vague and m.qualifier is None and 0 < n.value <= m.value:
+            share = n.value / m.value  # "eight out of ten companies": a share, not ten companies
+            out.append(NumberSpan(n.start, m.end, share, share, share, n.qualifier, kind="fraction"))
+            k += 2
+            continue
         out.append(n)
         k += 1
     return out

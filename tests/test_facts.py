@@ -856,3 +856,10 @@ def test_a_version_after_a_name_is_not_a_count():
 
 def test_a_verb_before_a_preposition_phrase_is_not_the_figures():
     assert _one("Police took calls about a fight aboard a train between two men.", 2).action is None
+
+
+def test_south_asian_multipliers_and_shares_written_out_of():
+    assert _one("The state has distributed 50 lakh masks.", 5_000_000).unit == "mask"
+    assert _one("About 1.5 crore people voted.", 15_000_000).unit == "people"
+    (share,) = [f for f in _facts("Eight out of ten companies write their own apps.")]
+    assert (share.category, share.unit, round(share.value, 3)) == ("fraction", "company", 0.8)
