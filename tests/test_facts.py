@@ -539,11 +539,15 @@ def test_line_breaks_end_sentences():
 
 
 def test_pronoun_speaker_is_the_nearest_person_never_a_place():
-    text = ("Nawaz Sharif spoke to reporters in London. The United Kingdom condemned the attack. "
+    text = ("Nawaz Sharif said the attack was cowardly. The United Kingdom condemned the attack. "
             "He said at least 31 people had been killed.")
     f = _one(text, 31)
     assert f.speaker_text == "He" and f.speaker_entity_id is not None and not f.speaker_entity_id.startswith("fw:united")
     assert _name(f.speaker_entity_id) != "United Kingdom"
+    # a local name is the pronoun's person only as the last speaker, not as the person spoken about
+    figgins = _one("Montell Figgins, who represents Dan Thomas, said the case was weak. He said 3 witnesses lied.", 3)
+    assert figgins.speaker_entity_id == _one("Montell Figgins said 4 witnesses lied.", 4).speaker_entity_id
+    assert figgins.speaker_entity_id is not None
     lone = _one("The United Kingdom condemned the attack. He said at least 31 people had been killed.", 31)
     assert lone.speaker_entity_id is None
     it = _one("Russia condemned the attack. It said 40 soldiers had been killed.", 40)
@@ -863,3 +867,25 @@ def test_south_asian_multipliers_and_shares_written_out_of():
     assert _one("About 1.5 crore people voted.", 15_000_000).unit == "people"
     (share,) = [f for f in _facts("Eight out of ten companies write their own apps.")]
     assert (share.category, share.unit, round(share.value, 3)) == ("fraction", "company", 0.8)
+
+
+def test_the_facts_stage_gives_local_names_as_speakers_and_its_check_accepts_them(seed_articles):
+    """Through the stages as `factwire ingest` runs them: a speaker known only by a local name gets
+    its id, and the critical speaker check passes it (the id is one of the batch's mentions)."""
+    import dataclasses
+
+    from tasks import entities as entities_stage
+    from tasks import facts as facts_stage
+    from tasks.common.models import Batch
+
+    seed = next(iter(seed_articles.values()))
+    body = ("Dealers sold 30,154 new cars in October, according to Marlowe Analytics. "
+            "“We had 71 different nationalities playing last season,” says Jane Scudamore, who runs the league.")
+    article = dataclasses.replace(seed, body=body, article_id="local-speakers")
+    batch = facts_stage.facts.fn(entities_stage.entities.fn(Batch("run-1", 0, articles=[article])))
+    rows = batch.tables["stg_facts"].set_index("value_text")
+    assert not batch.stage_errors
+    assert rows.loc["71", "speaker_text"] == "Jane Scudamore" and rows.loc["71", "speaker_entity_id"].startswith("fw:local:")
+    assert rows.loc["30,154", "speaker_entity_id"].startswith("fw:local:")
+    named = {m.entity_id: m.surface for m in facts_stage.stored_mentions(batch) or []}
+    assert named[rows.loc["71", "speaker_entity_id"]] == "Jane Scudamore"
