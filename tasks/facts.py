@@ -1046,6 +1046,13 @@ def _left_in_state(lower: list[str], head: int, seg_end: int) -> str | None:
 BACKWARD_STOPS = {"between", "among", "than", "like", "unlike", "including"}
 
 
+def _aside_before_verb(lower: list[str], comma: int, seg_end: int) -> bool:
+    """'about 40 vehicles, moving near the convoy, had been targeted': the comma opens an aside that
+    closes before the figure's own verb (an auxiliary or an action right after the closing comma)."""
+    close = next((k for k in range(comma + 1, min(comma + 12, seg_end)) if lower[k] == ","), None)
+    return close is not None and close + 1 < seg_end and (lower[close + 1] in AUXILIARIES or _action_word(lower, close + 1) is not None)
+
+
 def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
                  number_starts: frozenset[int]) -> tuple[str, int] | None:
     """(action, token) of the verb the figure goes with, as _action reads it."""
@@ -1068,6 +1075,10 @@ def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg
         if (j in number_starts and lower[j - 1] not in PLACE_PREPOSITIONS) or lower[j] == ";" or lower[j] in CLAUSE_WORDS \
                 or lower[j] in SAYING:
             break  # a figure in a place phrase ("106 protesters in 21 cities have been killed") is crossed
+        if lower[j] == "," and j > head + 1 and j + 1 < seg_end and lower[j + 1] not in RELATIVE_PRONOUNS \
+                and lower[j + 1] not in AUXILIARIES and _action_word(lower, j + 1) is None \
+                and not _aside_before_verb(lower, j, seg_end):
+            break  # "Seven questions heading into the debate, to be carried on MSNBC": another phrase's verb
     for j in range(n.start - 1, max(n.start - 18, seg_start - 1), -1):
         if (word := _action_word(lower, j)) is not None:
             return word, j

@@ -889,3 +889,14 @@ def test_the_facts_stage_gives_local_names_as_speakers_and_its_check_accepts_the
     assert rows.loc["30,154", "speaker_entity_id"].startswith("fw:local:")
     named = {m.entity_id: m.surface for m in facts_stage.stored_mentions(batch) or []}
     assert named[rows.loc["71", "speaker_entity_id"]] == "Jane Scudamore"
+
+
+@pytest.mark.parametrize(("text", "value", "action"), [
+    ("Seven big questions heading into the debate, to be carried on national television.", 7, None),
+    ("With more than 6 million vehicles sold, we believe the new model will reach new heights.", 6_000_000, None),
+    # an aside between commas, or a relative clause, before the figure's own verb is crossed
+    ("Some 40 of the vehicles near the border, moving fast, had been targeted by airstrikes.", 40, "targeted"),
+    ("About 40 vehicles, moving near the convoy, had been targeted.", 40, "targeted"),
+])
+def test_a_verb_after_a_comma_is_another_phrases_unless_an_aside_closes_before_it(text, value, action):
+    assert _one(text, value).action == action
