@@ -1354,7 +1354,6 @@ THING_OBJECTS = {
 THING_NEAR = {"claimed": {"lives", "life", "responsibility", "victory", "title", "credit"}}
 # Words after "told" that make it a participle: "a life told in five blocks", "a story told by its victims"
 TOLD_AS_PARTICIPLE = {"in", "by", "through", "with", "from", "over", "as"}
-_QUALIFIER_FIRST = {q.split()[0] for q in QUALIFIERS}
 
 
 def _takes_a_thing(lower: list[str], verb: int, seg_end: int) -> bool:
@@ -1370,8 +1369,12 @@ def _takes_a_thing(lower: list[str], verb: int, seg_end: int) -> bool:
     objects = THING_OBJECTS.get(lower[verb])
     if objects is None:
         return False
-    if after in _QUALIFIER_FIRST and verb + 2 < seg_end:
-        after = lower[verb + 2] if lower[verb + 2] not in ("than", "to", "as", "least", "most") or verb + 3 >= seg_end else lower[verb + 3]
+    k = verb + 1
+    for words in _QUALIFIER_WORDS:  # "added more than 2%": the figure after its qualifier
+        if lower[k : k + len(words)] == words:
+            k += len(words)
+            break
+    after = lower[k] if k < seg_end else after
     return after in objects or after[:1].isdigit() or _value_of(after) is not None
 
 
