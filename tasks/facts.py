@@ -1133,13 +1133,24 @@ def is_place(entity_id: str) -> bool:
     return entity is not None and entity.type in PLACE_TYPES
 
 
+# Titles written before a name inside a local name: "Emirates President Tim Clark", "Police Chief Ed Alvarez".
+PERSON_TITLES = {"president", "chief", "minister", "director", "secretary", "spokesman", "spokeswoman", "coach",
+                 "manager", "chairman", "chairwoman", "ceo", "senator", "governor", "mayor", "judge", "professor",
+                 "general", "captain", "employee", "founder", "commissioner", "ambassador", "sheriff", "dr", "mr",
+                 "mrs", "ms", "sen", "rep", "gov", "prof", "gen", "lt", "col", "sgt"}
+
+
 def _is_person(m: Mention) -> bool:
     """A listed person, or a local name written as one (two or three capitalised words, no
-    organisation's word: "Rami Abdurrahman", not "Syrian Observatory")."""
+    organisation's word: "Rami Abdurrahman", not "Syrian Observatory"), a title before them
+    allowed ("Emirates President Tim Clark")."""
     entity = load_gazetteer().entities.get(m.entity_id)
     if entity is not None:
         return entity.type == "PERSON"
     words = m.surface.split()
+    titled = [i for i, w in enumerate(words[:-2]) if w.lower().strip(".") in PERSON_TITLES]
+    if titled:
+        words = words[titled[-1] + 1 :]
     return m.entity_id.startswith(LOCAL_PREFIX) and m.mention_kind == "name" and 2 <= len(words) <= 3 \
         and all(w[:1].isupper() and not w.isupper() for w in words) and not any(w in ORG_WORDS for w in words)
 
@@ -1239,6 +1250,12 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
             start, name_end = _subject_before(doc, sent, opening)
             if start < name_end:
                 return start, end
+    for k in range(end - 3, max(sent.start, end - 14), -1):  # "Michelle in a blog post on the White House website said"
+        if doc[k].lower_ in MEDIUM_PREPOSITIONS and doc[k + 1].lower_ in ("a", "an", "the", "its", "his", "her", "their") \
+                and any(doc[x].lower_ in MEDIUM_WORDS for x in range(k + 2, min(k + 5, end))):
+            if all(doc[x].text != "," for x in range(k - 1, end)):
+                end = k  # where it was said, not who said it; "X, in a statement, said" is an aside, read below
+            break
     start = end
     while start > sent.start:
         tok = doc[start - 1]
@@ -1258,6 +1275,13 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
     while start < end and doc[start].is_space:
         start += 1
     return start, end
+
+
+# Where a speaker said it, written between the speaker and the verb: "X in a statement said".
+MEDIUM_PREPOSITIONS = {"in", "on", "during", "at"}
+MEDIUM_WORDS = {"statement", "communique", "communiqué", "announcement", "report", "release", "post", "blog",
+                "interview", "letter", "tweet", "video", "speech", "email", "message", "briefing", "conference",
+                "podcast", "column", "op-ed", "memo"}
 
 
 DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "this", "these", "those"}

@@ -901,3 +901,21 @@ def test_the_facts_stage_gives_local_names_as_speakers_and_its_check_accepts_the
 ])
 def test_a_verb_after_a_comma_is_another_phrases_unless_an_aside_closes_before_it(text, value, action):
     assert _one(text, value).action == action
+
+
+def test_where_it_was_said_is_not_who_said_it():
+    fact = _one("Michelle Obama in a blog post on the White House website said she would visit two schools.", 2)
+    assert fact.speaker_text == "Michelle Obama" and _name(fact.speaker_entity_id) != "White House"
+    assert _one("Officials at a news conference on Monday said 30 people fled.", 30).speaker_text == "Officials"
+    assert _one("The police, in a statement, said the convoy of 17 buses arrived.", 17).speaker_text == "The police"
+
+
+def test_a_titled_local_name_is_a_person():
+    """'Emirates President Tim Clark said ... it announced': 'it' is never a person; 'Police Chief Ed
+    Alvarez ... Alvarez says ... He said': the surname of a titled name is that person."""
+    text = "Emirates President Tim Clark said the airline had grown. In addition, it announced an order of 50 jets."
+    assert _one(text, 50).speaker_entity_id is None
+    text = ("Interim Police Chief Ed Alvarez spoke to reporters. Alvarez says officers found the suspect. "
+            "He said there was a fight between two men.")
+    he = _one(text, 2)
+    assert he.speaker_text == "He" and he.speaker_entity_id is not None
