@@ -66,14 +66,17 @@ if __name__ != "__main__":
     install()  # imported by the warm server (preload) or a test
 
 
-def main(argv: list[str]) -> int:
+def main() -> None:
+    """The `factwire` command as installed (flows.cli.run, on sys.argv), with the hooks preloaded:
+    its exit path too (the 10 s exit deadline that writes every thread's stack), which calling
+    flows.cli.main and raising SystemExit skipped, so a hang at exit in these tests showed no stack."""
     from flows import runtime
 
     runtime.PRELOAD.append("tests.stage_hooks")
-    from flows.cli import main as cli_main
+    from flows.cli import run
 
-    return cli_main(argv)
+    run()
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    main()
