@@ -1122,8 +1122,9 @@ class _DocContext:
             people = [m for m in self.mentions if _is_person(m)]
             surnames = {m.surface.split()[-1] for m in people}
             # "Ed Alvarez ... Alvarez says": a surname alone, as a local name of its own, is that person
-            self._persons = frozenset(m.entity_id for m in self.mentions if _is_person(m) or (
-                m.entity_id.startswith(LOCAL_PREFIX) and " " not in m.surface and m.surface in surnames))
+            self._persons = frozenset({m.entity_id for m in people} | {
+                m.entity_id for m in self.mentions
+                if m.entity_id.startswith(LOCAL_PREFIX) and " " not in m.surface and m.surface in surnames})
         return self._persons
 
 
@@ -1279,9 +1280,8 @@ def _subject_before(doc: Doc, sent: Span, verb: int) -> tuple[int, int]:
 
 # Where a speaker said it, written between the speaker and the verb: "X in a statement said".
 MEDIUM_PREPOSITIONS = {"in", "on", "during", "at"}
-MEDIUM_WORDS = {"statement", "communique", "communiqué", "announcement", "report", "release", "post", "blog",
-                "interview", "letter", "tweet", "video", "speech", "email", "message", "briefing", "conference",
-                "podcast", "column", "op-ed", "memo"}
+MEDIUM_WORDS = STATEMENT_WORDS | {"post", "blog", "interview", "letter", "tweet", "video", "speech", "email", "message",
+                                  "briefing", "conference", "podcast", "column", "op-ed", "memo"}
 
 
 DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "this", "these", "those"}
