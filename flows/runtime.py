@@ -679,6 +679,7 @@ def _warm_pool_class() -> type:
             processes = list((getattr(executor, "_processes", None) or {}).values())
             executor.shutdown(wait=False)
             deadline = time.monotonic() + RELEASE_TIMEOUT_S
+            killed = False
             for process in processes:
                 process.join(max(deadline - time.monotonic(), 0))
                 if process.is_alive():
@@ -687,7 +688,10 @@ def _warm_pool_class() -> type:
                     process.kill()
                     process.join(5)
                     _end_result_pipe(executor)
+                    killed = True
             executor.shutdown(wait=True)
+            if killed:
+                self._abandon_message_queue()
 
         def stop_workers_now(self) -> None:
             """Kill the workers (their batches are abandoned) instead of waiting for them to finish."""
@@ -701,6 +705,22 @@ def _warm_pool_class() -> type:
                 process.join(5)
             _end_result_pipe(executor)
             executor.shutdown(wait=False, cancel_futures=True)
+            self._abandon_message_queue()
+
+        def _abandon_message_queue(self) -> None:
+            """Let go of the queue the killed workers sent their logs on.
+
+            A worker killed while it wrote there holds the queue's lock for good, or left half a
+            message in it. Prefect's exit then puts its stop message from a feeder thread that
+            waits on that lock. It waits 5 s for its forwarding thread, which never gets the
+            message. Then the interpreter's exit joins that feeder thread forever: the Ctrl-C
+            run hung after "factwire ingest failed: RunCancelled", twice in CI. As in
+            renew_workers, the forwarding thread (a daemon) stays blocked on the old queue.
+            """
+            queue, self._subprocess_message_queue = self._subprocess_message_queue, None
+            self._message_forwarding_thread = None
+            if queue is not None:
+                queue.cancel_join_thread()
 
     return WarmProcessPoolTaskRunner
 

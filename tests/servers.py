@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -102,31 +103,49 @@ def factwire(args: list[str], env: dict[str, str], cwd: Path | None = None, paus
     return subprocess.Popen([*command, *args], env=env, cwd=cwd or REPO_ROOT, start_new_session=True, **popen)
 
 
-def send_half_a_result_and_die() -> None:
-    """In a pool worker: write the start of a result message on the results pipe, then end the
-    process at once, as a worker the OOM killer picks while it sends its batch back."""
+def _write_half_a_message(kind: type) -> Any:
+    """The worker's queue of this kind, after writing the start of a message there (a length, then
+    10 of its 1000 bytes), as a worker killed mid-send leaves it."""
     import gc
-    import multiprocessing.queues
     import os
     import struct
 
-    queue = next(o for o in gc.get_objects() if isinstance(o, multiprocessing.queues.SimpleQueue))
+    queue = next(o for o in gc.get_objects() if type(o) is kind)
     os.write(queue._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    return queue
+
+
+def send_half_a_result_and_die() -> None:
+    """In a pool worker: write the start of a result message on the results pipe, then end the
+    process at once, as a worker the OOM killer picks while it sends its batch back."""
+    import multiprocessing.queues
+    import os
+
+    _write_half_a_message(multiprocessing.queues.SimpleQueue)
     os._exit(9)
 
 
 def send_half_a_result(marker: str) -> None:
-    """In a pool worker: write the start of a result message (a length, then 10 of its 1000 bytes)
-    on the pipe results go back on, as a worker killed mid-send leaves it, then wait."""
-    import gc
+    """In a pool worker: write the start of a result message on the pipe results go back on, as
+    a worker killed mid-send leaves it, then wait."""
     import multiprocessing.queues
-    import os
-    import struct
     import time
     from pathlib import Path
 
-    queue = next(o for o in gc.get_objects() if isinstance(o, multiprocessing.queues.SimpleQueue))
-    os.write(queue._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)
+    _write_half_a_message(multiprocessing.queues.SimpleQueue)
     Path(marker).write_text("sent", encoding="utf-8")
+    time.sleep(120)
+
+
+def hold_the_log_queue(marker: str) -> None:
+    """In a pool worker: take the lock of the queue the workers send their logs and events on
+    and write half a message there, as a worker killed mid-send leaves it, then wait."""
+    import multiprocessing.queues
+    import time
+    from pathlib import Path
+
+    queue = _write_half_a_message(multiprocessing.queues.Queue)
+    queue._wlock.acquire()
+    Path(marker).write_text("held", encoding="utf-8")
     time.sleep(120)
 

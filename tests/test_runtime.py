@@ -434,3 +434,42 @@ def test_the_dead_worker_watch_leaves_a_healthy_pool_alone():
         executor.shutdown(wait=True)
     watcher.join(5)
     assert not watcher.is_alive()  # a pool shut down ends its watch
+
+
+@flow
+def _stop_a_worker_holding_the_log_queue(marker: str) -> float:
+    """Kill the pool's worker (as a signal at a batch boundary does) while it holds the lock of
+    the queue workers send their logs on; returns how long the task runner took to exit."""
+    import os
+    import time
+
+    from prefect import task as as_task
+
+    from flows.runtime import _current_runner
+
+    from .servers import hold_the_log_queue
+
+    as_task(hold_the_log_queue).submit(marker)
+    deadline = time.monotonic() + 120
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert os.path.exists(marker)
+    _current_runner().stop_workers_now()
+    return time.monotonic()
+
+
+def test_workers_stopped_while_one_holds_the_log_queue_let_the_process_exit(tmp_path):
+    """Before, Prefect's exit put its stop message on that queue from a feeder thread that waits
+    for the dead worker's lock forever, waited 5 s for a forwarding thread that never got it,
+    and the interpreter's exit joined the feeder thread forever (the Ctrl-C run hung in CI). Now
+    the queue is let go: the task runner exits at once and no exit handler joins a blocked feeder."""
+    import gc
+    import multiprocessing.queues
+    import time
+
+    stopped = _stop_a_worker_holding_the_log_queue.with_options(
+        task_runner=task_runner_for(IngestSettings(workers=1)))(str(tmp_path / "held"))
+    assert time.monotonic() - stopped < 4  # no 5 s wait for the forwarding thread
+    waiting = [q for q in gc.get_objects() if type(q) is multiprocessing.queues.Queue
+               and q._thread is not None and q._thread.is_alive() and not q._joincancelled]
+    assert not waiting  # an exit handler would join each one's feeder thread
