@@ -111,6 +111,14 @@ def usable_alias(name: str, primary: str = "", population: int = 0) -> bool:
     return not is_common_word(name, COMMON_ALTERNATE_ZIPF)
 
 
+def without_article(name: str, own_name: bool = False) -> str | None:
+    """A name listed with its article, as running text writes it without: "the Hague", "the Bronx"
+    (a lower-case "the" is no part of a case-sensitive name). None for other names, and for a
+    common word ("The Valley": "Valley") unless it is a country's own name ("the Netherlands")."""
+    bare = name[4:].strip() if name.startswith("The ") else ""
+    return bare if bare[:1].isupper() and (own_name or not is_common_word(bare)) else None
+
+
 def is_spelling_of(name: str, primary: str) -> bool:
     """`name` writes `primary` another way (Aqtau for Aktau, Dayr az Zawr for Deir ez-Zor), or the
     two share most of a word (Klagenfurt for Klagenfurt am Wörthersee); not another name."""
@@ -195,6 +203,7 @@ def build(cities: dict[str, dict[str, Any]], ambiguous: list[dict[str, Any]] | N
         eid = ids[c["geonameid"]]
         names = {n.strip() for n in [c["name"], *c["alternatenames"]]
                  if usable_alias(n.strip(), c["name"], int(c["population"] or 0))}
+        names |= {bare for n in names if (bare := without_article(n))}
         names_by_place[eid] = names
         for n in names:
             owners[n].add(eid)
@@ -265,9 +274,10 @@ def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[
                           "geonames_id": c["geonameid"], "latitude": lat, "longitude": lon, "country_code": cc,
                           "population": int(c["population"] or 0), "source": "geonames", "feature": "country"})
         names = {c["name"]} | set(ci.alt_spellings() or [])
+        names |= {bare for n in names if (bare := without_article(n, own_name=n == c["name"]))}
         for n in sorted(names):
             # the country's own name is kept whatever its word frequency (India, China, Chad)
-            if n == c["name"] or (usable_alias(n) and not _ARABIC_OR_HEBREW.match(n) and not is_common_word(n)):
+            if n in (c["name"], without_article(c["name"], own_name=True)) or (usable_alias(n) and not _ARABIC_OR_HEBREW.match(n) and not is_common_word(n)):
                 aliases.append({"entity_id": eid, "alias": n, "case_sensitive": "true"})
         demonym = (ci.demonym() or "").strip()
         if demonym and _LATIN.match(demonym) and demonym[0].isupper():
@@ -322,6 +332,8 @@ def build_regions(taken_names: set[str], country_ids: dict[str, str]) -> tuple[l
                      "latitude": "", "longitude": "", "country_code": cc, "population": "", "source": "countryinfo",
                      "feature": "region"})
         aliases.append({"entity_id": eid, "alias": name, "case_sensitive": "true"})
+        if (bare := without_article(name)) and bare not in taken_names and bare not in owners:
+            aliases.append({"entity_id": eid, "alias": bare, "case_sensitive": "true"})
     return rows, aliases
 
 
