@@ -73,6 +73,11 @@ NOT_NAMES = {
     "October", "November", "December", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep",
     "Sept", "Oct", "Nov", "Dec", "AM", "PM", "GMT", "UTC", "I", "Mr", "Mrs", "Ms", "Dr",
 }
+# Words before a place's name that place it in its region: the place is still named ("Northern
+# Syria", "Greater London", "Eastern Europe"), and the word alone is no name of its own.
+PLACE_MODIFIERS = {"North", "South", "East", "West", "Northern", "Southern", "Eastern", "Western", "Central",
+                   "Northeast", "Northwest", "Southeast", "Southwest", "Northeastern", "Northwestern",
+                   "Southeastern", "Southwestern", "Greater", "Upper", "Lower"}
 # Words before a name that say who the person is, not part of the name: stripped from a local
 # name ("President Nicos Anastasiades" is Nicos Anastasiades). Honorifics also say it is a person.
 HONORIFICS = {"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Sir", "Dame", "Mme", "Mx"}
@@ -484,12 +489,16 @@ def _after_name_of(t: _Tokens, span: Span) -> bool:
     return t.title[k - 1] and head not in TITLE_WORDS and head not in NOT_NAMES and not t.in_headline(span.start)
 
 
-def _after_unknown_name(t: _Tokens, span: Span, taken: set[int]) -> bool:
-    """A place after a capitalised word English does not use ("Copa America"): the end of a
-    longer name. A common word before it ("Northern Syria", "Greater London") does not count."""
+def _after_unknown_name(t: _Tokens, span: Span, taken: set[int], demonym: bool = False) -> bool:
+    """A place after another capitalised word inside a sentence: the end of a longer name ("Copa
+    America", "Real Madrid", "Inner Mongolia", a person's "Robert Jordan"). A word that places it
+    in its region ("Northern Syria", "Greater London"), a title, a stop word or a word this text
+    also writes in lower case does not count; before a demonym a region word does ("North
+    American", "West African" are no country's)."""
     k = span.start - 1
     return (k >= 0 and k not in taken and t.name_token(k) and not t.caps_word(k) and t.ws[k] == " "
-            and not t.starts_sentence(k) and t.text[k] not in TITLES and not t.common(k)
+            and not t.starts_sentence(k) and t.text[k] not in TITLES and (demonym or t.text[k] not in PLACE_MODIFIERS)
+            and t.lower[k] not in STOP_WORDS and t.lower[k] not in t.seen_lower
             and not t.in_headline(span.start))
 
 
@@ -525,13 +534,14 @@ def _country_after(t: _Tokens, span: Span, countries: dict[int, str]) -> str | N
     return code if closing else None
 
 
-def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True, country: str | None = None) -> bool:
+def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True, country: str | None = None,
+                        demonym: bool = False) -> bool:
     """A place name followed by a capitalised word of another name ("Damascus University"),
     ending one through "of" ("Bank of Cyprus") or, in English, after an unknown word of one
     ("Copa America"; German capitalises nouns: "Stadt München" is the city). A town of an
     English-speaking `country` and "City" is another name: a club ("Manchester City", "Swansea
     City"), a council, another town ("Iowa City"); elsewhere the town stays ("Mosul City")."""
-    if _after_name_of(t, span) or (english and _after_unknown_name(t, span, taken)):
+    if _after_name_of(t, span) or (english and _after_unknown_name(t, span, taken, demonym)):
         return True
     nxt = span.end
     if nxt >= t.n or nxt in taken or not t.title[nxt] or t.starts_sentence(nxt):
@@ -598,9 +608,19 @@ def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
             # United"): the run stays whole
             start += 1
         i = j  # always past the run's first token: the scan moves on
+        if end > start and _word_of_a_listed_name(t, start, end, taken):
+            continue
         if end > start and t.doc[start:end].end_char - t.doc[start:end].start_char > 1:
             runs.append((start, end))
     return runs
+
+
+def _word_of_a_listed_name(t: _Tokens, start: int, end: int, taken: set[int]) -> bool:
+    """A run of region words right before a listed place ("North" of "North Africa", "Eastern" of
+    "Eastern Europe"): a word of the place's name, not a name of its own. (A word after a listed
+    name can start a name of its own: "BBC Sport" is not the BBC.)"""
+    return (end < t.n and end in taken and t.ws[end - 1] == " "
+            and all(t.text[k] in PLACE_MODIFIERS for k in range(start, end)))
 
 
 def _ends_hyphenated_word(t: _Tokens, k: int) -> bool:
@@ -689,7 +709,8 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
                 taken -= own
                 unlisted_tokens.update(own)
             continue
-        if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english, gazetteer.place_country.get(span.label_)):
+        if entity.type in PLACE_TYPES and _inside_longer_name(t, span, taken, english, gazetteer.place_country.get(span.label_),
+                                                              _kind(span, gazetteer) == "demonym"):
             taken -= own  # its words may belong to a longer unknown name
             held.append(span)
             continue

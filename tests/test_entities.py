@@ -149,6 +149,26 @@ def test_a_town_followed_by_another_countrys_name_is_not_the_listed_town():
     assert ids("The plant in Gera (Germany) will close.")["Gera"] == "fw:gera"
 
 
+def test_a_place_after_a_capitalised_word_ends_a_longer_name_unless_the_word_is_a_region():
+    """Over the three corpora "Robert Jordan" gave the country Jordan, "Real Madrid" the city,
+    "Inner Mongolia" the country Mongolia, "North American" the United States, and "North" of
+    "North Africa" was a local entity of its own."""
+    def ids(text: str) -> dict[str, str]:
+        return {m.surface: m.entity_id for m in find_entities_in_doc("a1", parse(text), load_gazetteer(), with_locals=True)[0]}
+
+    found = ids("The novelist Robert Jordan saw Real Madrid play in the capital of Inner Mongolia with friends.")
+    assert {"Robert Jordan", "Real Madrid", "Inner Mongolia"} <= set(found)
+    assert not {"Jordan", "Madrid", "Mongolia"} & set(found)
+    assert found["Robert Jordan"].startswith("fw:local:")
+    regions = ids("Fighting in Northern Syria and rain in Greater London hit North American sales.")
+    assert regions["Syria"] == _id("Syria") and regions["London"] == _id("London")
+    assert not {"Northern", "Greater", "North", "American"} & set(regions)  # no local entity of one region word
+    assert regions["North American"].startswith("fw:local:")
+    # a word the text also writes in lower case is a word, not part of the name
+    worded = _mentions("The real question is whether Real Madrid and the team in Madrid agree.")
+    assert [m.entity_id for m in worded if m.surface == "Madrid"] == [_id("Madrid")] * 2
+
+
 def test_name_inside_a_name_is_not_the_inner_entity():
     found = _mentions("Abu Laila is with DeirEzzor 24, an activist group.")
     assert {m.entity_id for m in found if m.surface.startswith("DeirEzzor")} == {_id("DeirEzzor 24")}
