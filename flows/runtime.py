@@ -563,6 +563,17 @@ def spawn_means_forkserver() -> Iterator[None]:
 
 # How long idle workers get to exit once the last batch is back before they are killed.
 RELEASE_TIMEOUT_S = 30.0
+QUEUE_LOCK_WAIT_S = 1.0  # a worker's write of one log message holds the log queue's lock for far less
+
+
+def _lock_is_free(lock: Any) -> bool:
+    """The lock can be taken within QUEUE_LOCK_WAIT_S (no lock at all counts as free)."""
+    if lock is None:
+        return True
+    if not lock.acquire(timeout=QUEUE_LOCK_WAIT_S):
+        return False
+    lock.release()
+    return True
 
 
 def _end_result_pipe(executor: Any) -> None:
@@ -716,11 +727,15 @@ def _warm_pool_class() -> type:
             message. Then the interpreter's exit joins that feeder thread forever: the Ctrl-C
             run hung after "factwire ingest failed: RunCancelled", twice in CI. As in
             renew_workers, the forwarding thread (a daemon) stays blocked on the old queue.
+            When the lock is free, no worker died writing, and Prefect's exit stops the
+            forwarding thread as usual, after it has passed on the logs already sent.
             """
-            queue, self._subprocess_message_queue = self._subprocess_message_queue, None
+            queue = self._subprocess_message_queue
+            if queue is None or _lock_is_free(getattr(queue, "_wlock", None)):
+                return
+            self._subprocess_message_queue = None
             self._message_forwarding_thread = None
-            if queue is not None:
-                queue.cancel_join_thread()
+            queue.cancel_join_thread()
 
     return WarmProcessPoolTaskRunner
 

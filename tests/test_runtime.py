@@ -473,3 +473,18 @@ def test_workers_stopped_while_one_holds_the_log_queue_let_the_process_exit(tmp_
     waiting = [q for q in gc.get_objects() if type(q) is multiprocessing.queues.Queue
                and q._thread is not None and q._thread.is_alive() and not q._joincancelled]
     assert not waiting  # an exit handler would join each one's feeder thread
+
+
+def test_the_log_queue_is_let_go_only_when_a_dead_worker_holds_its_lock():
+    """A free lock means no worker died writing: Prefect stops its forwarding thread as usual,
+    after it has passed on the logs already sent."""
+    import multiprocessing
+
+    from flows.runtime import _lock_is_free
+
+    lock = multiprocessing.get_context("spawn").Lock()
+    assert _lock_is_free(lock) and _lock_is_free(None)
+    lock.acquire()
+    assert not _lock_is_free(lock)
+    lock.release()
+    assert _lock_is_free(lock)
