@@ -514,6 +514,11 @@ def _compound_modifier(doc: Doc, j: int) -> bool:
     return j + 2 < len(doc) and doc[j + 1].text == "-" and doc[j + 2].is_alpha and doc[j].whitespace_ == ""
 
 
+def _compound_end(doc: Doc, j: int) -> bool:
+    """The last word of a hyphenated modifier ("Russian-made", "U.S.-led")."""
+    return j >= 2 and doc[j - 1].text == "-" and doc[j - 1].whitespace_ == "" and doc[j - 2].whitespace_ == ""
+
+
 def _plural_form_differs(word: str) -> bool:
     """A countable noun in the singular ("jet", not "people", "police" or "aircraft")."""
     plural = _inflect_engine().plural_noun(word)
@@ -578,15 +583,19 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
                     and _looks_plural(nxt.lower_) and singular(nxt.lower_) not in NOT_UNITS:
                 return singular(nxt.lower_), j + 1, subject  # "two tank rounds" are rounds; "five fighter jets", jets
             return word, j, subject
-        if not tok.is_alpha or (tok.is_stop and lower not in ("more", "other") and not _compound_modifier(doc, j)):
-            break  # "42 other people" are people; "two well-established families" are families
+        if not tok.is_alpha or (tok.is_stop and lower not in ("more", "other") and not _compound_modifier(doc, j)
+                                and not _compound_end(doc, j)):
+            break  # "42 other people" are people; "two well-established families", "17 Russian-made jets"
     # an uncategorised noun: the first plural of the words after the number ("three police officers");
     # not after "one" ("as one observer puts it": a verb, not a plural)
-    for j in range(i, min(i + 4, len(doc)) if n.value != 1 else 0):
+    # four words, a hyphenated one counting once ("40 stay-at-home parents")
+    hyphens = sum(1 for k in range(i, min(i + 12, len(doc))) if doc[k].text == "-" and _compound_end(doc, k + 1))
+    for j in range(i, min(i + 4 + 2 * hyphens, len(doc)) if n.value != 1 else 0):
         tok = doc[j]
         if j in mention_by_token or tok.text == "-":
             continue
-        if not tok.is_alpha or not tok.is_lower or (tok.is_stop and not _compound_modifier(doc, j)) or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
+        if not tok.is_alpha or not tok.is_lower or (tok.is_stop and not _compound_modifier(doc, j) and not _compound_end(doc, j)) \
+                or tok.lower_ in ACTIONS or tok.lower_ in SPEECH_VERBS \
                 or singular(tok.lower_) in ACTIONS:
             break
         if _looks_plural(tok.lower_):
@@ -612,9 +621,13 @@ def _share_of(doc: Doc, n: NumberSpan) -> tuple[str, int] | None:
                 return None  # "the first half of 2019": a part of a year; "30% of 2019 revenue" is of revenue
             j += 1  # "half of the 17 buses"
         while j < len(doc) and j < n.end + 8 and doc[j].is_alpha and doc[j].is_lower \
-                and (not doc[j].is_stop or doc[j].lower_ in GENERIC_WHOLES):  # spaCy lists "amount" as a stop word
+                and (not doc[j].is_stop or doc[j].lower_ in GENERIC_WHOLES  # spaCy lists "amount" as a stop word
+                     or _compound_modifier(doc, j) or _compound_end(doc, j)):
             if last is not None and _verb_after_whole(doc[j].lower_):
                 break  # "30% of the revenue came from ads": the whole ends before its verb
+            if _compound_modifier(doc, j):
+                j += 2  # a word of a hyphenated modifier: "three-quarters of stay-at-home moms" are moms
+                continue
             last, j = j, j + 1
             if _looks_plural(doc[j - 1].lower_):
                 break

@@ -738,6 +738,20 @@ def test_singular_of_compounds_of_man():
 def test_hyphenated_modifiers_before_the_counted_noun():
     assert _one("He is a descendant of two well-established families.", 2).unit == "family"
     assert [f.unit for f in _facts("He had one in-person meeting with the envoy.")] in ([], ["meeting"])
+    # a stop word ending the modifier, a modifier after a dotted abbreviation, a modifier of three words:
+    # before, no fact at all
+    assert _one("Then 17 Russian-made jets were shot down.", 17).unit == "jet"
+    fighters = _one("Officials said 40 U.S.-backed fighters were killed.", 40)
+    assert (fighters.unit, fighters.action) == ("fighter", "killed")
+    assert _one("Officials said 40 stay-at-home parents were interviewed.", 40).unit == "parent"
+    # and the whole of a share: moms, not "stay"; capacity, not "coal"
+    assert _one("Three-quarters of stay-at-home moms live in poor households.", 0.75).unit == "mom"
+    assert _one("It had more than 90% of the coal-power capacity.", 90).unit == "capacity"
+
+
+def test_a_hyphen_after_a_dotted_abbreviation_splits_like_any_other():
+    assert [t.text for t in parse("the U.S.-led coalition in the U.S. today")] == [
+        "the", "U.S.", "-", "led", "coalition", "in", "the", "U.S.", "today"]
 
 
 def test_a_number_right_after_a_count_names_a_model():

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from typing import cast
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 # No model download: a blank pipeline with rule-based components only.
@@ -26,10 +28,18 @@ NER_BATCH_SIZE = 32
 _PARSES: ContextVar[dict[str, Doc] | None] = ContextVar("factwire_parses", default=None)
 
 
+# A hyphen after a dotted abbreviation joins a word to it: "U.S.-backed" is "U.S.", "-" and
+# "backed", as "ISIS-held" is three tokens (spaCy's own rules split a hyphen between letters only).
+ABBREVIATION_HYPHEN = r"(?<=[A-Z]\.)-(?=[A-Za-z])"
+
+
 @lru_cache(maxsize=1)
 def blank_pipeline() -> Language:
     """Tokenizer and rule-based sentence splitter, no statistical model."""
     nlp = spacy.blank("en")
+    tokenizer = cast(Tokenizer, nlp.tokenizer)
+    infixes = [*(nlp.Defaults.infixes or ()), ABBREVIATION_HYPHEN]
+    tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     nlp.add_pipe("sentencizer")
     nlp.max_length = MAX_DOC_CHARS
     return nlp
