@@ -690,7 +690,6 @@ def _warm_pool_class() -> type:
             processes = list((getattr(executor, "_processes", None) or {}).values())
             executor.shutdown(wait=False)
             deadline = time.monotonic() + RELEASE_TIMEOUT_S
-            killed = False
             for process in processes:
                 process.join(max(deadline - time.monotonic(), 0))
                 if process.is_alive():
@@ -699,10 +698,8 @@ def _warm_pool_class() -> type:
                     process.kill()
                     process.join(5)
                     _end_result_pipe(executor)
-                    killed = True
             executor.shutdown(wait=True)
-            if killed:
-                self._abandon_message_queue()
+            self._abandon_message_queue()  # a no-op unless a worker killed above held the log queue's lock
 
         def stop_workers_now(self) -> None:
             """Kill the workers (their batches are abandoned) instead of waiting for them to finish."""

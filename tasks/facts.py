@@ -589,7 +589,7 @@ def _counted_noun(doc: Doc, n: NumberSpan, mention_by_token: dict[int, Mention])
     # an uncategorised noun: the first plural of the words after the number ("three police officers");
     # not after "one" ("as one observer puts it": a verb, not a plural)
     # four words, a hyphenated one counting once ("40 stay-at-home parents")
-    hyphens = sum(1 for k in range(i, min(i + 12, len(doc))) if doc[k].text == "-" and _compound_end(doc, k + 1))
+    hyphens = sum(1 for k in range(i + 1, min(i + 13, len(doc))) if _compound_end(doc, k))
     for j in range(i, min(i + 4 + 2 * hyphens, len(doc)) if n.value != 1 else 0):
         tok = doc[j]
         if j in mention_by_token or tok.text == "-":
