@@ -731,7 +731,8 @@ SUBJECT_LINK_WORDS = AUXILIARIES | {
     "first", "second", "third", "fourth", "fifth", "sixth", "last", "place", "position", ",", "'s", "’s",
     "will", "would", "could", "can", "may", "might", "should", "must",
 }
-DETERMINERS = {"the", "a", "an", "this", "these", "those", "its", "their", "his", "her", "our", "my", "your"}
+# Words that open a noun phrase: a participle after one is an adjective ("the reported deaths").
+DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "this", "these", "those"}
 # Past forms that do not end in -ed: a clause with one of them is not about what its subject holds.
 IRREGULAR_PAST = {
     "shot", "met", "beat", "sent", "hit", "struck", "led", "told", "saw", "fought", "made", "said", "brought",
@@ -1066,6 +1067,14 @@ def _aside_before_verb(lower: list[str], comma: int, seg_end: int) -> bool:
     return close is not None and close + 1 < seg_end and (lower[close + 1] in AUXILIARIES or _action_word(lower, close + 1) is not None)
 
 
+def _modifies_next_noun(lower: list[str], j: int) -> bool:
+    """A participle between a determiner and the noun it qualifies ("their remaining time", "the
+    wounded soldiers"): an adjective of that noun, no verb of a figure further on. "the killing of
+    ..." names an act: a preposition after it keeps it."""
+    return 0 < j < len(lower) - 1 and lower[j].endswith(("ing", "ed")) and lower[j - 1] in DETERMINERS \
+        and lower[j + 1].isalpha() and lower[j + 1] not in PREPOSITIONS and lower[j + 1] not in ("and", "or")
+
+
 def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg_end: int,
                  number_starts: frozenset[int]) -> tuple[str, int] | None:
     """(action, token) of the verb the figure goes with, as _action reads it."""
@@ -1093,6 +1102,8 @@ def _action_verb(lower: list[str], head: int, n: NumberSpan, seg_start: int, seg
                 and not _aside_before_verb(lower, j, seg_end):
             break  # "Seven questions heading into the debate, to be carried on MSNBC": another phrase's verb
     for j in range(n.start - 1, max(n.start - 18, seg_start - 1), -1):
+        if j < n.start - 1 and _modifies_next_noun(lower, j):
+            continue  # "devote their remaining time and resources to seven states": the time remains
         if (word := _action_word(lower, j)) is not None:
             return word, j
         if lower[j] in (";", ".", ",") or lower[j] in SPEECH_VERBS or lower[j] in CLAUSE_WORDS or lower[j] in BACKWARD_STOPS:
@@ -1297,7 +1308,6 @@ MEDIUM_WORDS = STATEMENT_WORDS | {"post", "blog", "interview", "letter", "tweet"
                                   "briefing", "conference", "podcast", "column", "op-ed", "memo"}
 
 
-DETERMINERS = {"a", "an", "the", "its", "their", "his", "her", "our", "this", "these", "those"}
 # Lower-case words in -ly that name a speaker ("the family said", "a close ally said", "the daily reported").
 LY_NOUNS = {"family", "ally", "assembly", "rally", "daily", "weekly", "monthly", "quarterly", "supply", "bully",
             "anomaly", "monopoly", "homily", "fly", "belly", "lily", "jelly", "folly", "tally", "gully", "reply"}

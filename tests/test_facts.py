@@ -801,6 +801,15 @@ def test_a_relative_clause_of_a_later_noun_is_not_the_figures_action():
     assert _one("Some 40 fighters, who were killed on Friday, were buried.", 40).action == "killed"
 
 
+def test_a_participle_that_qualifies_another_noun_is_not_the_figures_action():
+    """'devote their remaining time and resources to seven states': 'remaining' qualifies the time;
+    nothing remains of the states. An act named with 'of' after it is still the figure's."""
+    text = "The candidates will devote their remaining time and resources to just seven states."
+    assert _one(text, 7).action is None
+    assert _one("The killing of 17 people was condemned.", 17).action == "killed"
+    assert _one("The remaining 17 buses left the city.", 17).action == "remained"
+
+
 def test_a_speaker_named_with_and_keeps_every_word():
     """'Devon and Cornwall Police say': the speaker's words are the whole name, not the part
     after the 'and'; its entity is still read from that part."""
