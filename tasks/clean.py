@@ -17,7 +17,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from tasks.common.frames import articles_frame, boilerplate_frame
-from tasks.common.isolation import keep_checked, per_article
+from tasks.common.isolation import Refusal, keep_checked, per_article
 from tasks.common.language import count_words, detect_language
 from tasks.common.metadata import WIRE_AGENCIES, clean_authors, wire_agency, wire_credit_in_text
 from tasks.common.models import Article, Batch, BoilerplateSpan
@@ -1113,7 +1113,7 @@ def clean_article(article: Article) -> Article:
     body = "".join(raw[s:e] for s, e in _complement(_merge([(s, e) for s, e, _k, _r in final]), len(raw)))
     if not body.strip():
         rules = sorted({r for _s, _e, _k, r in final if r != "tidy_whitespace"})
-        raise ValueError(f"empty body after cleaning: {len(raw)} characters all removed as boilerplate (rules: {', '.join(rules) or 'none'})")
+        raise Refusal(f"empty body after cleaning: {len(raw)} characters all removed as boilerplate (rules: {', '.join(rules) or 'none'})")
     if title and title != article.title:
         sources["title"] = "text"
 

@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from tasks.clean import clean_article, rebuild_raw_text, split_lines
+from tasks.common.isolation import crash_reason
 from tasks.common.models import Article
 
 from .conftest import REPO
@@ -387,8 +388,12 @@ def test_standfirst_is_kept_in_the_body():
 
 
 def test_empty_body_after_cleaning_raises():
-    with pytest.raises(ValueError, match="empty body after cleaning"):
+    with pytest.raises(ValueError, match="empty body after cleaning") as refused:
         _html_article("Share\nFacebook\nTwitter\n")
+    # the quarantine reason names the stage and the reason, not a crash of the code
+    reason = crash_reason("clean", refused.value)
+    assert reason.startswith("clean: empty body after cleaning: ") and "crashed" not in reason
+    assert crash_reason("clean", KeyError("x")).startswith("clean crashed: KeyError")
 
 
 def test_comment_prompts_read_more_and_developing_notices_go():

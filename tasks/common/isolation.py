@@ -17,8 +17,15 @@ T = TypeVar("T")
 log = logging.getLogger("factwire.isolation")
 
 
+class Refusal(ValueError):
+    """A stage declines an article it cannot make usable (a body that cleaning leaves empty): a
+    reason to quarantine it, not a fault of the code."""
+
+
 def crash_reason(stage: str, exc: BaseException) -> str:
-    """'<stage> crashed: <Type>: <message> at <file>:<line>'."""
+    """'<stage> crashed: <Type>: <message> at <file>:<line>'; '<stage>: <message>' for a Refusal."""
+    if isinstance(exc, Refusal):
+        return f"{stage}: {exc}"
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}" if where else ""
     return f"{stage} crashed: {type(exc).__name__}: {exc}{at}"
