@@ -1,11 +1,11 @@
-"""Both extraction corpora rewritten as older layouts, to see how extraction holds on pages unlike
-the ones its rules were measured on.
+"""Both extraction corpora rewritten as older layouts and legacy encodings, to see how extraction
+holds on pages unlike the ones its rules were measured on.
 
     python -m benchmarks.older_layouts [--corpus NAME] [--variant NAME] [--factwire-only] [--keep DIR]
 
 Many pages users ingest are older than the benchmarks' (the 2000s: table layouts, no HTML5
 elements, no structured data, paragraphs written as text between <br><br>). No such corpus with
-expected bodies is here, so this rewrites every page of scrapinghub and fundus-dev two ways and
+expected bodies is here, so this rewrites every page of scrapinghub and fundus-dev four ways and
 scores factwire and both trafilatura settings on them, with each corpus's own metric:
 
 - `html4`: structured metadata stripped (as `benchmarks.strip_metadata`), the HTML5 sectioning
@@ -13,6 +13,12 @@ scores factwire and both trafilatura settings on them, with each corpus's own me
   written as <div>, <time> as <span>, and the ARIA role/aria-*/data-* attributes dropped. Class
   names and ids are kept: older templates had them too ("storybody", "headline").
 - `br`: `html4`, with every <p> replaced by its text followed by <br><br>.
+- `latin1`: the page as a server of the 2000s sent it: declared ISO-8859-1 in a <meta>, its bytes
+  Windows-1252 (the code page browsers read for that label), every character outside it written as
+  a numeric character reference.
+- `stray`: the UTF-8 page with a Windows-1252 byte (0x92, a ’ typed in a legacy editor) pasted
+  into three of its paragraphs, so that it is no longer valid UTF-8; the mutation itself splits
+  three words, which costs a little.
 
 The rewrite is mechanical, so the figures are a stress test, not a measure of any real older
 corpus: the `br` variant in particular is undone exactly by the <br><br>-to-paragraph step of
@@ -61,7 +67,30 @@ def as_breaks(html: str) -> str:
     return _P_CLOSE.sub("<br><br>", _P_OPEN.sub("", as_html4(html)))
 
 
-VARIANTS: dict[str, Callable[[str], str]] = {"html4": as_html4, "br": as_breaks}
+_CHARSET_META = re.compile(r"<meta\b[^>]*charset[^>]*>", re.I)
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+_PARAGRAPH_TEXT = re.compile(r"<p\b[^>]*>[^<]{40}")
+STRAY_BYTE = b"\x92"
+
+
+def as_latin1(html: str) -> bytes:
+    """The page declared ISO-8859-1 and encoded Windows-1252, with character references for the rest."""
+    html = _CHARSET_META.sub("", html)
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">'
+    html = _HEAD.sub(lambda m: m[0] + meta, html, count=1) if _HEAD.search(html) else meta + html
+    return html.encode("cp1252", errors="xmlcharrefreplace")
+
+
+def with_stray_bytes(html: str) -> bytes:
+    """The UTF-8 page with a stray Windows-1252 byte 40 characters into its first three paragraphs."""
+    data = html.encode("utf-8")
+    spots = [len(html[: m.end()].encode("utf-8")) for m in _PARAGRAPH_TEXT.finditer(html)][:3]
+    for at in reversed(spots or [len(data) // 2]):
+        data = data[:at] + STRAY_BYTE + data[at:]
+    return data
+
+
+VARIANTS: dict[str, Callable[[str], str | bytes]] = {"html4": as_html4, "br": as_breaks, "latin1": as_latin1, "stray": with_stray_bytes}
 
 
 def run_variant(corpus: str, variant: str, extractors: tuple[str, ...], workdir: Path) -> dict[str, ExtractorRun]:

@@ -39,13 +39,15 @@ def strip_metadata(html: str) -> str:
     return _MICRODATA.sub(" ", _META.sub("", _JSON_LD.sub("", html)))
 
 
-def rewritten_copy(source: Path, target: Path, rewrite: Callable[[str], str]) -> Path:
-    """A copy of a corpus (html/*.html.gz and ground-truth.json) with every page rewritten."""
+def rewritten_copy(source: Path, target: Path, rewrite: Callable[[str], str | bytes]) -> Path:
+    """A copy of a corpus (html/*.html.gz and ground-truth.json) with every page rewritten; a
+    rewrite that returns text is stored as UTF-8, one that returns bytes as they are."""
     (target / "html").mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "ground-truth.json", target / "ground-truth.json")
     for page in sorted((source / "html").glob("*.html.gz")):
         html = gzip.decompress(page.read_bytes()).decode("utf-8", errors="replace")
-        (target / "html" / page.name).write_bytes(gzip.compress(rewrite(html).encode("utf-8")))
+        out = rewrite(html)
+        (target / "html" / page.name).write_bytes(gzip.compress(out if isinstance(out, bytes) else out.encode("utf-8")))
     return target
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gzip
 import itertools
@@ -216,6 +217,70 @@ def windows_1252_text(data: bytes) -> str | None:
     return text if all(c in _WESTERN_EXTRA for c in text if ord(c) >= 0x80) else None
 
 
+# A UTF-8 sequence of two to four bytes; a byte above ASCII outside one is not UTF-8.
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# UTF-8 with a few stray bytes: at least this many valid multi-byte sequences per stray byte. Text
+# in a legacy code page read as UTF-8 has almost none (a Latin-1 letter is one byte between ASCII).
+STRAY_BYTE_RATIO = 4
+_DECLARED_CHARSET = re.compile(rb"""<meta\b[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+DECLARATION_BYTES = 4096  # the <head> prefix read for a declared charset (browsers read 1,024 bytes; templates pad more)
+# Labels that name a subset decode with the superset browsers use (WHATWG Encoding Standard):
+# a page that says ISO-8859-1 is read as Windows-1252, whose quotes and dashes it nearly always has.
+_WHATWG_SUPERSETS = {"ascii": "cp1252", "iso8859-1": "cp1252", "iso8859-9": "cp1254",
+                     "iso8859-11": "cp874", "tis-620": "cp874", "gb2312": "gb18030", "gbk": "gb18030",
+                     "euc_kr": "cp949", "shift_jis": "cp932"}
+
+
+def _stray_as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: a byte that is not UTF-8 is read as Windows-1252 (the ’ or é a
+    legacy editor pasted into a UTF-8 page), or U+FFFD where that code page has no character."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("factwire-stray-cp1252", _stray_as_windows_1252)
+
+
+def mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few stray bytes: far more valid multi-byte sequences than bytes outside one."""
+    high = len(data) - len(data.translate(None, bytes(range(0x80, 0x100))))
+    sequences = _UTF8_SEQUENCE.findall(data)
+    stray = high - sum(map(len, sequences))
+    return stray > 0 and len(sequences) >= STRAY_BYTE_RATIO * stray
+
+
+def declared_charset(html: bytes) -> str | None:
+    """The Python codec of the charset a page declares in a <meta> near its top, as a browser reads
+    it (ISO-8859-1 as Windows-1252, ...); None when it declares none or one Python does not know."""
+    found = _DECLARED_CHARSET.search(html[:DECLARATION_BYTES])
+    if not found:
+        return None
+    try:
+        name = codecs.lookup(found[1].decode("ascii")).name
+    except LookupError:
+        return None
+    return _WHATWG_SUPERSETS.get(name, name)
+
+
+def html_as_utf8(html: bytes) -> bytes:
+    """Page bytes as UTF-8, decoded the way a reader would see them: valid UTF-8 as it is; UTF-8
+    with a few stray bytes with those read as Windows-1252; otherwise the charset the page declares.
+    A page that declares nothing usable is left to trafilatura's detection."""
+    try:
+        html.decode("utf-8")
+        return html
+    except UnicodeDecodeError:
+        pass
+    if mostly_utf8(html):
+        return html.decode("utf-8", errors="factwire-stray-cp1252").encode("utf-8")
+    codec = declared_charset(html)
+    if codec is not None and codec.replace("_", "-") not in ("utf-8", "utf-8-sig"):
+        return html.decode(codec, errors="replace").encode("utf-8")
+    if western := windows_1252_text(html):
+        return western.encode("utf-8")  # undeclared, or wrongly declared UTF-8, and Western: as browsers read it
+    return html
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode plain-text bytes: UTF-8 (with or without BOM) first, else the detected charset."""
     if not data.strip():
@@ -231,6 +296,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if mostly_utf8(data):
+        return data.decode("utf-8-sig", errors="factwire-stray-cp1252"), "utf-8"
     if western := windows_1252_text(data):
         return western, "cp1252"
     results = [r for r in charset_normalizer.from_bytes(data) if r.encoding in WEB_ENCODINGS]
@@ -252,6 +319,8 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         raise ExtractError("binary content, not HTML")
     if encoding := bom_encoding(html):
         html = html.decode(encoding, errors="replace").lstrip("\ufeff").encode("utf-8")
+    else:
+        html = html_as_utf8(html)
     if _FEED_ROOT.match(html[:4096]):
         raise ExtractError(no_text_reason(html))  # a feed's item summaries are not an article, whatever text it has
     tree = load_html(html)

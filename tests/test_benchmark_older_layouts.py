@@ -7,10 +7,13 @@ import pytest
 from benchmarks.extraction import CORPORA, floor_failures, load_floor
 from benchmarks.older_layouts import (
     FLOOR_FILE,
+    STRAY_BYTE,
     VARIANTS,
     as_breaks,
     as_html4,
+    as_latin1,
     run_variant,
+    with_stray_bytes,
 )
 
 
@@ -30,6 +33,18 @@ def test_the_rewrites_keep_the_text_and_drop_modern_markup():
     assert '<p class="lede">First paragraph.</p>' in old
     breaks = as_breaks(page)
     assert "<p" not in breaks and "First paragraph.<br><br>" in breaks and "Second paragraph.<br><br>" in breaks
+
+
+def test_the_encoding_rewrites_make_legacy_bytes():
+    page = ('<html><head><meta charset="utf-8"><title>Zürich</title></head><body>'
+            "<p>The minister’s office in Zürich said the talks will resume next week.</p><p>Дом</p></body></html>")
+    latin1 = as_latin1(page)
+    assert b"charset=iso-8859-1" in latin1 and b'charset="utf-8"' not in latin1
+    assert "minister’s office in Zürich".encode("cp1252") in latin1 and b"&#1044;" in latin1  # Cyrillic as a reference
+    stray = with_stray_bytes(page)
+    assert stray.count(STRAY_BYTE) == 1 and stray.replace(STRAY_BYTE, b"") == page.encode("utf-8")
+    with pytest.raises(UnicodeDecodeError):
+        stray.decode("utf-8")
 
 
 def test_floor_file_names_every_variant_and_corpus():

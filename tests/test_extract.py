@@ -6,7 +6,14 @@ import gzip
 from datetime import UTC, datetime
 
 from tasks.discover import read_document
-from tasks.extract import DEFAULT_OPTIONS, extract_documents, looks_binary
+from tasks.extract import (
+    DEFAULT_OPTIONS,
+    declared_charset,
+    extract_documents,
+    html_as_utf8,
+    looks_binary,
+    mostly_utf8,
+)
 
 ARTICLE_HTML = """<html><head><title>Convoy stranded in desert</title>
 <meta property="og:site_name" content="Example News">
@@ -230,6 +237,61 @@ def test_other_single_byte_texts_keep_their_encoding(tmp_path):
     for name, (text, encoding) in samples.items():
         articles, quarantined = _extract(tmp_path, name, text.encode(encoding))
         assert not quarantined and articles[0].raw_text == text, name
+
+
+def _page(body: str, head: str = "") -> str:
+    return f"<html><head>{head}<title>Café owners protest in Zürich</title></head><body><article>" \
+           f"<h1>Café owners protest in Zürich</h1>{body}</article></body></html>"
+
+
+WESTERN_PARAGRAPHS = (
+    "<p>The minister’s office said “the talks — held in Zürich — will resume”, and café owners agreed.</p>"
+    "<p>Protesters gathered on the Bahnhofstraße on Saturday, police said, and the crowd grew to 2,000 by noon.</p>"
+    "<p>Organisers called it “a first step”; the city’s council will meet the café owners next week.</p>"
+)
+
+
+def test_a_page_declared_iso_8859_1_is_read_as_windows_1252(tmp_path):
+    """A 2000s page that declares ISO-8859-1 and has Windows-1252 quotes and dashes: read as a
+    browser reads it, the declared label's superset, not as a detector guesses."""
+    # a real page's head and foot (scripts, styles) are long and ASCII: a detector that samples the
+    # start and the end of a page sees none of the text's high bytes
+    padding = "<script>var config = {" + "'slot': 'banner', " * 400 + "};</script>"
+    html = _page(WESTERN_PARAGRAPHS, '<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">' + padding)
+    html = html.replace("</body>", f"<footer>{padding}</footer></body>")
+    articles, quarantined = _extract(tmp_path, "a.html", html.encode("cp1252"))
+    assert not quarantined
+    assert "The minister’s office said “the talks — held in Zürich — will resume”" in articles[0].raw_text
+    assert "Bahnhofstraße" in articles[0].raw_text and articles[0].title == "Café owners protest in Zürich"
+
+
+def test_stray_bytes_in_a_utf8_page_leave_the_rest_utf8(tmp_path):
+    """A UTF-8 page with a Windows-1252 apostrophe pasted in (byte 0x92, not UTF-8): the page stays
+    UTF-8 (no 'Ã©' for every accent), the stray byte reads as the ’ it was typed as."""
+    html = _page(WESTERN_PARAGRAPHS + "<p>The mayor" + "\x00" + "s aides declined to comment on the talks.</p>", '<meta charset="utf-8">')
+    data = html.encode("utf-8").replace(b"\x00", b"\x92")
+    articles, quarantined = _extract(tmp_path, "a.html", data)
+    assert not quarantined
+    text = articles[0].raw_text
+    assert "The mayor’s aides declined" in text and "Zürich" in text and "Ã" not in text
+    plain, _ = _extract(tmp_path, "a.txt", "Le café de la gare à Genève a été fermé, dit le maire.\n".encode() * 3 + b"The mayor\x92s aides.")
+    assert plain[0].raw_text.endswith("The mayor’s aides.") and "café" in plain[0].raw_text
+
+
+def test_charset_reading_rules():
+    assert declared_charset(b'<meta charset="ISO-8859-1">') == "cp1252"
+    assert declared_charset(b"<meta http-equiv='content-type' content='text/html; charset=windows-1251'>") == "cp1251"
+    assert declared_charset(b'<meta charset="x-unknown-label">') is None
+    assert declared_charset(b"<p>no declaration</p>") is None
+    utf8 = "Zürich café ’ “ ” — ".encode() * 3
+    assert mostly_utf8(utf8 + b"\x92") and not mostly_utf8(utf8)  # valid UTF-8 has no stray byte
+    assert not mostly_utf8("Zürich café ’ “ ” — ".encode("cp1252") * 3)
+    # a page declared UTF-8 whose bytes are all Windows-1252: the declaration is wrong
+    legacy = ('<meta charset="utf-8"><p>' + "Le café de la gare à Genève a été fermé. " * 5 + "</p>").encode("cp1252")
+    assert "Genève" in html_as_utf8(legacy).decode("utf-8")
+    # a declared Cyrillic page
+    ru = ('<meta charset="windows-1251"><p>' + "Министр заявил в Москве. " * 5 + "</p>").encode("cp1251")
+    assert "Министр заявил" in html_as_utf8(ru).decode("utf-8")
 
 
 # A 2000s page laid out with tables: a navigation column, the article's cell, a sidebar column,
