@@ -256,7 +256,7 @@ def read_demonyms(directory: Path = GAZETTEER_DIR) -> list[tuple[str, str]]:
     for r in _rows(directory / "demonyms.csv") + _rows(directory / "curated_demonyms.csv"):
         d = r["demonym"].strip()
         out.append((r["entity_id"], d))
-        if d[-1] not in "sh" and not d.endswith("ese"):
+        if d[-1] not in "sh" and not d.endswith(("ese", "man", "men")):  # "Welshman": its plural is listed
             out.append((r["entity_id"], d + "s"))
     return out
 
@@ -534,6 +534,11 @@ def _country_after(t: _Tokens, span: Span, countries: dict[int, str]) -> str | N
     return code if closing else None
 
 
+# "Welshman", "Scotswomen", "Dutchmen": a demonym that is a noun for a person (not "German", whose
+# "man" is no word of its own) heads no longer name.
+_PERSON_DEMONYM = re.compile(r"[A-Z][a-z]+(?:sh|s)(?:wo)?m[ae]n")
+
+
 def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool = True, country: str | None = None,
                         demonym: bool = False) -> bool:
     """A place name followed by a capitalised word of another name ("Damascus University"),
@@ -543,6 +548,8 @@ def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool =
     City"), a council, another town ("Iowa City"); elsewhere the town stays ("Mosul City")."""
     if _after_name_of(t, span) or (english and _after_unknown_name(t, span, taken, demonym)):
         return True
+    if demonym and _PERSON_DEMONYM.fullmatch(span.text):
+        return False  # "Welshman Mark Hughes": a noun for a person, then that person's name
     nxt = span.end
     if nxt >= t.n or nxt in taken or not t.title[nxt] or t.starts_sentence(nxt):
         return False
@@ -554,6 +561,28 @@ def _inside_longer_name(t: _Tokens, span: Span, taken: set[int], english: bool =
     if t.ws[nxt - 1] != " ":
         return False  # "Syria," or "Syria's": punctuation between, so not one name
     return not t.in_headline(span.start)
+
+
+def _two_places_one_name(t: _Tokens, matched: list[Span], gazetteer: Gazetteer) -> set[int]:
+    """Tokens of two listed places written side by side, one space apart, inside a sentence, of two
+    countries and not both countries: one longer name, a person's ("Jordan Henderson", "Nigel
+    Vaughan") or a club's ("Sydney Croatia"). A town and its own state or country ("Portland
+    Oregon", "Paris France") and two countries ("the Russia Ukraine war") stay places, and so
+    does a pair joined by a hyphen or a slash ("Texas-Mexico", "London/Teheran")."""
+    out: set[int] = set()
+    ordered = sorted(matched, key=lambda s: s.start)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start != a.end or t.ws[a.end - 1] != " ":
+            continue
+        if any(gazetteer.entities[s.label_].type not in PLACE_TYPES or _kind(s, gazetteer) != "name" for s in (a, b)):
+            continue
+        first, second = gazetteer.place_country.get(a.label_), gazetteer.place_country.get(b.label_)
+        if first is None or second is None or first == second:
+            continue
+        if (a.label_ in gazetteer.country_ids and b.label_ in gazetteer.country_ids) or t.in_headline(a.start):
+            continue
+        out.update(range(a.start, b.end))
+    return out
 
 
 def _capitalised_runs(t: _Tokens, taken: set[int]) -> list[tuple[int, int]]:
@@ -685,9 +714,14 @@ def _match_doc(doc: Doc, gazetteer: Gazetteer, text: str, field: str = "body", e
     countries = {i: gazetteer.place_country[s.label_] for s in matched if s.label_ in gazetteer.country_ids
                  and s.label_ in gazetteer.place_country and _kind(s, gazetteer) == "name" for i in range(s.start, s.end)}
     words = gazetteer.foreign_words.get(language or "", frozenset())
+    paired = _two_places_one_name(t, matched, gazetteer) if english else set()
     for span in matched:
         entity = gazetteer.entities[span.label_]
         own = set(range(span.start, span.end))
+        if own & paired:
+            taken -= own  # "Jordan Henderson": a person's name, found as a run and never resolved to a place
+            unlisted_tokens.update(own)
+            continue
         if words and (span.text.lower(), span.label_) in words:
             taken -= own  # "Dabei wird die Gruppe ...": a German word, not Dubai
             unlisted_tokens.update(own)

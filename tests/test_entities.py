@@ -169,6 +169,32 @@ def test_a_place_after_a_capitalised_word_ends_a_longer_name_unless_the_word_is_
     assert [m.entity_id for m in worded if m.surface == "Madrid"] == [_id("Madrid")] * 2
 
 
+def test_two_listed_places_of_two_countries_side_by_side_are_one_longer_name():
+    """'Jordan Henderson', 'Nigel Vaughan' (a South African town and a Canadian city) and 'Sydney
+    Croatia' (the club) gave two places each. A town and its state or country, two countries and a
+    pair joined by a hyphen stay places."""
+    def ids(text: str) -> dict[str, str]:
+        return {m.surface: m.entity_id for m in find_entities_in_doc("a1", parse(text), load_gazetteer(), with_locals=True)[0]}
+
+    found = ids("The captain Jordan Henderson and Nigel Vaughan, who joined from Sydney Croatia, scored.")
+    assert {"Jordan Henderson", "Nigel Vaughan", "Sydney Croatia"} <= set(found)
+    assert all(found[k].startswith("fw:local:") for k in ("Jordan Henderson", "Nigel Vaughan", "Sydney Croatia"))
+    assert not {"Jordan", "Henderson", "Nigel", "Vaughan", "Sydney", "Croatia"} & set(found)
+    kept = ids("She moved to Portland Oregon, then Paris France, as the Russia Ukraine war and the Texas-Mexico talks went on.")
+    assert {"Portland", "Oregon", "Paris", "France", "Russia", "Ukraine", "Texas", "Mexico"} <= set(kept)
+
+
+def test_a_demonym_for_a_person_is_no_part_of_the_name_after_it():
+    """'Welshman Mark Hughes' was one local name (as 'Syrian Army' is one name); a noun for a person
+    of a nation is the nation's demonym and the person's name follows."""
+    found = {m.surface: m.entity_id for m in find_entities_in_doc(
+        "a1", parse("The squad included Welshman Mark Hughes and Irishman Liam Brady; the Dutchmen lost."),
+        load_gazetteer(), with_locals=True)[0]}
+    assert found["Welshman"] == _id("Wales") and found["Irishman"] == _id("Ireland") and found["Dutchmen"] == _id("The Netherlands")
+    assert found["Mark Hughes"].startswith("fw:local:") and found["Liam Brady"].startswith("fw:local:")
+    assert _mentions("The Syrian Army said.")[0].surface == "Syrian Army"
+
+
 def test_name_inside_a_name_is_not_the_inner_entity():
     found = _mentions("Abu Laila is with DeirEzzor 24, an activist group.")
     assert {m.entity_id for m in found if m.surface.startswith("DeirEzzor")} == {_id("DeirEzzor 24")}
