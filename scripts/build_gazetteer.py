@@ -119,6 +119,21 @@ def without_article(name: str, own_name: bool = False) -> str | None:
     return bare if bare[:1].isupper() and (own_name or not is_common_word(bare)) else None
 
 
+_HYPHENATED_NAME = re.compile(r"[A-Z][\w']+(?:-[A-Z][\w']+)+")
+
+
+def spaced(name: str, own_name: bool = False) -> str | None:
+    """A name of capitalised parts joined by hyphens, as text also writes it with spaces:
+    "Guinea Bissau", "Bosnia Herzegovina", "Baden Württemberg". None for other names (a hyphen
+    before a lower-case word is part of the name: "Stoke-on-Trent"), and, but for a country's
+    names (`own_name`), when a part is a common English word: "North West" and "South East" are
+    directions before they are regions of South Africa and Botswana."""
+    if not _HYPHENATED_NAME.fullmatch(name):
+        return None
+    parts = name.split("-")
+    return " ".join(parts) if own_name or not any(is_common_word(p) for p in parts) else None
+
+
 def is_spelling_of(name: str, primary: str) -> bool:
     """`name` writes `primary` another way (Aqtau for Aktau, Dayr az Zawr for Deir ez-Zor), or the
     two share most of a word (Klagenfurt for Klagenfurt am Wörthersee); not another name."""
@@ -275,6 +290,7 @@ def build_countries(claims: dict[int, str]) -> tuple[list[dict[str, Any]], list[
                           "population": int(c["population"] or 0), "source": "geonames", "feature": "country"})
         names = {c["name"]} | set(ci.alt_spellings() or [])
         names |= {bare for n in names if (bare := without_article(n, own_name=n == c["name"]))}
+        names |= {loose for n in names if (loose := spaced(n, own_name=True))}
         for n in sorted(names):
             # the country's own name is kept whatever its word frequency (India, China, Chad)
             if n in (c["name"], without_article(c["name"], own_name=True)) or (usable_alias(n) and not _ARABIC_OR_HEBREW.match(n) and not is_common_word(n)):
@@ -334,6 +350,8 @@ def build_regions(taken_names: set[str], country_ids: dict[str, str]) -> tuple[l
         aliases.append({"entity_id": eid, "alias": name, "case_sensitive": "true"})
         if (bare := without_article(name)) and bare not in taken_names and bare not in owners:
             aliases.append({"entity_id": eid, "alias": bare, "case_sensitive": "true"})
+        if (loose := spaced(name)) and loose not in taken_names and loose not in owners:
+            aliases.append({"entity_id": eid, "alias": loose, "case_sensitive": "true"})
     return rows, aliases
 
 

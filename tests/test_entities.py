@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from scripts.build_gazetteer import foreign_words, slug, usable_alias, without_article
+from scripts.build_gazetteer import foreign_words, slug, spaced, usable_alias, without_article
 from tasks.common.frames import articles_frame, boilerplate_frame, candidates_frame, mentions_frame
 from tasks.common.nlp import parse
 from tasks.entities import (
@@ -519,6 +519,18 @@ def test_a_place_listed_with_its_article_is_found_without_it():
     assert found["Hague"] == "fw:the_hague" and found["Bronx"] == "fw:the_bronx"
     assert without_article("The Valley") is None  # a common word alone, not the town
     assert without_article("The Netherlands", own_name=True) == "Netherlands" and without_article("Theodore") is None
+
+
+def test_a_hyphenated_place_is_found_written_with_spaces():
+    """'KwaZulu Natal' was the Brazilian city of Natal, 'Guinea Bissau' the country Guinea and its
+    neighbour's capital; a direction is no region ("the North West of England")."""
+    found = {m.surface: m.entity_id for m in _mentions(
+        "Floods hit KwaZulu Natal. Troops left Guinea Bissau and Bosnia Herzegovina. Rain in the North West of England.")}
+    assert found["KwaZulu Natal"] == _id("KwaZulu-Natal") and found["Guinea Bissau"] == _id("Guinea-Bissau")
+    assert found["Bosnia Herzegovina"] == _id("Bosnia and Herzegovina")
+    assert not {"Natal", "Guinea", "Bissau", "North West"} & set(found)
+    assert spaced("Schleswig-Holstein") == "Schleswig Holstein" and spaced("Stoke-on-Trent") is None
+    assert spaced("North-West") is None and spaced("Guinea-Bissau", own_name=True) == "Guinea Bissau"
 
 
 def test_a_place_ending_a_longer_name_is_not_the_place():
