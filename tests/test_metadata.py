@@ -213,6 +213,20 @@ def test_the_site_in_a_title_tag_is_not_a_date_or_the_headline():
         (["Jean-Pierre Raffarin"], ["Jean-Pierre Raffarin"]),
         # the furniture goes first, so the agency it hid is split off
         (["Vasilisa Stepanenko The Associated Press Posted May"], ["Vasilisa Stepanenko", "The Associated Press"]),
+        # a role set after the name: the name stays, with the desk words before the role's noun
+        (["Holger Zschäpitz Leitender Wirtschaftsredakteur"], ["Holger Zschäpitz"]),
+        (["Lucy Thornton News Reporter"], ["Lucy Thornton"]),
+        (["Tom Roe Chief Political Correspondent"], ["Tom Roe"]),
+        (["Emma Roe Lifestyle Writer"], ["Emma Roe"]),
+        (["Jane Young Reporter"], ["Jane Young"]),  # a surname that is a word is kept when two words remain
+        (["AP Auto Writer"], []),  # an agency's desk, no person
+        (["Sarah Editor"], []),
+        # the kind of piece or a source label before the name, an agency's description after it
+        (["Kommentar von Jan Roe"], ["Jan Roe"]),
+        (["Eine Analyse von Erika Muster"], ["Erika Muster"]),
+        (["Quelle: dpa"], ["dpa"]),
+        (["Quelle sid"], ["SID"]),
+        (["SID Nachrichtenagentur"], ["SID"]),
     ],
 )
 def test_junk_authors_are_rejected(names, expected):

@@ -44,6 +44,7 @@ WIRE_AGENCIES = {
     "the canadian press": "The Canadian Press", "kna": "KNA", "epd": "epd", "europa press": "Europa Press",
     "lusa": "Lusa", "ians": "IANS", "pti": "PTI", "press trust of india": "PTI", "bernama": "Bernama",
     "antara": "Antara", "jiji": "Jiji", "jiji press": "Jiji", "sapa": "SAPA", "nzpa": "NZPA",
+    "sid": "SID", "sport-informations-dienst": "SID",
 }
 _WIRE_IN_TEXT = re.compile(
     r"\((AP|Reuters|AFP|dpa|EFE|ANSA|UPI|Xinhua|Kyodo|Yonhap|PTI|IANS|AAP|KNA|APA|AA|TASS)\)\s*[-—–]"
@@ -276,10 +277,46 @@ def _split_trailing_agency(name: str) -> list[str]:
 
 # A byline's lead-in: "By", "Analysis by", "Text:", "Текст", "Von", "Par", ...
 _LEAD_IN = re.compile(
-    r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор|"
+    r"^\s*(?:(?:[^\W\d_]+\s+)?by|von|par|por|door|av|text|texto|texte|текст|автор|quelle|source|fuente|fonte|"
     r"di(?=\s+[^\W\d_]+\s+[^\W\d_]))\s*:?\s+",  # Italian "di", before a whole name only: "Di Maio" is a surname
     re.I,
 )
+# The kind of piece before "von" ("Kommentar von Jan Sellner", "Eine Analyse von ..."): a lower-case
+# "von" after a given name is a particle ("Alexander von Humboldt"), after one of these a lead-in.
+_PIECE_LEAD_IN = re.compile(
+    r"^\s*(?:ein(?:e)?\s+)?(?:kommentar|gastkommentar|analyse|gastbeitrag|beitrag|kolumne|essay|glosse|reportage|"
+    r"rezension|kritik|leitartikel|interview|bericht|recherche|meinung)\s+von\s+", re.I)
+# A role after the name: "Holger Zschäpitz Leitender Wirtschaftsredakteur", "Jane Doe Senior Reporter".
+# The name before it is kept (the role alone, "AP Auto Writer", is dropped by _ROLE).
+_ROLE_TAIL = re.compile(
+    r"\s+[^\W\d_]*(?:redakteur|korrespondent|correspondent|reporter|journalist|autor|editor|writer|columnist)(?:in)?\s*$", re.I)
+# What an agency's name is followed by in a credit: "SID Nachrichtenagentur", "AFP news agency".
+_AGENCY_DESCRIPTOR = re.compile(r"\s+(?:nachrichtenagentur|presseagentur|news agency|press agency|agence de presse)\s*$", re.I)
+
+
+# Words of a newsroom role before its noun ("Senior News Reporter", "Chief Political Correspondent").
+_ROLE_MODIFIERS = frozenset({
+    "news", "senior", "chief", "deputy", "assistant", "associate", "political", "politics", "sports", "sport", "business",
+    "economics", "foreign", "home", "digital", "staff", "crime", "health", "science", "technology", "tech", "royal",
+    "entertainment", "showbiz", "world", "global", "investigations", "investigative", "trainee", "junior", "lead",
+    "lifestyle", "travel", "fashion", "money", "consumer", "property", "parenting", "motoring", "culture", "arts",
+    "music", "film", "food", "education", "environment", "climate", "transport", "defence", "defense", "security",
+    "legal", "courts", "weather", "data", "social", "media", "features", "opinion", "breaking", "live", "local",
+    "freelance", "contributing", "special", "guest", "visiting", "regular", "leitender", "leitende", "stellvertretender", "stellvertretende", "freier", "freie", "politischer", "politische",
+})
+
+
+def _without_role(part: str) -> str:
+    """A byline part without the role or the agency description set after the name."""
+    if (head := _ROLE_TAIL.sub("", part)) != part:
+        words = head.split()
+        while len(words) > 2 and words[-1].lower() in _ROLE_MODIFIERS:
+            words.pop()
+        if _looks_like_a_name(head := " ".join(words)) and not wire_agency(words[0]):
+            return head  # "AP Auto Writer" names an agency's desk, no person
+    if (head := _AGENCY_DESCRIPTOR.sub("", part)) != part and wire_agency(head):
+        return head
+    return part
 # The same after a brand or section word, capitalised as a lead-in is ("Capital Von Jemima Kelly"); a
 # lower-case "von" inside a name ("Alexander von Humboldt") is a particle, not a lead-in.
 _LEAD_IN_AFTER_WORD = re.compile(r"^\s*[^\W\d_]+\s+(?:Von|Par|Por|Door|Av)\s+(?=[^\W\d_]+\s+[^\W\d_])")
@@ -319,7 +356,8 @@ def clean_authors(names: list[str], site_names: tuple[str, ...] = ()) -> list[st
     seen: set[str] = set()
     for raw in names:
         for part in re.split(r"\s*[|;]\s*", raw):
-            part = _LEAD_IN_AFTER_WORD.sub("", _LEAD_IN.sub("", part)).strip(" ,;|")
+            part = _LEAD_IN_AFTER_WORD.sub("", _LEAD_IN.sub("", _PIECE_LEAD_IN.sub("", part))).strip(" ,;|")
+            part = _without_role(part)
             if _ROLE.search(part):
                 continue  # "AP Auto Writer", "HNN Staff": who they are, not their name
             # furniture first, so an agency it hid is found ("... Stepanenko The Associated Press Posted May")
