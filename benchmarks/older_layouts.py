@@ -1,11 +1,11 @@
-"""Both extraction corpora rewritten as older layouts and legacy encodings, to see how extraction
+"""Both extraction corpora rewritten as older layouts, legacy encodings and broken markup, to see how extraction
 holds on pages unlike the ones its rules were measured on.
 
     python -m benchmarks.older_layouts [--corpus NAME] [--variant NAME] [--factwire-only] [--keep DIR]
 
 Many pages users ingest are older than the benchmarks' (the 2000s: table layouts, no HTML5
 elements, no structured data, paragraphs written as text between <br><br>). No such corpus with
-expected bodies is here, so this rewrites every page of scrapinghub and fundus-dev four ways and
+expected bodies is here, so this rewrites every page of scrapinghub and fundus-dev five ways and
 scores factwire and both trafilatura settings on them, with each corpus's own metric:
 
 - `html4`: structured metadata stripped (as `benchmarks.strip_metadata`), the HTML5 sectioning
@@ -19,6 +19,9 @@ scores factwire and both trafilatura settings on them, with each corpus's own me
 - `stray`: the UTF-8 page with a Windows-1252 byte (0x92, a ’ typed in a legacy editor) pasted
   into three of its paragraphs, so that it is no longer valid UTF-8; the mutation itself splits
   three words, which costs a little.
+- `deep`: the page with 300 `<div>`s opened after `<body>` and never closed (a template that
+  forgets to close one in a loop), so that the article sits deeper than libxml2's default depth
+  limit of 256 elements.
 
 The rewrite is mechanical, so the figures are a stress test, not a measure of any real older
 corpus: the `br` variant in particular is undone exactly by the <br><br>-to-paragraph step of
@@ -90,7 +93,20 @@ def with_stray_bytes(html: str) -> bytes:
     return data
 
 
-VARIANTS: dict[str, Callable[[str], str | bytes]] = {"html4": as_html4, "br": as_breaks, "latin1": as_latin1, "stray": with_stray_bytes}
+_BODY = re.compile(r"<body\b[^>]*>", re.I)
+UNCLOSED_DIVS = 300
+
+
+def with_unclosed_divs(html: str) -> str:
+    """The page with 300 <div>s opened after <body> and never closed, as a template that forgets to
+    close one in a loop writes it: the article sits deeper than libxml2's default limit of 256."""
+    opened = "<div>" * UNCLOSED_DIVS
+    return _BODY.sub(lambda m: m[0] + opened, html, count=1) if _BODY.search(html) else opened + html
+
+
+VARIANTS: dict[str, Callable[[str], str | bytes]] = {
+    "html4": as_html4, "br": as_breaks, "latin1": as_latin1, "stray": with_stray_bytes, "deep": with_unclosed_divs,
+}
 
 
 def run_variant(corpus: str, variant: str, extractors: tuple[str, ...], workdir: Path) -> dict[str, ExtractorRun]:

@@ -17,12 +17,12 @@ from typing import Any, cast
 import charset_normalizer
 import pandas as pd
 import trafilatura
-from lxml.html import HtmlElement
+from lxml.html import HTMLParser, HtmlElement, fromstring
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from trafilatura import metadata as tm
 from trafilatura.settings import Document, set_date_params
-from trafilatura.utils import line_processing, load_html
+from trafilatura.utils import decode_file, is_dubious_html, line_processing, repair_faulty_html
 
 from tasks.common.isolation import keep_checked
 from tasks.common.language import count_words
@@ -142,10 +142,37 @@ def cleaner(text: str, other: str, kept: float = KEPT_PROSE) -> bool:
 DEFAULT_OPTIONS = ExtractOptions()
 
 
+# trafilatura's parser settings, with libxml2's limits for huge documents lifted: without them a
+# page nested deeper than 256 elements (a template that never closes its <div>s) is cut at that
+# depth and its article lost (trafilatura returns nothing for a page with 250 unclosed <div>s).
+# Discover already refuses files over its size limit.
+DEEP_HTML_PARSER = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True,
+                              remove_pis=True, huge_tree=True)
+
+
+def load_page(html: bytes) -> HtmlElement | None:
+    """The page as a tree, as trafilatura's load_html builds it (decoded, repaired, refused when it
+    is no HTML document), through DEEP_HTML_PARSER; None when it does not parse."""
+    text = decode_file(html)
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    tree = None
+    for source in (text, text.encode("utf-8", "surrogatepass")):  # the bytes when the string will not do
+        try:
+            tree = fromstring(source, parser=DEEP_HTML_PARSER)
+        except Exception:  # noqa: BLE001 -- a string with an encoding declaration (ValueError), lxml's parser errors
+            continue
+        if tree is not None and len(tree) >= 1:
+            break
+    if tree is None or (is_dubious_html(beginning) and len(tree) < 2):
+        return None  # not an HTML document (a fragment or other data)
+    return tree
+
+
 def _fresh_tree(html: bytes, options: ExtractOptions) -> HtmlElement | None:
     """The page parsed again for another pass (trafilatura prunes the tree it is given), with the
     comment sections and hidden elements the first pass had removed removed again."""
-    tree = load_html(html)
+    tree = load_page(html)
     if tree is not None:
         if not options.include_comments:
             remove_comment_sections(tree)
@@ -323,7 +350,7 @@ def extract_html(doc: RawDocument, html: bytes, options: ExtractOptions = DEFAUL
         html = html_as_utf8(html)
     if _FEED_ROOT.match(html[:4096]):
         raise ExtractError(no_text_reason(html))  # a feed's item summaries are not an article, whatever text it has
-    tree = load_html(html)
+    tree = load_page(html)
     if tree is None:
         raise ExtractError(no_text_reason(html))
     source_url = doc.source_uri if doc.source_uri.startswith("http") else None
@@ -775,7 +802,7 @@ def continued_text(html: bytes, text: str, options: ExtractOptions = DEFAULT_OPT
     body_classes = Counter(c for value in _CLASS_ATTRIBUTE.findall(html) for c in value.split() if _BODY_CLASS.search(c.decode("latin-1")))
     if not lines or not any(n > 1 for n in body_classes.values()):
         return ""  # no body class written twice: nothing to continue (and no second parse of the page)
-    tree = load_html(html)
+    tree = load_page(html)
     if tree is None:
         return ""
     if not options.include_comments:

@@ -14,6 +14,7 @@ from benchmarks.older_layouts import (
     as_latin1,
     run_variant,
     with_stray_bytes,
+    with_unclosed_divs,
 )
 
 
@@ -45,6 +46,8 @@ def test_the_encoding_rewrites_make_legacy_bytes():
     assert stray.count(STRAY_BYTE) == 1 and stray.replace(STRAY_BYTE, b"") == page.encode("utf-8")
     with pytest.raises(UnicodeDecodeError):
         stray.decode("utf-8")
+    deep = with_unclosed_divs(page)
+    assert deep.count("<div>") == 300 and deep.replace("<div>" * 300, "") == page and deep.index("<div>") > deep.index("<body>")
 
 
 def test_floor_file_names_every_variant_and_corpus():

@@ -11,6 +11,7 @@ from tasks.extract import (
     declared_charset,
     extract_documents,
     html_as_utf8,
+    load_page,
     looks_binary,
     mostly_utf8,
 )
@@ -276,6 +277,18 @@ def test_stray_bytes_in_a_utf8_page_leave_the_rest_utf8(tmp_path):
     assert "The mayor’s aides declined" in text and "Zürich" in text and "Ã" not in text
     plain, _ = _extract(tmp_path, "a.txt", "Le café de la gare à Genève a été fermé, dit le maire.\n".encode() * 3 + b"The mayor\x92s aides.")
     assert plain[0].raw_text.endswith("The mayor’s aides.") and "café" in plain[0].raw_text
+
+
+def test_a_page_nested_deeper_than_libxml2s_default_limit_keeps_its_article(tmp_path):
+    """A template that never closes its <div>s puts the article 300 elements deep: libxml2 stops
+    at 256 unless its limits for huge documents are lifted, and the page had no text at all."""
+    html = _page(WESTERN_PARAGRAPHS).replace("<body>", "<body>" + "<div>" * 300)
+    articles, quarantined = _extract(tmp_path, "a.html", html.encode("utf-8"))
+    assert not quarantined
+    assert "The minister’s office said" in articles[0].raw_text and "Bahnhofstraße" in articles[0].raw_text
+    assert articles[0].title == "Café owners protest in Zürich"
+    # no HTML document, as trafilatura's loader says: words without markup, a lone fragment
+    assert load_page(b"plain words, no markup") is None and load_page(b"<p>one fragment</p>") is None
 
 
 def test_charset_reading_rules():
