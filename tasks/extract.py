@@ -17,7 +17,7 @@ from typing import Any, cast
 import charset_normalizer
 import pandas as pd
 import trafilatura
-from lxml.html import HTMLParser, HtmlElement, fromstring
+from lxml.html import HtmlElement, HTMLParser, fromstring
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from trafilatura import metadata as tm
