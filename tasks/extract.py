@@ -291,8 +291,9 @@ def declared_charset(html: bytes) -> str | None:
 
 def html_as_utf8(html: bytes) -> bytes:
     """Page bytes as UTF-8, decoded the way a reader would see them: valid UTF-8 as it is; UTF-8
-    with a few stray bytes with those read as Windows-1252; otherwise the charset the page declares.
-    A page that declares nothing usable is left to trafilatura's detection."""
+    with a few stray bytes with those read as Windows-1252; otherwise the charset the page declares;
+    otherwise (none declared, or UTF-8 declared wrongly) Western bytes as Windows-1252. Anything
+    else is left to trafilatura's detection."""
     try:
         html.decode("utf-8")
         return html

@@ -292,8 +292,9 @@ _ROLE_TAIL = re.compile(
     r"\s+[^\W\d_]*(?:redakteur|korrespondent|correspondent|reporter|journalist|autor|editor|writer|columnist)(?:in)?\s*$", re.I)
 # What an agency's name is followed by in a credit: "SID Nachrichtenagentur", "AFP news agency".
 _AGENCY_DESCRIPTOR = re.compile(r"\s+(?:nachrichtenagentur|presseagentur|news agency|press agency|agence de presse)\s*$", re.I)
-
-
+# A lead-in after a brand or section word, capitalised as a lead-in is ("Capital Von Jemima Kelly"); a
+# lower-case "von" inside a name ("Alexander von Humboldt") is a particle, not a lead-in.
+_LEAD_IN_AFTER_WORD = re.compile(r"^\s*[^\W\d_]+\s+(?:Von|Par|Por|Door|Av)\s+(?=[^\W\d_]+\s+[^\W\d_])")
 # Words of a newsroom role before its noun ("Senior News Reporter", "Chief Political Correspondent").
 _ROLE_MODIFIERS = frozenset({
     "news", "senior", "chief", "deputy", "assistant", "associate", "political", "politics", "sports", "sport", "business",
@@ -302,7 +303,8 @@ _ROLE_MODIFIERS = frozenset({
     "lifestyle", "travel", "fashion", "money", "consumer", "property", "parenting", "motoring", "culture", "arts",
     "music", "film", "food", "education", "environment", "climate", "transport", "defence", "defense", "security",
     "legal", "courts", "weather", "data", "social", "media", "features", "opinion", "breaking", "live", "local",
-    "freelance", "contributing", "special", "guest", "visiting", "regular", "leitender", "leitende", "stellvertretender", "stellvertretende", "freier", "freie", "politischer", "politische",
+    "freelance", "contributing", "special", "guest", "visiting", "regular", "leitender", "leitende",
+    "stellvertretender", "stellvertretende", "freier", "freie", "politischer", "politische",
 })
 
 
@@ -317,9 +319,8 @@ def _without_role(part: str) -> str:
     if (head := _AGENCY_DESCRIPTOR.sub("", part)) != part and wire_agency(head):
         return head
     return part
-# The same after a brand or section word, capitalised as a lead-in is ("Capital Von Jemima Kelly"); a
-# lower-case "von" inside a name ("Alexander von Humboldt") is a particle, not a lead-in.
-_LEAD_IN_AFTER_WORD = re.compile(r"^\s*[^\W\d_]+\s+(?:Von|Par|Por|Door|Av)\s+(?=[^\W\d_]+\s+[^\W\d_])")
+
+
 # A job title or an affiliation, not a name: "AP Auto Writer", "CNN Editor-at-large", "NJ Advance Media for NJ".
 _ROLE = re.compile(
     r"\b(?:writer|editor|editor-at-large|correspondent|reporter|columnist|contributor|staff|photographer|"
