@@ -256,7 +256,7 @@ def read_demonyms(directory: Path = GAZETTEER_DIR) -> list[tuple[str, str]]:
     for r in _rows(directory / "demonyms.csv") + _rows(directory / "curated_demonyms.csv"):
         d = r["demonym"].strip()
         out.append((r["entity_id"], d))
-        if d[-1] not in "sh" and not d.endswith(("ese", "man", "men")):  # "Welshman": its plural is listed
+        if d[-1] not in "sh" and not d.endswith("ese") and not _PERSON_DEMONYM.fullmatch(d):  # "Welshmen" is listed
             out.append((r["entity_id"], d + "s"))
     return out
 

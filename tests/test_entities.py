@@ -193,6 +193,9 @@ def test_a_demonym_for_a_person_is_no_part_of_the_name_after_it():
     assert found["Welshman"] == _id("Wales") and found["Irishman"] == _id("Ireland") and found["Dutchmen"] == _id("The Netherlands")
     assert found["Mark Hughes"].startswith("fw:local:") and found["Liam Brady"].startswith("fw:local:")
     assert _mentions("The Syrian Army said.")[0].surface == "Syrian Army"
+    # "German" ends in "man" too, and its plural is still "Germans"
+    assert {m.surface: m.entity_id for m in _mentions("Two Germans and the Turkmens left.")} == {
+        "Germans": _id("Germany"), "Turkmens": _id("Turkmenistan")}
 
 
 def test_name_inside_a_name_is_not_the_inner_entity():
